@@ -1,0 +1,235 @@
+// Command-line parsing: subcommands, options, and the ordered operations of `kdemu run`.
+
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import type { Operation } from '../hal/report.js';
+import type { EngineName } from '../emu/index.js';
+
+/** Wrong arguments: printed as one line, exit 2. */
+export class UsageError extends Error {}
+
+export type Command =
+  | { cmd: 'help' }
+  | { cmd: 'version' }
+  | { cmd: 'info'; file: string; json: boolean }
+  | { cmd: 'exports'; json: boolean }
+  | {
+      cmd: 'run';
+      file: string;
+      json: boolean;
+      trace?: string;
+      engine?: EngineName;
+      noUnload: boolean;
+      maxInstructions?: number;
+      timeoutMs?: number;
+      operations: Operation[];
+    };
+
+/** Options of the contract that later work brings; until then they are refused by name, never ignored. */
+const NOT_YET: Record<string, string> = {
+  wait: 'virtual time and timers',
+  cancel: 'CancelIo and cancel routines',
+  spawn: 'processes and notify routines',
+  kill: 'processes and notify routines',
+  overlapped: 'asynchronous I/O',
+  load: 'layered drivers',
+  client: 'running user-mode client programs',
+  stdin: 'running user-mode client programs',
+  pipe: 'named pipes',
+  fs: 'the file system',
+  registry: 'the registry',
+};
+
+export const USAGE = `usage:
+  kdemu info DRIVER [--json]
+  kdemu run  DRIVER [options] [operations]
+  kdemu exports [--json]
+
+operations (performed in order):
+  --open NAME            CreateFile("\\\\.\\NAME"); a NAME starting with \\ is an NT path
+  --read N               ReadFile of N bytes
+  --write HEX            WriteFile of the given bytes
+  --ioctl CODE[:IN[:OUT]] DeviceIoControl: code (0x... or decimal), input hex, output length
+  --close                CloseHandle of the open handle
+  --script FILE          a JSON array of operations
+
+options:
+  --engine unicorn       CPU engine
+  --json                 print the JSON report
+  --trace FILE           write every trace event as NDJSON (- for stdout)
+  --no-unload            skip the driver's unload routine
+  --max-instructions N   instruction budget for the whole run
+  --timeout MS           wall-clock budget for the whole run
+`;
+
+function parseNumber(text: string, what: string, max = Number.MAX_SAFE_INTEGER): number {
+  const t = text.trim();
+  const v = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? parseInt(t, 10) : NaN;
+  if (!Number.isSafeInteger(v) || v < 0 || v > max) throw new UsageError(`${what}: '${text}' is not a number from 0 to ${max}`);
+  return v;
+}
+
+export function parseHex(text: string, what: string): Uint8Array {
+  const t = text.replace(/\s+/g, '');
+  if (t.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(t)) throw new UsageError(`${what}: '${text}' is not an even number of hex digits`);
+  return Uint8Array.from(Buffer.from(t, 'hex'));
+}
+
+const MAX_BUFFER = 0x10000000; // 256 MiB: larger buffers are a typo, not a test
+
+function ioctlOp(text: string): Operation {
+  const parts = text.split(':');
+  if (parts.length > 3 || parts[0] === '') throw new UsageError(`--ioctl: '${text}' is not CODE[:INHEX[:OUTLEN]]`);
+  return {
+    op: 'ioctl',
+    code: parseNumber(parts[0], '--ioctl code', 0xffffffff),
+    input: parseHex(parts[1] ?? '', '--ioctl input'),
+    outputLength: parts[2] === undefined || parts[2] === '' ? 0 : parseNumber(parts[2], '--ioctl output length', MAX_BUFFER),
+  };
+}
+
+/** A --script file: a JSON array of { op, ... } objects. */
+export function scriptOps(file: string): Operation[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--script: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--script ${file}: not JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(data)) throw new UsageError(`--script ${file}: expected a JSON array of operations`);
+  return data.map((o, i) => scriptOp(o, `--script ${file}[${i}]`));
+}
+
+function scriptOp(o: unknown, where: string): Operation {
+  if (typeof o !== 'object' || o === null) throw new UsageError(`${where}: expected an object`);
+  const r = o as Record<string, unknown>;
+  const known: Record<string, string[]> = { open: ['name'], read: ['length'], write: ['data'], ioctl: ['code', 'input', 'outputLength'], close: [] };
+  const op = r.op;
+  if (typeof op !== 'string' || !(op in known)) throw new UsageError(`${where}: "op" must be one of ${Object.keys(known).join(', ')}`);
+  for (const key of Object.keys(r)) if (key !== 'op' && !known[op].includes(key)) throw new UsageError(`${where}: unknown key "${key}" for op "${op}"`);
+  const num = (v: unknown, what: string, max: number): number => {
+    if (typeof v === 'number') {
+      if (!Number.isSafeInteger(v) || v < 0 || v > max) throw new UsageError(`${where}: ${what} must be an integer from 0 to ${max}`);
+      return v;
+    }
+    if (typeof v === 'string') return parseNumber(v, `${where}: ${what}`, max);
+    throw new UsageError(`${where}: ${what} is required`);
+  };
+  const hexOf = (v: unknown, what: string): Uint8Array => {
+    if (v === undefined) return new Uint8Array(0);
+    if (typeof v !== 'string') throw new UsageError(`${where}: ${what} must be a hex string`);
+    return parseHex(v, `${where}: ${what}`);
+  };
+  switch (op) {
+    case 'open':
+      if (typeof r.name !== 'string' || r.name === '') throw new UsageError(`${where}: "name" must be a non-empty string`);
+      return { op: 'open', name: r.name };
+    case 'read':
+      return { op: 'read', length: num(r.length, '"length"', MAX_BUFFER) };
+    case 'write':
+      return { op: 'write', data: hexOf(r.data, '"data"') };
+    case 'ioctl':
+      return { op: 'ioctl', code: num(r.code, '"code"', 0xffffffff), input: hexOf(r.input, '"input"'), outputLength: r.outputLength === undefined ? 0 : num(r.outputLength, '"outputLength"', MAX_BUFFER) };
+    default:
+      return { op: 'close' };
+  }
+}
+
+export function parseCommand(argv: string[]): Command {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') return { cmd: 'help' };
+  if (cmd === '--version' || cmd === 'version') return { cmd: 'version' };
+  if (cmd !== 'info' && cmd !== 'run' && cmd !== 'exports') throw new UsageError(`unknown command '${cmd}' (expected info, run or exports)`);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+      options: {
+        json: { type: 'boolean' },
+        trace: { type: 'string' },
+        engine: { type: 'string' },
+        'no-unload': { type: 'boolean' },
+        'max-instructions': { type: 'string' },
+        timeout: { type: 'string' },
+        open: { type: 'string', multiple: true },
+        read: { type: 'string', multiple: true },
+        write: { type: 'string', multiple: true },
+        ioctl: { type: 'string', multiple: true },
+        close: { type: 'boolean', multiple: true },
+        script: { type: 'string', multiple: true },
+        ...Object.fromEntries(Object.keys(NOT_YET).map((k) => [k, { type: 'string' as const, multiple: true }])),
+      },
+    });
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0];
+    const unknown = /Unknown option '([^']+)'/.exec(msg);
+    throw new UsageError(unknown ? `unknown option ${unknown[1]} (see kdemu --help)` : msg.replace(/\.$/, ''));
+  }
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind === 'option' && t.name in NOT_YET) throw new UsageError(`option --${t.name} is not supported yet (it comes with ${NOT_YET[t.name]})`);
+  }
+  const v = parsed.values as Record<string, unknown>;
+  const runOnly = ['trace', 'engine', 'no-unload', 'max-instructions', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script'];
+  if (cmd !== 'run') {
+    const bad = runOnly.find((o) => v[o] !== undefined);
+    if (bad) throw new UsageError(`option --${bad} only applies to kdemu run`);
+  }
+  if (cmd === 'exports') {
+    if (parsed.positionals.length) throw new UsageError(`kdemu exports takes no file (got '${parsed.positionals[0]}')`);
+    return { cmd: 'exports', json: v.json === true };
+  }
+  if (parsed.positionals.length !== 1) {
+    throw new UsageError(parsed.positionals.length === 0 ? `kdemu ${cmd}: missing the DRIVER file` : `kdemu ${cmd}: expected one DRIVER file, got ${parsed.positionals.length} (${parsed.positionals.join(' ')})`);
+  }
+  const file = parsed.positionals[0];
+  if (cmd === 'info') return { cmd: 'info', file, json: v.json === true };
+
+  const operations: Operation[] = [];
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== 'option') continue;
+    const value = t.value ?? '';
+    switch (t.name) {
+      case 'open':
+        if (!value) throw new UsageError('--open needs a device name');
+        operations.push({ op: 'open', name: value });
+        break;
+      case 'read':
+        operations.push({ op: 'read', length: parseNumber(value, '--read', MAX_BUFFER) });
+        break;
+      case 'write':
+        operations.push({ op: 'write', data: parseHex(value, '--write') });
+        break;
+      case 'ioctl':
+        operations.push(ioctlOp(value));
+        break;
+      case 'close':
+        operations.push({ op: 'close' });
+        break;
+      case 'script':
+        operations.push(...scriptOps(value));
+        break;
+    }
+  }
+  const engine = v.engine as string | undefined;
+  if (engine !== undefined && engine !== 'unicorn' && engine !== 'wasm') throw new UsageError(`--engine: '${engine}' is not an engine (wasm or unicorn)`);
+  return {
+    cmd: 'run',
+    file,
+    json: v.json === true,
+    trace: v.trace as string | undefined,
+    engine: engine as EngineName | undefined,
+    noUnload: v['no-unload'] === true,
+    maxInstructions: v['max-instructions'] === undefined ? undefined : parseNumber(v['max-instructions'] as string, '--max-instructions'),
+    timeoutMs: v.timeout === undefined ? undefined : parseNumber(v.timeout as string, '--timeout'),
+    operations,
+  };
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// The kdemu command line: info, run, exports. Exit 0 completed, 1 the guest stopped abnormally, 2 bad input.
+
+import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { PeFormatError } from '../emu/pe/index.js';
+import { EngineUnavailableError } from '../emu/engine.js';
+import { inspectImage, listExports } from '../hal/info.js';
+import { InputError, runDriver } from '../hal/run.js';
+import type { TraceEvent } from '../hal/report.js';
+import { USAGE, UsageError, parseCommand } from './args.js';
+import { renderExports, renderInfo, renderReport } from './render.js';
+
+const MAX_IMAGE_FILE = 512 * 1024 * 1024;
+
+function readImage(file: string): Uint8Array {
+  let st;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? (e as Error).message})`);
+  }
+  if (st.isDirectory()) throw new InputError(`${file}: is a directory, not a driver file`);
+  if (!st.isFile()) throw new InputError(`${file}: not a regular file`);
+  if (st.size === 0) throw new InputError(`${file}: empty file`);
+  if (st.size > MAX_IMAGE_FILE) throw new InputError(`${file}: ${st.size} bytes is too large for a driver image (limit 512 MiB)`);
+  try {
+    return new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+function traceWriter(target: string): { write: (e: TraceEvent) => void; close: () => void } {
+  const fd = target === '-' ? 1 : openTrace(target);
+  const replacer = (_k: string, v: unknown) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v);
+  let open = true;
+  return {
+    write: (e) => {
+      if (!open) return;
+      try {
+        writeSync(fd, JSON.stringify(e, replacer) + '\n');
+      } catch (err) {
+        // A reader that went away (| head) ends the trace, not the run.
+        if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+        open = false;
+      }
+    },
+    close: () => {
+      if (fd !== 1) closeSync(fd);
+    },
+  };
+}
+
+function openTrace(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (e) {
+    throw new InputError(`--trace ${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** A malformed image is bad input; say which file. */
+function withFile<T>(file: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof PeFormatError || e instanceof InputError) throw new InputError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+function main(argv: string[]): number {
+  const cmd = parseCommand(argv);
+  switch (cmd.cmd) {
+    case 'help':
+      process.stdout.write(USAGE);
+      return 0;
+    case 'version': {
+      const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+      process.stdout.write(`kdemu ${pkg.version}\n`);
+      return 0;
+    }
+    case 'exports': {
+      const list = listExports();
+      process.stdout.write(cmd.json ? JSON.stringify(list, null, 2) + '\n' : renderExports(list));
+      return 0;
+    }
+    case 'info': {
+      const bytes = readImage(cmd.file);
+      const info = withFile(cmd.file, () => inspectImage(bytes, cmd.file));
+      process.stdout.write(cmd.json ? JSON.stringify(info, null, 2) + '\n' : renderInfo(info));
+      return 0;
+    }
+    case 'run': {
+      const bytes = readImage(cmd.file);
+      const trace = cmd.trace ? traceWriter(cmd.trace) : undefined;
+      try {
+        const report = withFile(cmd.file, () => runDriver({
+          driverPath: cmd.file,
+          driverBytes: bytes,
+          engine: cmd.engine,
+          operations: cmd.operations,
+          noUnload: cmd.noUnload,
+          maxInstructions: cmd.maxInstructions,
+          timeoutMs: cmd.timeoutMs,
+          onTrace: trace?.write,
+        }));
+        process.stdout.write(cmd.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report));
+        return report.outcome === 'completed' ? 0 : 1;
+      } finally {
+        trace?.close();
+      }
+    }
+  }
+}
+
+// A reader that closes early (kdemu ... | head) is not an error of ours.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof UsageError || e instanceof InputError || e instanceof PeFormatError || e instanceof EngineUnavailableError) {
+    process.stderr.write(`kdemu: ${e.message}\n`);
+    process.exitCode = 2;
+  } else {
+    throw e;
+  }
+}

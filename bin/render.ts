@@ -1,0 +1,72 @@
+// Human-readable output for the terminal (colour only when stdout is a TTY).
+
+import pc from 'picocolors';
+import type { Report } from '../hal/report.js';
+import type { ExportListing, InfoReport } from '../hal/info.js';
+
+const c = pc.createColors(process.stdout.isTTY === true && !process.env.NO_COLOR);
+
+function statusText(status: string): string {
+  const v = parseInt(status, 16) >>> 0;
+  if (v >>> 30 === 3) return c.red(status);
+  if (v >>> 30 === 2) return c.yellow(status);
+  return c.green(status);
+}
+
+export function renderReport(r: Report): string {
+  const out: string[] = [];
+  out.push(`${c.bold(r.driver.path)}  ${r.driver.arch}  loaded at ${r.driver.imageBase}  entry ${r.driver.entryPoint}`);
+  if (r.driverEntry) out.push(`DriverEntry → ${statusText(r.driverEntry.status)}`);
+  for (const d of r.devices) out.push(`  device  ${d.name || '(unnamed)'}  type ${d.type}  flags ${d.flags}`);
+  for (const l of r.symlinks) out.push(`  link    ${l.link} → ${l.target}`);
+  if (r.dbgPrint.length) {
+    out.push(c.bold('DbgPrint'));
+    for (const line of r.dbgPrint) out.push(`  ${c.cyan(line.replace(/\n$/, '').replace(/\n/g, '\n  '))}`);
+  }
+  if (r.ops.length) out.push(c.bold('Operations'));
+  for (const o of r.ops) {
+    const what = o.op === 'open' ? `open ${o.name}` : o.op === 'read' ? `read ${o.length}` : o.op === 'write' ? `write ${o.length}` : o.op === 'ioctl' ? `ioctl ${o.code}` : 'close';
+    let line = `  ${what.padEnd(20)} ${statusText(o.status)}  win32 ${o.win32Error}`;
+    if (o.information !== undefined) line += `  ${o.information} bytes`;
+    if (o.data) line += `  ${o.data}`;
+    out.push(line);
+    if (o.note) out.push(`    ${c.yellow('note:')} ${o.note}`);
+  }
+  out.push(c.bold('Unload') + (r.unload.called ? ' called' : ' not called'));
+  if (r.outcome === 'completed') {
+    if (r.unload.leaks.length === 0) out.push('  no leaks');
+    for (const l of r.unload.leaks) out.push(`  ${c.yellow('leak')} ${l.kind.padEnd(8)} ${l.detail}${l.caller ? ` (allocated at ${l.caller})` : ''}`);
+  }
+  if (r.stop) {
+    out.push(c.red(c.bold(`Stopped: ${r.outcome}`)) + ` — ${r.stop.reason}`);
+    if (r.stop.bugcheck) out.push(`  bugcheck ${r.stop.bugcheck.code} ${r.stop.bugcheck.name} (${r.stop.bugcheck.params.join(', ')})`);
+    if (r.stop.pc) out.push(`  at ${r.stop.module ? `${r.stop.module}+${r.stop.offset}` : r.stop.pc}${r.stop.instruction ? `: ${r.stop.instruction}` : ''}`);
+  }
+  out.push(c.dim(`${r.stats.engine} engine, ${r.stats.instructions} instructions, ${r.stats.apiCalls} kernel calls, ${r.stats.wallMs} ms`));
+  return out.join('\n') + '\n';
+}
+
+export function renderInfo(i: InfoReport): string {
+  const out: string[] = [];
+  out.push(`${c.bold(i.path)}: ${i.kind} (${i.subsystem}), ${i.arch}${i.kmdf ? ', KMDF' : ''}`);
+  out.push(`  image base ${i.imageBase}  entry ${i.entryPoint}  size ${i.sizeOfImage}`);
+  out.push(c.bold('Sections'));
+  for (const s of i.sections) out.push(`  ${s.name.padEnd(10)} ${s.rva.padEnd(10)} ${s.size.padEnd(10)} ${s.prot}`);
+  out.push(c.bold(`Imports (${i.imports.length}, ${i.missing.length} missing in kdemu)`));
+  for (const imp of i.imports) out.push(`  ${imp.implemented ? c.green('implemented') : c.red('missing    ')}  ${imp.module}!${imp.name}`);
+  if (i.exports.length) {
+    out.push(c.bold('Exports'));
+    for (const e of i.exports) out.push(`  ${String(e.ordinal).padStart(4)}  ${e.name || '(by ordinal)'}  ${e.rva}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+export function renderExports(list: ExportListing[]): string {
+  let module = '';
+  const out: string[] = [];
+  for (const e of list) {
+    if (e.module !== module) out.push(c.bold((module = e.module)));
+    out.push(`  ${e.prototype}${e.convention && e.convention !== 'stdcall' ? `  [${e.convention}]` : ''}${e.arch ? `  (${e.arch} only)` : ''}`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,88 @@
+// The CPU engine interface: one surface shaped like Unicorn's, with exits (not callbacks) as the contract.
+//
+// The kernel layer maps memory, sets registers, calls run(), and handles the Exit it gets back: an import stub
+// or return trap was reached, a fault, a privileged instruction, an interrupt, the budget ran out. Every engine
+// (Unicorn via koffi, the wasm core) implements exactly this, so hal/ never sees an engine's specifics.
+
+export type Arch = 'x86' | 'x64';
+
+/** Page protections, as Unicorn's UC_PROT_* bits. */
+export const enum Prot {
+  None = 0,
+  Read = 1,
+  Write = 2,
+  Exec = 4,
+  RW = 3,
+  RX = 5,
+  RWX = 7,
+}
+
+export const PAGE_SIZE = 0x1000;
+
+/** x86 only: a page an engine may use for its own GDT (segment bases are descriptors there); the machine leaves it free. */
+export const X86_GDT_BASE = 0x8003f000n;
+
+/** Registers by their x64 names; on x86 the 32-bit views (eax ...) are read and written through the same names. */
+export type Reg =
+  | 'rax' | 'rbx' | 'rcx' | 'rdx' | 'rsi' | 'rdi' | 'rbp' | 'rsp'
+  | 'r8' | 'r9' | 'r10' | 'r11' | 'r12' | 'r13' | 'r14' | 'r15'
+  | 'rip' | 'rflags' | 'fsBase' | 'gsBase';
+
+export type Access = 'read' | 'write' | 'fetch';
+
+export type Exit =
+  /** Execution reached an address inside a trap range (import stub, return trap); the instruction there did not run. */
+  | { kind: 'trap'; address: bigint }
+  /** A memory access faulted: unmapped page or missing permission. pc is the faulting instruction. */
+  | { kind: 'fault'; access: Access; address: bigint; pc: bigint; reason: 'unmapped' | 'protection' }
+  /** An interrupt or exception the CPU raised: int3 (3), int 2c (0x2c), #UD (6), #DE (0) ... pc is the instruction. */
+  | { kind: 'interrupt'; vector: number; pc: bigint }
+  /** The instruction budget given to run() was used up; pc is the next instruction. */
+  | { kind: 'budget'; pc: bigint }
+  /** The engine stopped for a reason it cannot classify; message says what it reported. */
+  | { kind: 'error'; message: string; pc: bigint };
+
+export interface Engine {
+  readonly name: 'unicorn' | 'wasm';
+  readonly arch: Arch;
+
+  /** Map [address, address+size) with the given protections; both page aligned. */
+  map(address: bigint, size: number, prot: Prot): void;
+  unmap(address: bigint, size: number): void;
+  protect(address: bigint, size: number, prot: Prot): void;
+
+  /** Read guest memory; throws EngineMemoryError when any byte is unmapped. */
+  read(address: bigint, size: number): Uint8Array;
+  /** Write guest memory; throws EngineMemoryError when any byte is unmapped. */
+  write(address: bigint, data: Uint8Array): void;
+
+  getReg(reg: Reg): bigint;
+  setReg(reg: Reg, value: bigint): void;
+
+  /**
+   * Declare [begin, end) as a trap range: fetching an instruction there stops the run with a 'trap' exit before it
+   * executes. Used for import stubs and the return trap.
+   */
+  addTrapRange(begin: bigint, end: bigint): void;
+
+  /** Run from pc until an exit; at most `budget` instructions (0 = no limit). */
+  run(pc: bigint, budget: number): Exit;
+
+  /** Instructions executed so far, over all runs: exact, so virtual time and budgets agree across engines. */
+  readonly instructions: number;
+
+  close(): void;
+}
+
+export class EngineMemoryError extends Error {
+  constructor(
+    readonly address: bigint,
+    readonly size: number,
+    readonly access: 'read' | 'write',
+  ) {
+    super(`${access} of ${size} bytes at 0x${address.toString(16)} touches unmapped guest memory`);
+  }
+}
+
+/** Raised when an engine cannot be created here (library missing); the message says what to install. */
+export class EngineUnavailableError extends Error {}

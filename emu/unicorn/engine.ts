@@ -1,0 +1,408 @@
+// The Unicorn engine: Debian's libunicorn2 loaded through koffi, behind the Engine interface.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { EngineMemoryError, EngineUnavailableError, Prot, X86_GDT_BASE } from '../engine.js';
+import type { Access, Arch, Engine, Exit, Reg } from '../engine.js';
+import { cpuidLeaf, tscAt } from '../cpuid.js';
+
+const require = createRequire(import.meta.url);
+
+// Constants from unicorn/unicorn.h and unicorn/x86.h (API 2.0).
+const UC_ARCH_X86 = 4;
+const UC_MODE_32 = 4;
+const UC_MODE_64 = 8;
+const UC_HOOK_INTR = 1;
+const UC_HOOK_INSN = 2;
+const UC_HOOK_CODE = 4;
+const UC_HOOK_MEM_INVALID = 16 | 32 | 64 | 128 | 256 | 512;
+const UC_HOOK_INSN_INVALID = 16384;
+const UC_X86_INS_CPUID = 113;
+const UC_X86_INS_RDTSC = 608;
+const UC_X86_INS_RDTSCP = 609;
+const UC_ERR_OK = 0;
+const UC_ERR_INSN_INVALID = 10;
+
+const MEM_TYPES: Record<number, { access: Access; reason: 'unmapped' | 'protection' }> = {
+  19: { access: 'read', reason: 'unmapped' },
+  20: { access: 'write', reason: 'unmapped' },
+  21: { access: 'fetch', reason: 'unmapped' },
+  22: { access: 'write', reason: 'protection' },
+  23: { access: 'read', reason: 'protection' },
+  24: { access: 'fetch', reason: 'protection' },
+};
+
+const REGS64: Record<Reg, number> = {
+  rax: 35, rbx: 37, rcx: 38, rdx: 40, rsi: 43, rdi: 39, rbp: 36, rsp: 44,
+  r8: 106, r9: 107, r10: 108, r11: 109, r12: 110, r13: 111, r14: 112, r15: 113,
+  rip: 41, rflags: 253, fsBase: 250, gsBase: 251,
+};
+const REGS32: Record<Reg, number> = {
+  ...REGS64,
+  rax: 19, rbx: 21, rcx: 22, rdx: 24, rsi: 29, rdi: 23, rbp: 20, rsp: 30, rip: 26, rflags: 25,
+};
+const REG_FS = 32;
+const REG_SS = 49;
+const REG_DS = 17;
+const REG_ES = 28;
+const REG_GS = 33;
+const REG_GDTR = 243;
+
+interface UcLib {
+  open: (arch: number, mode: number, out: unknown[]) => number;
+  close: (uc: unknown) => number;
+  strerror: (err: number) => string;
+  memMap: (uc: unknown, address: bigint, size: number, perms: number) => number;
+  memUnmap: (uc: unknown, address: bigint, size: number) => number;
+  memProtect: (uc: unknown, address: bigint, size: number, perms: number) => number;
+  memRead: (uc: unknown, address: bigint, out: Uint8Array, size: number) => number;
+  memWrite: (uc: unknown, address: bigint, data: Uint8Array, size: number) => number;
+  regRead: (uc: unknown, reg: number, out: Buffer) => number;
+  regWrite: (uc: unknown, reg: number, value: Buffer) => number;
+  emuStart: (uc: unknown, begin: bigint, until: bigint, timeout: bigint, count: number) => number;
+  emuStop: (uc: unknown) => number;
+  /** uc_hook_add is variadic: UC_HOOK_INSN passes the instruction id as ('int', id). */
+  hookAdd: (uc: unknown, hh: unknown[], type: number, cb: unknown, user: unknown, begin: bigint, end: bigint, ...extra: unknown[]) => number;
+  koffi: typeof import('koffi');
+  protos: { code: unknown; intr: unknown; mem: unknown; insnInvalid: unknown; cpuid: unknown };
+  countHook: unknown;
+}
+
+let cached: UcLib | Error | undefined;
+
+/** Where scripts/setup.sh puts the counting hook (emu/unicorn/counter.c). */
+export function counterLibraryPath(): string {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  // From dist/emu/unicorn the repository root is one level further up.
+  const repo = path.basename(root) === 'dist' ? path.dirname(root) : root;
+  return path.join(repo, 'build', 'native', 'libkdemu-uc.so');
+}
+
+function loadLibrary(): UcLib {
+  if (cached instanceof Error) throw cached;
+  if (cached) return cached;
+  try {
+    const koffi = require('koffi') as typeof import('koffi');
+    let lib;
+    try {
+      lib = koffi.load('libunicorn.so.2');
+    } catch {
+      throw new EngineUnavailableError('the Unicorn engine needs libunicorn2 (Debian: apt-get install libunicorn2)');
+    }
+    const shimPath = counterLibraryPath();
+    if (!existsSync(shimPath)) {
+      throw new EngineUnavailableError(`the Unicorn engine needs its counting hook ${path.relative(process.cwd(), shimPath)}: run npm run setup`);
+    }
+    const shim = koffi.load(shimPath);
+    const code = koffi.proto('void kdemu_uc_code_cb(void *uc, uint64_t address, uint32_t size, void *user)');
+    const intr = koffi.proto('void kdemu_uc_intr_cb(void *uc, uint32_t intno, void *user)');
+    const mem = koffi.proto('bool kdemu_uc_mem_cb(void *uc, int type, uint64_t address, int size, int64_t value, void *user)');
+    const insnInvalid = koffi.proto('bool kdemu_uc_insn_invalid_cb(void *uc, void *user)');
+    const cpuid = koffi.proto('int kdemu_uc_cpuid_cb(void *uc, void *user)');
+    cached = {
+      koffi,
+      open: lib.func('int uc_open(int arch, int mode, _Out_ void **uc)'),
+      close: lib.func('int uc_close(void *uc)'),
+      strerror: lib.func('const char *uc_strerror(int code)'),
+      memMap: lib.func('int uc_mem_map(void *uc, uint64_t address, size_t size, uint32_t perms)'),
+      memUnmap: lib.func('int uc_mem_unmap(void *uc, uint64_t address, size_t size)'),
+      memProtect: lib.func('int uc_mem_protect(void *uc, uint64_t address, size_t size, uint32_t perms)'),
+      memRead: lib.func('int uc_mem_read(void *uc, uint64_t address, _Out_ uint8_t *bytes, size_t size)'),
+      memWrite: lib.func('int uc_mem_write(void *uc, uint64_t address, const uint8_t *bytes, size_t size)'),
+      regRead: lib.func('int uc_reg_read(void *uc, int regid, _Out_ uint8_t *value)'),
+      regWrite: lib.func('int uc_reg_write(void *uc, int regid, const uint8_t *value)'),
+      emuStart: lib.func('int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)'),
+      emuStop: lib.func('int uc_emu_stop(void *uc)'),
+      hookAdd: lib.func('int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *cb, void *user, uint64_t begin, uint64_t end, ...)'),
+      protos: { code, intr, mem, insnInvalid, cpuid },
+      countHook: shim.func('void *kdemu_count_hook(void)')(),
+    };
+    return cached;
+  } catch (e) {
+    cached = e instanceof EngineUnavailableError ? e : new EngineUnavailableError(`the Unicorn engine cannot start: ${(e as Error).message}`);
+    throw cached;
+  }
+}
+
+/** True when libunicorn2 and the counting hook are present (tests that compare against Unicorn skip otherwise). */
+export function unicornAvailable(): boolean {
+  try {
+    loadLibrary();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type Pending =
+  | { kind: 'trap'; address: bigint }
+  | { kind: 'interrupt'; vector: number }
+  | { kind: 'fault'; access: Access; address: bigint; reason: 'unmapped' | 'protection' }
+  | { kind: 'invalid' }
+  | { kind: 'tsc'; address: bigint }
+  | { kind: 'error'; message: string };
+
+export class UnicornEngine implements Engine {
+  readonly name = 'unicorn' as const;
+  private readonly lib: UcLib;
+  private readonly uc: unknown;
+  private readonly regs: Record<Reg, number>;
+  private readonly regBuf = Buffer.alloc(8);
+  /** The native hook increments this 8-byte counter; it must stay alive and unmoved as long as uc does. */
+  private readonly counter: Buffer;
+  private pending: Pending | null = null;
+  private readonly callbacks: unknown[] = [];
+  private closed = false;
+  /** Executable ranges, so that code written there is scanned for RDTSC/RDTSCP (see watchTimeStamp). */
+  private readonly execRanges: { begin: bigint; end: bigint }[] = [];
+  private readonly tscSites = new Set<bigint>();
+  private timeStampHook: unknown;
+  private gdtMapped = false;
+  private readonly segBases = { fsBase: 0n, gsBase: 0n };
+
+  constructor(readonly arch: Arch) {
+    this.lib = loadLibrary();
+    const out: unknown[] = [null];
+    this.check(this.lib.open(UC_ARCH_X86, arch === 'x64' ? UC_MODE_64 : UC_MODE_32, out), 'uc_open');
+    this.uc = out[0];
+    this.regs = arch === 'x64' ? REGS64 : REGS32;
+    const { koffi, protos } = this.lib;
+    this.counter = Buffer.alloc(8);
+    const hh: unknown[] = [0];
+    this.check(this.lib.hookAdd(this.uc, hh, UC_HOOK_CODE, this.lib.countHook, this.counter, 1n, 0n), 'uc_hook_add(count)');
+
+    const intr = koffi.register((_uc: unknown, intno: number) => {
+      this.stop({ kind: 'interrupt', vector: intno });
+    }, koffi.pointer(protos.intr as never));
+    const mem = koffi.register((_uc: unknown, type: number, address: bigint) => {
+      const m = MEM_TYPES[type];
+      this.pending = m ? { kind: 'fault', access: m.access, address: BigInt.asUintN(64, BigInt(address)), reason: m.reason } : { kind: 'error', message: `memory event ${type}` };
+      return false;
+    }, koffi.pointer(protos.mem as never));
+    const invalid = koffi.register(() => {
+      this.pending = { kind: 'invalid' };
+      return false;
+    }, koffi.pointer(protos.insnInvalid as never));
+    const cpuid = koffi.register(() => {
+      const leaf = Number(this.getRegId(this.regs.rax) & 0xffffffffn);
+      const [a, b, c, d] = cpuidLeaf(leaf);
+      this.setRegId(this.regs.rax, BigInt(a >>> 0));
+      this.setRegId(this.regs.rbx, BigInt(b >>> 0));
+      this.setRegId(this.regs.rcx, BigInt(c >>> 0));
+      this.setRegId(this.regs.rdx, BigInt(d >>> 0));
+      return 1; // skip Unicorn's own CPUID
+    }, koffi.pointer(protos.cpuid as never));
+    this.callbacks.push(intr, mem, invalid, cpuid);
+    this.check(this.lib.hookAdd(this.uc, hh, UC_HOOK_INTR, intr, null, 1n, 0n), 'uc_hook_add(intr)');
+    this.check(this.lib.hookAdd(this.uc, hh, UC_HOOK_MEM_INVALID, mem, null, 1n, 0n), 'uc_hook_add(mem)');
+    this.check(this.lib.hookAdd(this.uc, hh, UC_HOOK_INSN_INVALID, invalid, null, 1n, 0n), 'uc_hook_add(insn invalid)');
+    this.check(this.lib.hookAdd(this.uc, hh, UC_HOOK_INSN, cpuid, null, 1n, 0n, 'int', UC_X86_INS_CPUID), 'uc_hook_add(cpuid)');
+    this.timeStampHook = koffi.register((_uc: unknown, address: bigint) => {
+      this.stop({ kind: 'tsc', address: BigInt.asUintN(64, BigInt(address)) });
+    }, koffi.pointer(protos.code as never));
+    this.callbacks.push(this.timeStampHook);
+  }
+
+  get instructions(): number {
+    return Number(this.counter.readBigUInt64LE(0));
+  }
+
+  private stop(p: Pending): void {
+    if (!this.pending) this.pending = p;
+    this.lib.emuStop(this.uc);
+  }
+
+  private check(err: number, what: string): void {
+    if (err !== UC_ERR_OK) throw new Error(`${what}: ${this.lib.strerror(err)}`);
+  }
+
+  map(address: bigint, size: number, prot: Prot): void {
+    this.check(this.lib.memMap(this.uc, address, size, prot), `uc_mem_map(0x${address.toString(16)}, 0x${size.toString(16)})`);
+    if (prot & Prot.Exec) this.execRanges.push({ begin: address, end: address + BigInt(size) });
+  }
+
+  unmap(address: bigint, size: number): void {
+    this.check(this.lib.memUnmap(this.uc, address, size), `uc_mem_unmap(0x${address.toString(16)})`);
+  }
+
+  protect(address: bigint, size: number, prot: Prot): void {
+    this.check(this.lib.memProtect(this.uc, address, size, prot), `uc_mem_protect(0x${address.toString(16)})`);
+  }
+
+  read(address: bigint, size: number): Uint8Array {
+    const out = new Uint8Array(size);
+    if (size === 0) return out;
+    if (this.lib.memRead(this.uc, address, out, size) !== UC_ERR_OK) throw new EngineMemoryError(address, size, 'read');
+    return out;
+  }
+
+  write(address: bigint, data: Uint8Array): void {
+    if (data.length === 0) return;
+    if (this.lib.memWrite(this.uc, address, data, data.length) !== UC_ERR_OK) throw new EngineMemoryError(address, data.length, 'write');
+    const end = address + BigInt(data.length);
+    if (this.execRanges.some((r) => r.begin < end && address < r.end)) this.watchTimeStamp(address, data);
+  }
+
+  /**
+   * Unicorn 2.0 cannot hook RDTSC (UC_HOOK_INSN accepts only IN/OUT/SYSCALL/SYSENTER/CPUID), and its own RDTSC
+   * reads the host clock. So every 0F 31 (rdtsc) and 0F 01 F9 (rdtscp) byte sequence written into executable
+   * memory gets a one-address code hook; it only fires if an instruction really starts there, and run() then
+   * answers it from the virtual counter. Code generated at run time by the guest itself is not covered.
+   */
+  private watchTimeStamp(address: bigint, data: Uint8Array): void {
+    for (let i = 0; i + 1 < data.length; i++) {
+      if (data[i] !== 0x0f) continue;
+      const isTsc = data[i + 1] === 0x31 || (data[i + 1] === 0x01 && data[i + 2] === 0xf9);
+      const site = address + BigInt(i);
+      if (!isTsc || this.tscSites.has(site)) continue;
+      this.tscSites.add(site);
+      const hh: unknown[] = [0];
+      this.check(this.lib.hookAdd(this.uc, hh, UC_HOOK_CODE, this.timeStampHook, null, site, site), 'uc_hook_add(rdtsc site)');
+    }
+  }
+
+  /** Executes the RDTSC/RDTSCP at pc from the virtual counter; false if the bytes there are something else. */
+  private emulateTimeStamp(pc: bigint): boolean {
+    const b = this.read(pc, 3);
+    const rdtscp = b[1] === 0x01 && b[2] === 0xf9;
+    if (b[0] !== 0x0f || !(b[1] === 0x31 || rdtscp)) return false;
+    // The counting hook already counted this instruction; the counter value before it is the time stamp.
+    const tsc = tscAt(this.instructions - 1);
+    this.setRegId(this.regs.rax, tsc & 0xffffffffn);
+    this.setRegId(this.regs.rdx, tsc >> 32n);
+    if (rdtscp) this.setRegId(this.regs.rcx, 0n); // TSC_AUX: processor 0
+    this.setReg('rip', pc + (rdtscp ? 3n : 2n));
+    return true;
+  }
+
+  private getRegId(id: number): bigint {
+    this.lib.regRead(this.uc, id, this.regBuf);
+    return this.regBuf.readBigUInt64LE(0);
+  }
+
+  private setRegId(id: number, value: bigint): void {
+    this.regBuf.writeBigUInt64LE(BigInt.asUintN(64, value), 0);
+    this.lib.regWrite(this.uc, id, this.regBuf);
+  }
+
+  getReg(reg: Reg): bigint {
+    if (this.arch === 'x86' && (reg === 'fsBase' || reg === 'gsBase')) return this.segBases[reg];
+    this.regBuf.fill(0);
+    this.lib.regRead(this.uc, this.regs[reg], this.regBuf);
+    const v = this.regBuf.readBigUInt64LE(0);
+    return this.arch === 'x86' && reg !== 'fsBase' && reg !== 'gsBase' ? v & 0xffffffffn : v;
+  }
+
+  setReg(reg: Reg, value: bigint): void {
+    if (this.arch === 'x86' && (reg === 'fsBase' || reg === 'gsBase')) return this.setSegmentBase(reg, BigInt.asUintN(32, value));
+    this.setRegId(this.regs[reg], this.arch === 'x86' ? BigInt.asUintN(32, value) : value);
+  }
+
+  /**
+   * Unicorn's 32-bit mode has no writable FS/GS base: segment bases come from descriptors, as on real x86. So the
+   * engine keeps a GDT in a page of its own (X86_GDT_BASE) and loads selector 0x30 (fs, as Windows' KGDT_R0_PCR)
+   * or 0x38 (gs) with a flat ring-0 data descriptor at the requested base.
+   */
+  private setSegmentBase(reg: 'fsBase' | 'gsBase', base: bigint): void {
+    if (!this.gdtMapped) {
+      this.map(X86_GDT_BASE, 0x1000, Prot.RW);
+      const mmr = Buffer.alloc(24);
+      mmr.writeBigUInt64LE(X86_GDT_BASE, 8);
+      mmr.writeUInt32LE(0xfff, 16);
+      this.check(this.lib.regWrite(this.uc, REG_GDTR, mmr), 'uc_reg_write(gdtr)');
+      this.gdtMapped = true;
+      // Loading any selector makes QEMU recompute its flags from the SS descriptor cache, which Unicorn leaves
+      // 16-bit: give the flat ring-0 code (0x08) and data (0x10) descriptors Windows has, and load them.
+      this.write(X86_GDT_BASE + 8n, Uint8Array.of(0xff, 0xff, 0, 0, 0, 0x9b, 0xcf, 0));
+      this.write(X86_GDT_BASE + 16n, Uint8Array.of(0xff, 0xff, 0, 0, 0, 0x93, 0xcf, 0));
+      for (const seg of [REG_SS, REG_DS, REG_ES]) this.setRegId(seg, 0x10n);
+    }
+    const index = reg === 'fsBase' ? 6 : 7;
+    const b = Number(base);
+    const d = Buffer.alloc(8);
+    // limit 0xFFFFF with 4 KiB granularity; type 0x93 = present, DPL 0, read/write data, accessed; D/B=1, G=1.
+    d.writeUInt16LE(0xffff, 0);
+    d.writeUInt16LE(b & 0xffff, 2);
+    d[4] = (b >>> 16) & 0xff;
+    d[5] = 0x93;
+    d[6] = 0xcf;
+    d[7] = (b >>> 24) & 0xff;
+    this.write(X86_GDT_BASE + BigInt(index * 8), d);
+    this.segBases[reg] = base;
+    this.setRegId(reg === 'fsBase' ? REG_FS : REG_GS, BigInt(index * 8));
+  }
+
+  addTrapRange(begin: bigint, end: bigint): void {
+    const { koffi, protos } = this.lib;
+    const cb = koffi.register((_uc: unknown, address: bigint) => {
+      this.stop({ kind: 'trap', address: BigInt.asUintN(64, BigInt(address)) });
+    }, koffi.pointer(protos.code as never));
+    this.callbacks.push(cb);
+    const hh: unknown[] = [0];
+    // Unicorn's range is inclusive.
+    this.check(this.lib.hookAdd(this.uc, hh, UC_HOOK_CODE, cb, null, begin, end - 1n), 'uc_hook_add(trap)');
+  }
+
+  run(pc: bigint, budget: number): Exit {
+    const before = this.instructions;
+    for (;;) {
+      const exit = this.runOnce(pc, budget === 0 ? 0 : budget - (this.instructions - before), before, budget);
+      if (exit !== 'tsc') return exit;
+      pc = this.getReg('rip');
+      if (budget > 0 && this.instructions - before >= budget) return { kind: 'budget', pc };
+    }
+  }
+
+  private runOnce(pc: bigint, count: number, before: number, budget: number): Exit | 'tsc' {
+    this.pending = null;
+    const err = this.lib.emuStart(this.uc, pc, 0n, 0n, count);
+    const p = this.pending as Pending | null;
+    this.pending = null;
+    const here = this.getReg('rip');
+    if (p) {
+      switch (p.kind) {
+        case 'tsc':
+          if (this.emulateTimeStamp(p.address)) return 'tsc';
+          return { kind: 'error', message: 'time-stamp hook fired on another instruction', pc: here };
+        case 'trap':
+          // The counting hook ran for the trap instruction, which did not execute.
+          this.counter.writeBigUInt64LE(this.counter.readBigUInt64LE(0) - 1n, 0);
+          return { kind: 'trap', address: p.address };
+        case 'fault':
+          return { kind: 'fault', access: p.access, address: p.address, pc: p.access === 'fetch' ? p.address : here, reason: p.reason };
+        case 'interrupt':
+          return { kind: 'interrupt', vector: p.vector, pc: this.interruptPc(p.vector, here) };
+        case 'invalid':
+          return { kind: 'interrupt', vector: 6, pc: here };
+        case 'error':
+          return { kind: 'error', message: p.message, pc: here };
+      }
+    }
+    if (err === UC_ERR_INSN_INVALID) return { kind: 'interrupt', vector: 6, pc: here };
+    if (err !== UC_ERR_OK) return { kind: 'error', message: this.lib.strerror(err), pc: here };
+    if (budget > 0 && this.instructions - before >= budget) return { kind: 'budget', pc: here };
+    return { kind: 'error', message: 'the engine stopped without a reason', pc: here };
+  }
+
+  /** Software interrupts are traps: Unicorn reports the next instruction; the report names the int itself. */
+  private interruptPc(vector: number, pc: bigint): bigint {
+    if (vector !== 3 && vector !== 0x2c && vector !== 0x29) return pc;
+    try {
+      if (vector === 3 && this.read(pc - 1n, 1)[0] === 0xcc) return pc - 1n;
+      const b = this.read(pc - 2n, 2);
+      if (b[0] === 0xcd && b[1] === vector) return pc - 2n;
+    } catch {
+      /* fall through: keep Unicorn's pc */
+    }
+    return pc;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.lib.close(this.uc);
+    for (const cb of this.callbacks) this.lib.koffi.unregister(cb as never);
+  }
+}

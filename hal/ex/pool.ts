@@ -1,0 +1,139 @@
+// The executive's pool: tagged allocations in guest memory, with Windows' checks on free.
+
+import { PAGE_SIZE, Prot } from '../../emu/engine.js';
+import { GuestStop, type Machine } from '../machine.js';
+
+export interface PoolBlock {
+  address: bigint;
+  size: number;
+  tag: number;
+  poolType: number;
+  /** Who asked: a driver (its leaks are reported at unload) or the kernel itself (objects, IRPs, buffers). */
+  owner: 'driver' | 'system';
+  /** module+offset of the calling instruction, for the leak report. */
+  caller: string;
+  /** Allocation order, so that reports list blocks deterministically. */
+  seq: number;
+}
+
+const CHUNK = 0x100000;
+
+/** Bugcheck BAD_POOL_CALLER (0xC2) with Windows' first-parameter codes. */
+export const BAD_POOL_CALLER = 0xc2;
+
+export class Pool {
+  private readonly blocks = new Map<bigint, PoolBlock>();
+  /** Free ranges, sorted by address; first fit keeps reuse deterministic. */
+  private free: { address: bigint; size: number }[] = [];
+  private mappedEnd: bigint;
+  private seq = 0;
+  /** Pool blocks carry a header like POOL_HEADER: 16 bytes on x64, 8 on x86; allocations are aligned the same. */
+  readonly header: number;
+
+  private readonly base: bigint;
+  private readonly limit: bigint;
+
+  /** The non-paged pool by default; the user side reuses the allocator for its process heap with its own range. */
+  constructor(private readonly m: Machine, range?: { base: bigint; limit: bigint }) {
+    this.base = range?.base ?? m.layout.pool;
+    this.limit = range?.limit ?? m.layout.poolLimit;
+    this.mappedEnd = this.base;
+    this.header = m.ptrSize === 8 ? 16 : 8;
+  }
+
+  allocate(size: number, tag: number, poolType: number, owner: 'driver' | 'system', caller: string): bigint | null {
+    const need = this.header + Math.max(align(size, this.header), this.header);
+    let i = this.free.findIndex((f) => f.size >= need);
+    if (i < 0) {
+      if (!this.grow(need)) return null;
+      i = this.free.findIndex((f) => f.size >= need);
+    }
+    const f = this.free[i];
+    const start = f.address;
+    if (f.size === need) this.free.splice(i, 1);
+    else this.free[i] = { address: f.address + BigInt(need), size: f.size - need };
+    const address = start + BigInt(this.header);
+    // A pool header the way drivers may peek at it: block size in header units, pool type, tag.
+    const hdr = new Uint8Array(this.header);
+    const dv = new DataView(hdr.buffer);
+    dv.setUint16(0, (need / this.header) << 0, true);
+    dv.setUint16(2, poolType & 0xffff, true);
+    dv.setUint32(4, tag >>> 0, true);
+    this.m.write(start, hdr);
+    this.blocks.set(address, { address, size, tag: tag >>> 0, poolType, owner, caller, seq: this.seq++ });
+    return address;
+  }
+
+  private grow(need: number): boolean {
+    const size = Math.max(CHUNK, Math.ceil(need / CHUNK) * CHUNK);
+    const end = this.mappedEnd + BigInt(size);
+    if (end > this.limit) return false;
+    this.m.mapPages(this.mappedEnd, size, Prot.RW);
+    this.release(this.mappedEnd, size);
+    this.mappedEnd = end;
+    return true;
+  }
+
+  /** Frees a block; tag 0 means "any tag" (ExFreePool). Misuse bugchecks as on Windows. */
+  free_(address: bigint, tag: number, pc?: bigint): PoolBlock {
+    const b = this.blocks.get(address);
+    if (!b) {
+      // 0x7: attempt to free pool which was already freed; 0x46 (nonexistent pool block) is what we can't tell apart here.
+      const inPool = address >= this.base && address < this.mappedEnd;
+      throw new GuestStop('bugcheck', `ExFreePool of ${inPool ? 'a block that is not allocated (double free?)' : 'an address outside the pool'}: 0x${address.toString(16)}`, {
+        pc,
+        bugcheck: { code: BAD_POOL_CALLER, params: [inPool ? 7n : 0x46n, 0n, address, 0n] },
+      });
+    }
+    if (tag !== 0 && (tag & 0x7fffffff) !== (b.tag & 0x7fffffff)) {
+      throw new GuestStop('bugcheck', `ExFreePoolWithTag with tag '${tagText(tag)}' on a block allocated with '${tagText(b.tag)}'`, {
+        pc,
+        bugcheck: { code: BAD_POOL_CALLER, params: [0xan, address, BigInt(b.tag), BigInt(tag >>> 0)] },
+      });
+    }
+    this.blocks.delete(address);
+    const start = address - BigInt(this.header);
+    this.release(start, this.header + Math.max(align(b.size, this.header), this.header));
+    return b;
+  }
+
+  private release(address: bigint, size: number): void {
+    let i = this.free.findIndex((f) => f.address > address);
+    if (i < 0) i = this.free.length;
+    this.free.splice(i, 0, { address, size });
+    // Coalesce with neighbours.
+    if (i + 1 < this.free.length && this.free[i].address + BigInt(this.free[i].size) === this.free[i + 1].address) {
+      this.free[i].size += this.free[i + 1].size;
+      this.free.splice(i + 1, 1);
+    }
+    if (i > 0 && this.free[i - 1].address + BigInt(this.free[i - 1].size) === this.free[i].address) {
+      this.free[i - 1].size += this.free[i].size;
+      this.free.splice(i, 1);
+    }
+  }
+
+  get(address: bigint): PoolBlock | undefined {
+    return this.blocks.get(address);
+  }
+
+  /** Live blocks in allocation order. */
+  live(): PoolBlock[] {
+    return [...this.blocks.values()].sort((a, b) => a.seq - b.seq);
+  }
+}
+
+function align(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
+/** A pool tag as the four characters Windows tools print ('Devi'); unprintable bytes become '.'. */
+export function tagText(tag: number): string {
+  let s = '';
+  for (let i = 0; i < 4; i++) {
+    const c = (tag >>> (8 * i)) & 0xff;
+    s += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '.';
+  }
+  return s;
+}
+
+export const POOL_PAGE = PAGE_SIZE;

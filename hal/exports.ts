@@ -1,0 +1,24 @@
+// The export table: every implemented kernel export, gathered from the subsystem modules that define them.
+
+import type { AnyExport, DataExportDecl } from './export.js';
+import { exports as dbgPrint } from './dbg/print.js';
+import { exports as pool } from './ex/pool-exports.js';
+import { exports as device } from './io/device.js';
+import { exports as irp } from './io/irp.js';
+import { exports as symlink } from './io/symlink.js';
+import { exports as bug } from './ke/bug.js';
+import { exports as irql } from './ke/irql.js';
+import { exports as sysroutine } from './mm/sysroutine.js';
+import { exports as ps } from './ps/process.js';
+import { exports as crt } from './rtl/crt.js';
+import { exports as unicode } from './rtl/unicode.js';
+import { exports as version } from './rtl/version.js';
+import { data } from './boot.js';
+
+export const EXPORTS: readonly AnyExport[] = [
+  ...dbgPrint, ...pool, ...device, ...irp, ...symlink, ...bug, ...irql, ...sysroutine, ...ps, ...crt, ...unicode, ...version,
+].sort((a, b) => (a.module + '!' + a.name).localeCompare(b.module + '!' + b.name));
+
+export const DATA_EXPORTS: readonly DataExportDecl[] = data;
+
+export const TABLE = { exports: EXPORTS, data: DATA_EXPORTS };

@@ -1,0 +1,146 @@
+// Driver loading and lifetime: map the image, build the DRIVER_OBJECT, call DriverEntry, call DriverUnload.
+
+import path from 'node:path';
+import { bindImports, mapImage, needsPreferredBase, type PeImage } from '../../emu/pe/index.js';
+import { Prot } from '../../emu/engine.js';
+import type { Kernel } from '../kernel.js';
+import { hex } from '../machine.js';
+import { STATUS, ntSuccess } from '../rtl/ntstatus.js';
+import { IO_TYPE_DRIVER, IRP_MJ_MAXIMUM_FUNCTION, DO_DEVICE_INITIALIZING } from './constants.js';
+import { completeRequest } from './irp.js';
+import { tagOf } from './device.js';
+import type { DriverRecord } from './state.js';
+
+/** Spacing between loaded driver images. */
+const IMAGE_STRIDE = 0x1000000n;
+
+/** The /GS cookie values MSVC links in; GsDriverEntry bugchecks if the loader left them (DRIVER_OVERRAN_STACK_BUFFER). */
+const GS_COOKIE = { x86: 0x2f4b7c39n, x64: 0x00002d35_8a7f6c13n };
+
+/**
+ * Maps a driver image at a kernel-range base that differs from its preferred one (so relocations always run),
+ * binds its imports to kdemu's exports, and creates its DRIVER_OBJECT.
+ */
+export function loadDriver(k: Kernel, img: PeImage, bytes: Uint8Array, imagePath: string): DriverRecord {
+  const index = k.io.drivers.length;
+  let base = k.m.layout.drivers + IMAGE_STRIDE * BigInt(index);
+  if (base === img.imageBase) base += IMAGE_STRIDE / 2n;
+  if (needsPreferredBase(img)) base = img.imageBase;
+  const mapped = mapImage(img, bytes, base);
+  bindImports(mapped, img, (dll, entry) => k.resolveImport(dll, entry.name ?? `#${entry.ordinal}`));
+  if (img.loadConfig?.securityCookieVa) {
+    const rva = Number(img.loadConfig.securityCookieVa - img.imageBase);
+    const dv = new DataView(mapped.memory.buffer, mapped.memory.byteOffset);
+    if (rva >= 0 && rva + k.ptrSize <= mapped.size) {
+      if (k.ptrSize === 8) dv.setBigUint64(rva, GS_COOKIE.x64, true);
+      else dv.setUint32(rva, Number(GS_COOKIE.x86), true);
+    }
+  }
+  k.mapRegion(base, mapped.size, Prot.RWX);
+  k.m.write(base, mapped.memory);
+  for (const r of mapped.regions) k.m.engine.protect(base + BigInt(r.rva), r.size, r.prot as Prot);
+  const file = path.basename(imagePath);
+  const service = file.replace(/\.[^.]*$/, '');
+  const image = { name: file, base, size: mapped.size };
+  k.modules.push(image);
+  const object = createDriverObject(k, service, base, mapped.size, base + BigInt(img.entryRva));
+  const record: DriverRecord = { name: service, object, image, objectName: `\\Driver\\${service}` };
+  k.io.drivers.push(record);
+  k.ns.insert(record.objectName, { type: 'driver', address: object });
+  return record;
+}
+
+/** A UNICODE_STRING with its buffer, in the system data region (names the kernel owns for good). */
+export function systemUnicodeString(k: Kernel, text: string): bigint {
+  const us = k.systemAlloc(k.L.UNICODE_STRING.size, 8);
+  const buf = k.systemAlloc(text.length * 2 + 2, 2);
+  k.m.writeWString(buf, text);
+  fillUnicodeString(k, us, buf, text.length * 2, text.length * 2 + 2);
+  return us;
+}
+
+export function fillUnicodeString(k: Kernel, us: bigint, buffer: bigint, length: number, max: number): void {
+  const o = k.L.UNICODE_STRING.off;
+  k.m.setU16(us + BigInt(o.Length), length);
+  k.m.setU16(us + BigInt(o.MaximumLength), max);
+  k.m.setPtr(us + BigInt(o.Buffer), buffer);
+}
+
+function createDriverObject(k: Kernel, service: string, start: bigint, size: number, init: bigint): bigint {
+  const L = k.L;
+  const m = k.m;
+  const total = L.DRIVER_OBJECT.size + L.DRIVER_EXTENSION.size;
+  const obj = k.pool.allocate(total, tagOf('Driv'), 0, 'system', 'IopLoadDriver');
+  if (obj === null) throw new Error('pool exhausted creating the driver object');
+  m.write(obj, new Uint8Array(total));
+  const o = L.DRIVER_OBJECT.off;
+  const ext = obj + BigInt(L.DRIVER_OBJECT.size);
+  m.setU16(obj + BigInt(o.Type), IO_TYPE_DRIVER);
+  m.setU16(obj + BigInt(o.Size), L.DRIVER_OBJECT.size);
+  m.setPtr(obj + BigInt(o.DriverStart), start);
+  m.setU32(obj + BigInt(o.DriverSize), size);
+  m.setPtr(obj + BigInt(o.DriverExtension), ext);
+  m.setPtr(ext + BigInt(L.DRIVER_EXTENSION.off.DriverObject), obj);
+  const keyName = systemUnicodeString(k, service);
+  m.write(ext + BigInt(L.DRIVER_EXTENSION.off.ServiceKeyName), m.read(keyName, L.UNICODE_STRING.size));
+  const driverName = systemUnicodeString(k, `\\Driver\\${service}`);
+  m.write(obj + BigInt(o.DriverName), m.read(driverName, L.UNICODE_STRING.size));
+  m.setPtr(obj + BigInt(o.HardwareDatabase), systemUnicodeString(k, '\\REGISTRY\\MACHINE\\HARDWARE\\DESCRIPTION\\SYSTEM'));
+  m.setPtr(obj + BigInt(o.DriverInit), init);
+  // Every slot starts at the I/O manager's IopInvalidDeviceRequest, as on Windows.
+  const invalid = invalidDeviceRequest(k);
+  for (let i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++) m.setPtr(obj + BigInt(o.MajorFunction) + BigInt(i * k.ptrSize), invalid);
+  return obj;
+}
+
+/** IopInvalidDeviceRequest: the default dispatch routine; completes the IRP with STATUS_INVALID_DEVICE_REQUEST. */
+export function invalidDeviceRequest(k: Kernel): bigint {
+  return k.internalRoutine('IopInvalidDeviceRequest', 2, (k, [, irp]) => {
+    const o = k.L.IRP.off;
+    k.m.setU32(irp + BigInt(o['IoStatus.Status']), STATUS.INVALID_DEVICE_REQUEST);
+    k.m.setPtr(irp + BigInt(o['IoStatus.Information']), 0n);
+    completeRequest(k, irp, 0);
+    return BigInt(STATUS.INVALID_DEVICE_REQUEST);
+  });
+}
+
+/** Calls DriverEntry(DriverObject, RegistryPath); afterwards clears DO_DEVICE_INITIALIZING on its devices. */
+export function callDriverEntry(k: Kernel, d: DriverRecord): number {
+  const registryPath = systemUnicodeString(k, `\\Registry\\Machine\\System\\CurrentControlSet\\Services\\${d.name}`);
+  const entry = k.m.ptr(d.object + BigInt(k.L.DRIVER_OBJECT.off.DriverInit));
+  k.io.current = d;
+  try {
+    const status = Number(k.callRoutine(entry, [d.object, registryPath], 'DriverEntry') & 0xffffffffn);
+    if (ntSuccess(status)) {
+      // IopReadyDeviceObjects: devices created during DriverEntry become usable.
+      for (const dev of k.io.devices) {
+        if (dev.driver === d && !dev.deleted) {
+          const f = dev.address + BigInt(k.L.DEVICE_OBJECT.off.Flags);
+          k.m.setU32(f, k.m.u32(f) & ~DO_DEVICE_INITIALIZING);
+        }
+      }
+    }
+    return status;
+  } finally {
+    k.io.current = undefined;
+  }
+}
+
+/** The unload routine, or 0 when the driver cannot be unloaded. */
+export function unloadRoutine(k: Kernel, d: DriverRecord): bigint {
+  return k.m.ptr(d.object + BigInt(k.L.DRIVER_OBJECT.off.DriverUnload));
+}
+
+export function callDriverUnload(k: Kernel, d: DriverRecord): void {
+  const routine = unloadRoutine(k, d);
+  k.io.current = d;
+  try {
+    k.callRoutine(routine, [d.object], 'DriverUnload');
+  } finally {
+    k.io.current = undefined;
+  }
+}
+
+export function describeDriver(k: Kernel, d: DriverRecord): string {
+  return `${d.objectName} at ${hex(d.object)}`;
+}

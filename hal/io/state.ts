@@ -1,0 +1,59 @@
+// The I/O manager's bookkeeping: loaded drivers, their devices, open files and handles.
+
+import type { Module } from '../kernel.js';
+
+export interface DriverRecord {
+  /** Service name, e.g. "readfile" (from the image file name). */
+  name: string;
+  /** The DRIVER_OBJECT in guest memory. */
+  object: bigint;
+  image: Module;
+  /** "\Driver\<name>". */
+  objectName: string;
+}
+
+export interface DeviceRecord {
+  address: bigint;
+  name?: string;
+  driver: DriverRecord;
+  deleted: boolean;
+  /** Open FILE_OBJECTs on this device (exclusive devices allow one). */
+  openCount: number;
+}
+
+export interface FileRecord {
+  handle: number;
+  /** The FILE_OBJECT in guest memory. */
+  address: bigint;
+  device: DeviceRecord;
+  grantedAccess: number;
+  /** The NT path the caller opened (for reports). */
+  path: string;
+}
+
+export class IoState {
+  readonly drivers: DriverRecord[] = [];
+  /** Every device ever created, in creation order (deleted ones are marked, for the leak report). */
+  readonly devices: DeviceRecord[] = [];
+  readonly files = new Map<number, FileRecord>();
+  /** Handles are multiples of 4, as in a Windows handle table. */
+  private nextHandle = 0x4;
+  /** IRPs a dispatch routine returned without completing or pending: lost to their caller. */
+  readonly lostIrps: { irp: bigint; major: string; device: string }[] = [];
+  /** The driver whose code is running (DriverEntry/unload), to attribute symbolic links. */
+  current: DriverRecord | undefined;
+
+  deviceAt(address: bigint): DeviceRecord | undefined {
+    return this.devices.find((d) => d.address === address && !d.deleted);
+  }
+
+  driverAt(address: bigint): DriverRecord | undefined {
+    return this.drivers.find((d) => d.object === address);
+  }
+
+  allocateHandle(): number {
+    const h = this.nextHandle;
+    this.nextHandle += 4;
+    return h;
+  }
+}

@@ -1,0 +1,459 @@
+// The emulated kernel's state and its one funnel for calls: import stubs → declared exports → trace.
+
+import type { Arch, Engine } from '../emu/engine.js';
+import { EngineMemoryError, PAGE_SIZE, Prot } from '../emu/engine.js';
+import type { AnyExport, DataExportDecl, ParamKind, RetKind, VarArgs } from './export.js';
+import { x86Slots } from './export.js';
+import { GuestStop, Machine, hex } from './machine.js';
+import { Pool } from './ex/pool.js';
+import { Tracer } from './trace.js';
+import { layouts, type Layouts } from './layout/index.js';
+import { formatStatus } from './rtl/ntstatus.js';
+import { decodeBytes } from './rtl/text.js';
+import { Namespace } from './ob/namespace.js';
+import { IoState } from './io/state.js';
+import { Processes } from './ps/process.js';
+
+/** A loaded image, for naming addresses module+offset. */
+export interface Module {
+  name: string;
+  base: bigint;
+  size: number;
+}
+
+/** What sits behind one stub address. */
+type Stub =
+  | { kind: 'export'; decl: AnyExport }
+  | { kind: 'missing'; module: string; name: string }
+  /** Kernel routines that are not imports but whose addresses drivers hold (the default dispatch routine). */
+  | { kind: 'internal'; name: string; params: number; run: (k: Kernel, args: bigint[]) => bigint };
+
+const STUB_SLOT = 16n;
+const ARG_REGS = ['rcx', 'rdx', 'r8', 'r9'] as const;
+
+export class Kernel {
+  readonly m: Machine;
+  readonly arch: Arch;
+  readonly L: Layouts;
+  readonly pool: Pool;
+  readonly trace: Tracer;
+  readonly modules: Module[] = [];
+  readonly dbgPrint: string[] = [];
+  /** module!name of every unimplemented export the guest reached. */
+  readonly unsupportedCalls: string[] = [];
+  readonly ns = new Namespace();
+  readonly io = new IoState();
+  readonly ps: Processes;
+  /** Current IRQL; drivers read it through KeGetCurrentIrql (and cr8 on x64). */
+  irql = 0;
+  apiCalls = 0;
+  /** Routines that popped the wrong number of bytes (x86 calling-convention mismatches), once each. */
+  readonly stackWarnings: string[] = [];
+
+  private readonly stubs = new Map<bigint, Stub>();
+  private readonly stubByName = new Map<string, bigint>();
+  private nextStub: bigint;
+  private dataCursor: bigint;
+  private readonly dataEnd: bigint;
+  private readonly exportsByName: Map<string, AnyExport>;
+  private readonly dataByName: Map<string, DataExportDecl>;
+  private readonly dataAddr = new Map<string, bigint>();
+
+  constructor(engine: Engine, table: { exports: readonly AnyExport[]; data: readonly DataExportDecl[] }, sink?: ConstructorParameters<typeof Tracer>[0]) {
+    this.m = new Machine(engine, (a) => this.onTrap(a));
+    this.arch = engine.arch;
+    this.L = layouts(this.arch);
+    this.pool = new Pool(this.m);
+    this.trace = new Tracer(sink);
+    this.nextStub = this.m.layout.stubs + STUB_SLOT; // slot 0 is the return trap
+    this.dataCursor = this.m.layout.systemData;
+    this.dataEnd = this.m.layout.systemData + BigInt(this.m.layout.systemDataSize);
+    this.exportsByName = new Map();
+    for (const d of table.exports) {
+      if (d.arch && d.arch !== this.arch) continue;
+      for (const n of [d.name, ...(d.aliases ?? [])]) this.exportsByName.set(key(d.module, n), d);
+    }
+    this.dataByName = new Map(table.data.filter((d) => !d.arch || d.arch === this.arch).map((d) => [key(d.module, d.name), d]));
+    this.modules.push({ name: 'ntoskrnl.exe', base: this.m.layout.stubs, size: this.m.layout.stubsSize });
+    this.ps = new Processes(this);
+  }
+
+  get ptrSize(): 4 | 8 {
+    return this.m.ptrSize;
+  }
+
+  // ---- binding imports ---------------------------------------------------------------------------------
+
+  /** The address an import resolves to: a stub for functions, the variable for data exports, a 'missing' stub otherwise. */
+  resolveImport(module: string, name: string): bigint {
+    const k = key(module, name);
+    const data = this.dataByName.get(k);
+    if (data) return this.dataAddress(data);
+    const cached = this.stubByName.get(k);
+    if (cached !== undefined) return cached;
+    const decl = this.exportsByName.get(k);
+    const stub: Stub = decl ? { kind: 'export', decl } : { kind: 'missing', module: canonicalModule(module), name };
+    return this.addStub(k, stub);
+  }
+
+  /** True when kdemu implements this import (for `kdemu info`). */
+  implements(module: string, name: string): boolean {
+    const k = key(module, name);
+    return this.exportsByName.has(k) || this.dataByName.has(k);
+  }
+
+  /** The address of a kernel routine implemented in TypeScript that drivers only see as a pointer. */
+  internalRoutine(name: string, params: number, run: (k: Kernel, args: bigint[]) => bigint): bigint {
+    const k = 'internal!' + name;
+    return this.stubByName.get(k) ?? this.addStub(k, { kind: 'internal', name, params, run });
+  }
+
+  /** Looks up an export by name the way MmGetSystemRoutineAddress does (ntoskrnl.exe, then hal.dll). */
+  systemRoutine(name: string): bigint {
+    for (const module of ['ntoskrnl.exe', 'hal.dll']) {
+      const k = key(module, name);
+      if (this.exportsByName.has(k) || this.dataByName.has(k)) return this.resolveImport(module, name);
+    }
+    return 0n;
+  }
+
+  private addStub(k: string, stub: Stub): bigint {
+    const a = this.nextStub;
+    if (a + STUB_SLOT > this.m.layout.stubs + BigInt(this.m.layout.stubsSize)) throw new Error('out of import stub slots');
+    this.nextStub += STUB_SLOT;
+    this.stubs.set(a, stub);
+    this.stubByName.set(k, a);
+    return a;
+  }
+
+  private dataAddress(d: DataExportDecl): bigint {
+    const k = key(d.module, d.name);
+    let a = this.dataAddr.get(k);
+    if (a === undefined) {
+      a = d.address(this);
+      this.dataAddr.set(k, a);
+    }
+    return a;
+  }
+
+  /** Zeroed memory in the system data region (kernel variables, KPCR ...), never freed. */
+  systemAlloc(size: number, align = 16): bigint {
+    const a = (this.dataCursor + BigInt(align - 1)) & ~BigInt(align - 1);
+    if (a + BigInt(size) > this.dataEnd) throw new Error('system data region exhausted');
+    this.dataCursor = a + BigInt(size);
+    return a;
+  }
+
+  /** Maps a region of whole pages (images, user memory). */
+  mapRegion(address: bigint, size: number, prot: Prot): void {
+    this.m.mapPages(address, Math.ceil(size / PAGE_SIZE) * PAGE_SIZE, prot);
+  }
+
+  // ---- naming addresses ----------------------------------------------------------------------------------
+
+  symbolize(a: bigint): string {
+    for (const mod of this.modules) {
+      if (a >= mod.base && a < mod.base + BigInt(mod.size)) return `${mod.name}+0x${(a - mod.base).toString(16)}`;
+    }
+    return hex(a);
+  }
+
+  moduleOf(a: bigint): Module | undefined {
+    return this.modules.find((mod) => a >= mod.base && a < mod.base + BigInt(mod.size));
+  }
+
+  /** Where the current export was called from (the return address at the stub). */
+  callerAddress(): bigint {
+    return this.m.ptr(this.m.sp);
+  }
+
+  // ---- calls into the guest -------------------------------------------------------------------------------
+
+  /**
+   * Calls a driver routine (dispatch, completion, DriverEntry, unload) as the kernel would: stdcall on x86.
+   * A routine that pops the wrong number of bytes (a cdecl routine built without NTAPI) is survived: the stack
+   * is restored and the trace says so.
+   */
+  callRoutine(target: bigint, args: readonly bigint[], what: string): bigint {
+    const name = this.symbolize(target);
+    this.trace.emit({ type: 'callback', event: 'enter', routine: what, target: name });
+    const r = this.m.callGuest(target, args);
+    let note: string | undefined;
+    if (r.stackMismatch !== 0) {
+      note = `${what} ${name} ${r.stackMismatch < 0 ? `left ${-r.stackMismatch} bytes of arguments on the stack (cdecl, not stdcall/NTAPI)` : `popped ${r.stackMismatch} bytes too many`}; kdemu restored the stack`;
+      this.stackWarnings.push(note);
+    }
+    if (this.trace.enabled) this.trace.emit({ type: 'callback', event: 'leave', routine: what, target: name, ret: hex(r.value & (this.arch === 'x86' ? 0xffffffffn : ~0n)), ...(note ? { note } : {}) });
+    return r.value;
+  }
+
+  // ---- the call funnel -------------------------------------------------------------------------------------
+
+  private onTrap(address: bigint): bigint {
+    const stub = this.stubs.get(address);
+    const ret = this.m.ptr(this.m.sp);
+    if (!stub) {
+      throw new GuestStop('fault', `execution reached ${this.symbolize(address)}, which is not an entry point`, { pc: address });
+    }
+    if (stub.kind === 'missing') {
+      const name = `${stub.module}!${stub.name}`;
+      if (!this.unsupportedCalls.includes(name)) this.unsupportedCalls.push(name);
+      throw new GuestStop('unsupported-call', `call to ${name}, which kdemu does not implement, from ${this.symbolize(ret)}`, { pc: ret, export: name });
+    }
+    this.apiCalls++;
+    try {
+      if (stub.kind === 'internal') return this.callInternal(stub, ret);
+      return this.callExport(stub.decl, ret);
+    } catch (e) {
+      if (!(e instanceof EngineMemoryError)) throw e;
+      // The kernel touched a bad pointer the driver gave it: on Windows, a page fault in kernel code.
+      const name = stub.kind === 'internal' ? stub.name : `${stub.decl.module}!${stub.decl.name}`;
+      throw new GuestStop('fault', `${name}, called from ${this.symbolize(ret)}, ${e.access === 'write' ? 'wrote to' : 'read from'} unmapped memory at ${hex(e.address)}`, {
+        pc: ret,
+        export: name,
+        fault: { access: e.access, address: e.address },
+        bugcheck: { code: 0x50, params: [e.address, e.access === 'write' ? 1n : 0n, address, 0n] },
+      });
+    }
+  }
+
+  private callInternal(stub: Extract<Stub, { kind: 'internal' }>, ret: bigint): bigint {
+    const args: bigint[] = [];
+    for (let i = 0; i < stub.params; i++) args.push(this.slot(i, 'stdcall'));
+    if (this.trace.enabled) this.trace.emit({ type: 'call', export: `ntoskrnl.exe!${stub.name}`, args: Object.fromEntries(args.map((a, i) => [`arg${i}`, hex(a)])), caller: this.symbolize(ret) });
+    const v = stub.run(this, args);
+    this.setReturn('status', v);
+    this.popFrame('stdcall', stub.params);
+    return ret;
+  }
+
+  private callExport(decl: AnyExport, ret: bigint): bigint {
+    const kinds = Object.values(decl.params) as ParamKind[];
+    const names = Object.keys(decl.params);
+    const args: Record<string, number | bigint> = {};
+    const fetch = this.fetcher(decl.cc, kinds);
+    for (let i = 0; i < kinds.length; i++) args[names[i]] = fetch.param(kinds[i]);
+    const va = fetch.varargs;
+    let display: Record<string, string> | undefined;
+    if (this.trace.enabled) {
+      display = {};
+      for (let i = 0; i < kinds.length; i++) display[names[i]] = this.showArg(kinds[i], args[names[i]]);
+    }
+    const value = decl.impl(this, args as never, va);
+    this.setReturn(decl.ret, value as number | bigint | undefined);
+    if (display) {
+      this.trace.emit({
+        type: 'call',
+        export: `${decl.module}!${decl.name}`,
+        args: display,
+        ...(decl.ret === 'void' ? {} : { ret: this.showRet(decl.ret, value as number | bigint) }),
+        caller: this.symbolize(ret),
+      });
+    }
+    this.popFrame(decl.cc, x86StackSlots(decl.cc, kinds));
+    return ret;
+  }
+
+  /** Reads declared parameters in order, then the variadic ones, per the architecture and convention. */
+  private fetcher(cc: 'stdcall' | 'cdecl' | 'fastcall', kinds: readonly ParamKind[]) {
+    const m = this.m;
+    let slot = 0;
+    let regsUsed = 0; // x86 fastcall: ecx, edx
+    const k = this;
+    const x64 = this.arch === 'x64';
+    const param = (kind: ParamKind): number | bigint => {
+      let raw: bigint;
+      if (x64) {
+        raw = k.slot(slot++, cc);
+      } else if (cc === 'fastcall' && regsUsed < 2 && x86Slots(kind) === 1) {
+        raw = m.engine.getReg(regsUsed++ === 0 ? 'rcx' : 'rdx');
+      } else if (x86Slots(kind) === 2) {
+        raw = k.stackSlot(slot) | (k.stackSlot(slot + 1) << 32n);
+        slot += 2;
+      } else {
+        raw = k.stackSlot(slot++);
+      }
+      return narrow(kind, raw, x64);
+    };
+    const varargs: VarArgs = {
+      int32: () => Number(BigInt.asUintN(32, x64 ? k.slot(slot++, cc) : k.stackSlot(slot++))),
+      int64: () => {
+        if (x64) return k.slot(slot++, cc);
+        const v = k.stackSlot(slot) | (k.stackSlot(slot + 1) << 32n);
+        slot += 2;
+        return v;
+      },
+      ptr: () => (x64 ? k.slot(slot++, cc) : k.stackSlot(slot++)),
+    };
+    void kinds;
+    return { param, varargs };
+  }
+
+  /** Argument slot i at a stub: x64 registers then stack; x86 stack (fastcall registers are read by fetcher). */
+  private slot(i: number, _cc: string): bigint {
+    if (this.arch === 'x64') {
+      if (i < 4) return this.m.engine.getReg(ARG_REGS[i]);
+      return this.m.u64(this.m.sp + 8n + 8n * BigInt(i));
+    }
+    return this.stackSlot(i);
+  }
+
+  /** x86: the i-th 4-byte stack argument slot above the return address. */
+  private stackSlot(i: number): bigint {
+    return BigInt(this.m.u32(this.m.sp + 4n + 4n * BigInt(i)));
+  }
+
+  private setReturn(kind: RetKind, v: number | bigint | undefined): void {
+    if (kind === 'void' || v === undefined) return;
+    const e = this.m.engine;
+    const big = typeof v === 'bigint' ? v : BigInt(v);
+    if (this.arch === 'x64') {
+      e.setReg('rax', BigInt.asUintN(64, widenRet(kind, big)));
+    } else {
+      const w = BigInt.asUintN(64, widenRet(kind, big));
+      e.setReg('rax', w & 0xffffffffn);
+      if (kind === 'u64' || kind === 'i64') e.setReg('rdx', w >> 32n);
+    }
+  }
+
+  /** Returns from the stub: pop the return address, and for stdcall/fastcall the callee's stack arguments. */
+  private popFrame(cc: 'stdcall' | 'cdecl' | 'fastcall', slots: number): void {
+    const m = this.m;
+    if (this.arch === 'x64') {
+      m.sp = m.sp + 8n;
+      return;
+    }
+    m.sp = m.sp + 4n + BigInt(cc === 'cdecl' ? 0 : slots * 4);
+  }
+
+  // ---- trace formatting --------------------------------------------------------------------------------------
+
+  private showArg(kind: ParamKind, v: number | bigint): string {
+    switch (kind) {
+      case 'u8': case 'u16': case 'u32': case 'i32': case 'irql':
+        return String(v);
+      case 'bool':
+        return v ? 'TRUE' : 'FALSE';
+      case 'status':
+        return formatStatus(Number(v));
+      case 'access':
+        return hex(v, 8);
+      case 'tag':
+        return `'${tagChars(Number(v))}'`;
+      case 'u64': case 'i64':
+        return String(kind === 'i64' ? BigInt.asIntN(64, v as bigint) : v);
+      case 'ptr': case 'usize': case 'handle':
+        return hex(v);
+      case 'pstr':
+        return this.quoted(v as bigint, () => decodeBytes(this.m.cstring(v as bigint, 256)));
+      case 'pwstr':
+        return this.quoted(v as bigint, () => this.m.wstring(v as bigint, 256));
+      case 'pustr':
+      case 'pastr':
+        return this.quoted(v as bigint, () => this.countedString(v as bigint, kind === 'pustr'));
+    }
+  }
+
+  private quoted(p: bigint, read: () => string): string {
+    if (p === 0n) return 'NULL';
+    try {
+      return `${hex(p)} ${JSON.stringify(read())}`;
+    } catch {
+      return `${hex(p)} <unreadable>`;
+    }
+  }
+
+  /** A UNICODE_STRING / ANSI_STRING's text (Length bytes, not NUL-terminated). */
+  countedString(p: bigint, wide: boolean): string {
+    const len = this.m.u16(p);
+    const buf = this.m.ptr(p + (this.ptrSize === 8 ? 8n : 4n));
+    if (buf === 0n || len === 0) return '';
+    const b = this.m.read(buf, len);
+    if (!wide) return latin1(b);
+    let s = '';
+    for (let i = 0; i + 1 < b.length; i += 2) s += String.fromCharCode(b[i] | (b[i + 1] << 8));
+    return s;
+  }
+
+  private showRet(kind: RetKind, v: number | bigint): string {
+    switch (kind) {
+      case 'status':
+        return formatStatus(Number(v));
+      case 'bool':
+      case 'u8': case 'u16': case 'u32': case 'i32': case 'irql': case 'u64': case 'i64':
+        return String(v);
+      default:
+        return hex(v);
+    }
+  }
+}
+
+/** x86: the 4-byte stack slots the declared parameters occupy (fastcall passes the first two 32-bit ones in ecx, edx). */
+function x86StackSlots(cc: 'stdcall' | 'cdecl' | 'fastcall', kinds: readonly ParamKind[]): number {
+  let regs = cc === 'fastcall' ? 2 : 0;
+  let slots = 0;
+  for (const kind of kinds) {
+    const n = x86Slots(kind);
+    if (regs > 0 && n === 1) regs--;
+    else slots += n;
+  }
+  return slots;
+}
+
+function key(module: string, name: string): string {
+  return canonicalModule(module) + '!' + name;
+}
+
+/** Import module names compare case-insensitively; ntoskrnl's other names are the same module. */
+export function canonicalModule(module: string): string {
+  const m = module.toLowerCase();
+  if (m === 'ntoskrnl.exe' || m === 'ntkrnlpa.exe' || m === 'ntkrnlmp.exe' || m === 'ntkrpamp.exe') return 'ntoskrnl.exe';
+  return m;
+}
+
+function narrow(kind: ParamKind, raw: bigint, x64: boolean): number | bigint {
+  switch (kind) {
+    case 'u8': case 'bool': case 'irql':
+      return Number(raw & 0xffn);
+    case 'u16':
+      return Number(raw & 0xffffn);
+    case 'u32': case 'tag': case 'access':
+      return Number(raw & 0xffffffffn);
+    case 'i32':
+      return Number(BigInt.asIntN(32, raw));
+    case 'status':
+      return Number(raw & 0xffffffffn);
+    case 'u64': case 'i64':
+      return BigInt.asUintN(64, raw);
+    default:
+      return x64 ? BigInt.asUintN(64, raw) : raw & 0xffffffffn;
+  }
+}
+
+function widenRet(kind: RetKind, v: bigint): bigint {
+  switch (kind) {
+    case 'u8': case 'bool': case 'irql':
+      return v & 0xffn;
+    case 'u16':
+      return v & 0xffffn;
+    case 'u32': case 'status': case 'i32':
+      return v & 0xffffffffn;
+    default:
+      return v;
+  }
+}
+
+function tagChars(tag: number): string {
+  let s = '';
+  for (let i = 0; i < 4; i++) {
+    const c = (tag >>> (8 * i)) & 0xff;
+    s += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '.';
+  }
+  return s;
+}
+
+export function latin1(b: Uint8Array): string {
+  let s = '';
+  for (const c of b) s += String.fromCharCode(c);
+  return s;
+}

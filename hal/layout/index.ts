@@ -1,0 +1,87 @@
+// The described Windows structures by C name, and layouts(arch): their offsets and sizes, computed once per arch.
+//
+//   const L = layouts('x64');
+//   L.IRP.size                          // 0xd0
+//   L.IRP.off['IoStatus.Information']   // 0x38 (a typo in the path is a compile error)
+
+import * as io from './io.js';
+import * as ke from './ke.js';
+import * as rtl from './rtl.js';
+import { layoutOf, type Arch, type PathsOf } from './struct.js';
+
+export * from './struct.js';
+export { IRP_MJ_MAXIMUM_FUNCTION } from './io.js';
+
+/** Every described type, keyed by its C name (the key is checked against the definition below). */
+export const defs = {
+  LIST_ENTRY: rtl.LIST_ENTRY,
+  SINGLE_LIST_ENTRY: rtl.SINGLE_LIST_ENTRY,
+  LARGE_INTEGER: rtl.LARGE_INTEGER,
+  ULARGE_INTEGER: rtl.ULARGE_INTEGER,
+  UNICODE_STRING: rtl.UNICODE_STRING,
+  STRING: rtl.STRING,
+  ANSI_STRING: rtl.ANSI_STRING,
+  OBJECT_ATTRIBUTES: rtl.OBJECT_ATTRIBUTES,
+  CLIENT_ID: rtl.CLIENT_ID,
+  RTL_OSVERSIONINFOW: rtl.RTL_OSVERSIONINFOW,
+  RTL_OSVERSIONINFOEXW: rtl.RTL_OSVERSIONINFOEXW,
+
+  KSPIN_LOCK: ke.KSPIN_LOCK,
+  DISPATCHER_HEADER: ke.DISPATCHER_HEADER,
+  KEVENT: ke.KEVENT,
+  KSEMAPHORE: ke.KSEMAPHORE,
+  KMUTANT: ke.KMUTANT,
+  KTIMER: ke.KTIMER,
+  KDPC: ke.KDPC,
+  KAPC: ke.KAPC,
+  KDEVICE_QUEUE_ENTRY: ke.KDEVICE_QUEUE_ENTRY,
+  KDEVICE_QUEUE: ke.KDEVICE_QUEUE,
+
+  IO_STATUS_BLOCK: io.IO_STATUS_BLOCK,
+  MDL: io.MDL,
+  SECTION_OBJECT_POINTERS: io.SECTION_OBJECT_POINTERS,
+  IO_COMPLETION_CONTEXT: io.IO_COMPLETION_CONTEXT,
+  VPB: io.VPB,
+  WAIT_CONTEXT_BLOCK: io.WAIT_CONTEXT_BLOCK,
+  DRIVER_EXTENSION: io.DRIVER_EXTENSION,
+  DRIVER_OBJECT: io.DRIVER_OBJECT,
+  DEVICE_OBJECT: io.DEVICE_OBJECT,
+  FILE_OBJECT: io.FILE_OBJECT,
+  IO_STACK_LOCATION: io.IO_STACK_LOCATION,
+  IRP: io.IRP,
+} as const;
+
+export type TypeName = keyof typeof defs;
+
+for (const [name, def] of Object.entries(defs)) {
+  if (def.cname !== name) throw new Error(`layout registry: key ${name} holds ${def.cname}`);
+}
+
+/** One structure on one architecture: sizeof, alignment, and offset/size of every field path. */
+export interface StructLayout<P extends string = string> {
+  readonly size: number;
+  readonly align: number;
+  readonly off: Readonly<Record<P, number>>;
+  readonly sizes: Readonly<Record<P, number>>;
+}
+
+/** Field paths are those that exist on A (for A = Arch: those that exist on both). */
+export type Layouts<A extends Arch = Arch> = {
+  readonly [K in TypeName]: StructLayout<PathsOf<(typeof defs)[K], A>>;
+};
+
+const cache: Partial<Record<Arch, Layouts>> = {};
+
+/** All layouts for one architecture: a plain frozen object, built on first use and then shared. */
+export function layouts<A extends Arch>(arch: A): Layouts<A> {
+  let ls = cache[arch];
+  if (!ls) {
+    const built: Record<string, StructLayout> = {};
+    for (const [name, def] of Object.entries(defs)) {
+      const l = layoutOf(def, arch);
+      built[name] = Object.freeze({ size: l.size, align: l.align, off: l.offsets, sizes: l.sizes });
+    }
+    cache[arch] = ls = Object.freeze(built) as unknown as Layouts;
+  }
+  return ls as Layouts<A>;
+}

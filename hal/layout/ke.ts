@@ -1,0 +1,90 @@
+// Layouts of the kernel (Ke) objects: spin lock, dispatcher header and the waitable objects, DPC, APC, device queue.
+
+import { LIST_ENTRY, ULARGE_INTEGER } from './rtl.js';
+import { i16, i32, i64, i8, only, ptr, struct, typedef, u16, u32, u8, union, usize } from './struct.js';
+
+export const KSPIN_LOCK = typedef('KSPIN_LOCK', usize);
+
+// The first 4 bytes are a union of per-object-type flag bytes and a Lock word. Bit fields (Absolute,
+// Inserted, Expired...) are not described: they live in the flag byte that shares their slot
+// (Absolute is bit 0 of TimerControlFlags), which is what an emulator reads and writes.
+export const DISPATCHER_HEADER = struct('DISPATCHER_HEADER', {
+  $u: union({
+    $s: struct({
+      Type: u8,
+      $u1: union({ TimerControlFlags: u8, Abandoned: u8, Signalling: u8 }),
+      $u2: union({ ThreadControlFlags: u8, Size: u8, Hand: u8 }),
+      $u3: union({ TimerMiscFlags: u8, DebugActive: u8, DpcActive: u8 }),
+    }),
+    Lock: i32,
+  }),
+  SignalState: i32,
+  WaitListHead: LIST_ENTRY,
+});
+
+export const KEVENT = struct('KEVENT', { Header: DISPATCHER_HEADER });
+
+export const KSEMAPHORE = struct('KSEMAPHORE', { Header: DISPATCHER_HEADER, Limit: i32 });
+
+export const KMUTANT = struct('KMUTANT', {
+  Header: DISPATCHER_HEADER,
+  MutantListEntry: LIST_ENTRY,
+  OwnerThread: ptr,
+  Abandoned: u8,
+  ApcDisable: u8,
+});
+
+export const KDPC = struct('KDPC', {
+  Type: u8,
+  Importance: u8,
+  Number: u16,
+  DpcListEntry: LIST_ENTRY,
+  DeferredRoutine: ptr,
+  DeferredContext: ptr,
+  SystemArgument1: ptr,
+  SystemArgument2: ptr,
+  DpcData: ptr,
+});
+
+export const KTIMER = struct('KTIMER', {
+  Header: DISPATCHER_HEADER,
+  DueTime: ULARGE_INTEGER,
+  TimerListEntry: LIST_ENTRY,
+  Dpc: ptr,
+  Processor: only('x64', u32), // #if !defined(_X86_)
+  Period: u32,
+});
+
+export const KAPC = struct('KAPC', {
+  Type: u8,
+  SpareByte0: u8,
+  Size: u8,
+  SpareByte1: u8,
+  SpareLong0: u32,
+  Thread: ptr,
+  ApcListEntry: LIST_ENTRY,
+  KernelRoutine: ptr,
+  RundownRoutine: ptr,
+  NormalRoutine: ptr,
+  NormalContext: ptr,
+  SystemArgument1: ptr,
+  SystemArgument2: ptr,
+  ApcStateIndex: i8,
+  ApcMode: i8, // KPROCESSOR_MODE
+  Inserted: u8,
+});
+
+export const KDEVICE_QUEUE_ENTRY = struct('KDEVICE_QUEUE_ENTRY', {
+  DeviceListEntry: LIST_ENTRY,
+  SortKey: u32,
+  Inserted: u8,
+});
+
+export const KDEVICE_QUEUE = struct('KDEVICE_QUEUE', {
+  Type: i16,
+  Size: i16,
+  DeviceListHead: LIST_ENTRY,
+  Lock: KSPIN_LOCK,
+  // On x64 Busy shares a LONG64 with the Reserved:8 / Hint:56 bit fields, which makes the queue 8 bytes longer.
+  $u: union({ Busy: u8, $hint: only('x64', i64) }),
+});

@@ -1,0 +1,60 @@
+// Layouts of the basic runtime-library structures: lists, 64-bit integers, counted strings, object attributes, versions.
+
+import { alias, array, handle, i32, i64, ptr, struct, u16, u32, u64, u8, union } from './struct.js';
+
+export const LIST_ENTRY = struct('LIST_ENTRY', { Flink: ptr, Blink: ptr });
+
+export const SINGLE_LIST_ENTRY = struct('SINGLE_LIST_ENTRY', { Next: ptr });
+
+// LARGE_INTEGER is a union, so on x86 it is 8-aligned wherever it is embedded (unless a pack caps it).
+export const LARGE_INTEGER = union('LARGE_INTEGER', {
+  $s: struct({ LowPart: u32, HighPart: i32 }),
+  u: struct({ LowPart: u32, HighPart: i32 }),
+  QuadPart: i64,
+});
+
+export const ULARGE_INTEGER = union('ULARGE_INTEGER', {
+  $s: struct({ LowPart: u32, HighPart: u32 }),
+  u: struct({ LowPart: u32, HighPart: u32 }),
+  QuadPart: u64,
+});
+
+// Length and MaximumLength are in bytes, not characters.
+export const UNICODE_STRING = struct('UNICODE_STRING', { Length: u16, MaximumLength: u16, Buffer: ptr });
+
+export const STRING = struct('STRING', { Length: u16, MaximumLength: u16, Buffer: ptr });
+
+// ntdef.h: typedef STRING ANSI_STRING.
+export const ANSI_STRING = alias('ANSI_STRING', STRING);
+
+export const OBJECT_ATTRIBUTES = struct('OBJECT_ATTRIBUTES', {
+  Length: u32,
+  RootDirectory: handle,
+  ObjectName: ptr, // PUNICODE_STRING
+  Attributes: u32,
+  SecurityDescriptor: ptr,
+  SecurityQualityOfService: ptr,
+});
+
+export const CLIENT_ID = struct('CLIENT_ID', { UniqueProcess: handle, UniqueThread: handle });
+
+const osVersionInfo = {
+  dwOSVersionInfoSize: u32,
+  dwMajorVersion: u32,
+  dwMinorVersion: u32,
+  dwBuildNumber: u32,
+  dwPlatformId: u32,
+  szCSDVersion: array(u16, 128), // WCHAR[128]
+};
+
+// RtlGetVersion tells the two apart by dwOSVersionInfoSize, so both sizes matter.
+export const RTL_OSVERSIONINFOW = struct('RTL_OSVERSIONINFOW', osVersionInfo);
+
+export const RTL_OSVERSIONINFOEXW = struct('RTL_OSVERSIONINFOEXW', {
+  ...osVersionInfo,
+  wServicePackMajor: u16,
+  wServicePackMinor: u16,
+  wSuiteMask: u16,
+  wProductType: u8,
+  wReserved: u8,
+});

@@ -1,0 +1,330 @@
+// The emulated machine as the kernel sees it: address-space layout, typed guest memory, calls into guest code.
+
+import { EngineMemoryError, PAGE_SIZE, Prot } from '../emu/engine.js';
+import type { Arch, Engine, Exit } from '../emu/engine.js';
+
+/** Fixed addresses, so that every run (and every engine) sees the same pointers. */
+export interface AddressLayout {
+  /** KUSER_SHARED_DATA. */
+  sharedUserData: bigint;
+  /** The pseudo ntoskrnl image: import stubs and the return trap live here (a trap range). */
+  stubs: bigint;
+  stubsSize: number;
+  /** Kernel variables, KPCR, KPRCB, process and thread objects: a bump region. */
+  systemData: bigint;
+  systemDataSize: number;
+  /** Where the first driver image goes; each next one follows. */
+  drivers: bigint;
+  /** Non-paged pool: grows upward in chunks. */
+  pool: bigint;
+  poolLimit: bigint;
+  /** Kernel stack: [stackBase - stackSize, stackBase), an unmapped guard page below. */
+  stackBase: bigint;
+  stackSize: number;
+  /** The user process's memory for buffers the user-mode side passes. */
+  user: bigint;
+  userLimit: bigint;
+}
+
+export const LAYOUTS: Record<Arch, AddressLayout> = {
+  x64: {
+    sharedUserData: 0xfffff78000000000n,
+    stubs: 0xfffff80000000000n,
+    stubsSize: 0x20000,
+    systemData: 0xfffff80000100000n,
+    systemDataSize: 0x100000,
+    drivers: 0xfffff80001000000n,
+    pool: 0xffffa00000000000n,
+    poolLimit: 0xffffa00040000000n,
+    stackBase: 0xfffff88000108000n,
+    stackSize: 0x6000,
+    user: 0x0000000010000000n,
+    userLimit: 0x0000000050000000n,
+  },
+  x86: {
+    sharedUserData: 0xffdf0000n,
+    stubs: 0x80800000n,
+    stubsSize: 0x20000,
+    systemData: 0x80900000n,
+    systemDataSize: 0x100000,
+    drivers: 0x9a000000n,
+    pool: 0x85000000n,
+    poolLimit: 0x89000000n,
+    stackBase: 0x8f004000n,
+    stackSize: 0x3000,
+    user: 0x10000000n,
+    userLimit: 0x50000000n,
+  },
+};
+
+/** Why a run stopped abnormally; thrown through the host-side call stack to the top of the run. */
+export class GuestStop extends Error {
+  constructor(
+    readonly outcome: 'bugcheck' | 'fault' | 'unsupported-call' | 'unsupported-instruction' | 'instruction-limit' | 'timeout' | 'deadlock',
+    readonly reason: string,
+    readonly detail: {
+      pc?: bigint;
+      export?: string;
+      bugcheck?: { code: number; params: bigint[] };
+      fault?: { access: string; address: bigint };
+    } = {},
+  ) {
+    super(reason);
+  }
+}
+
+/** The result of running one guest call to its return. */
+export interface CallResult {
+  value: bigint;
+  /** Bytes the callee removed from the stack beyond what its declaration says (x86: a cdecl routine called as stdcall). */
+  stackMismatch: number;
+}
+
+export type TrapHandler = (address: bigint) => bigint;
+
+export class Machine {
+  readonly ptrSize: 4 | 8;
+  readonly layout: AddressLayout;
+  /** The address guest calls return to; reaching it ends the innermost callGuest. */
+  readonly returnTrap: bigint;
+  private readonly scratch = new DataView(new ArrayBuffer(8));
+  private budgetEnd = 0;
+  private deadline = 0;
+
+  constructor(
+    readonly engine: Engine,
+    private readonly onTrap: TrapHandler,
+  ) {
+    this.ptrSize = engine.arch === 'x64' ? 8 : 4;
+    this.layout = LAYOUTS[engine.arch];
+    this.returnTrap = this.layout.stubs;
+    const l = this.layout;
+    engine.map(l.stubs, l.stubsSize, Prot.RX);
+    engine.write(l.stubs, new Uint8Array(l.stubsSize).fill(0xcc));
+    engine.addTrapRange(l.stubs, l.stubs + BigInt(l.stubsSize));
+    engine.map(l.systemData, l.systemDataSize, Prot.RW);
+    engine.map(l.stackBase - BigInt(l.stackSize), l.stackSize, Prot.RW);
+    engine.setReg('rsp', l.stackBase - 0x100n);
+  }
+
+  get arch(): Arch {
+    return this.engine.arch;
+  }
+
+  // ---- budgets -------------------------------------------------------------------------------------------
+
+  /** Limits for the whole run: instructions (0: none) and a wall-clock deadline in ms since the epoch (0: none). */
+  setBudgets(maxInstructions: number, deadlineMs: number): void {
+    this.budgetEnd = maxInstructions;
+    this.deadline = deadlineMs;
+  }
+
+  // ---- memory --------------------------------------------------------------------------------------------
+
+  read(address: bigint, size: number): Uint8Array {
+    return this.engine.read(address, size);
+  }
+
+  write(address: bigint, data: Uint8Array): void {
+    this.engine.write(address, data);
+  }
+
+  /** Reads, or null if any byte is unmapped (formatters use this to print bad pointers like Windows). */
+  tryRead(address: bigint, size: number): Uint8Array | null {
+    try {
+      return this.engine.read(address, size);
+    } catch (e) {
+      if (e instanceof EngineMemoryError) return null;
+      throw e;
+    }
+  }
+
+  u8(a: bigint): number {
+    return this.read(a, 1)[0];
+  }
+  u16(a: bigint): number {
+    const b = this.read(a, 2);
+    return b[0] | (b[1] << 8);
+  }
+  u32(a: bigint): number {
+    const b = this.read(a, 4);
+    return (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
+  }
+  u64(a: bigint): bigint {
+    const b = this.read(a, 8);
+    return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+  }
+  ptr(a: bigint): bigint {
+    return this.ptrSize === 8 ? this.u64(a) : BigInt(this.u32(a));
+  }
+  setU8(a: bigint, v: number): void {
+    this.write(a, Uint8Array.of(v & 0xff));
+  }
+  setU16(a: bigint, v: number): void {
+    this.write(a, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff));
+  }
+  setU32(a: bigint, v: number): void {
+    this.scratch.setUint32(0, v >>> 0, true);
+    this.write(a, new Uint8Array(this.scratch.buffer.slice(0, 4)));
+  }
+  setU64(a: bigint, v: bigint): void {
+    this.scratch.setBigUint64(0, BigInt.asUintN(64, v), true);
+    this.write(a, new Uint8Array(this.scratch.buffer.slice(0, 8)));
+  }
+  setPtr(a: bigint, v: bigint): void {
+    if (this.ptrSize === 8) this.setU64(a, v);
+    else this.setU32(a, Number(BigInt.asUintN(32, v)));
+  }
+
+  /** A NUL-terminated byte string, at most max bytes. */
+  cstring(a: bigint, max = 0x10000): Uint8Array {
+    const out: number[] = [];
+    for (let p = a; out.length < max; p += 1n) {
+      const b = this.u8(p);
+      if (b === 0) break;
+      out.push(b);
+    }
+    return Uint8Array.from(out);
+  }
+
+  /** A NUL-terminated UTF-16 string, at most max characters. */
+  wstring(a: bigint, max = 0x8000): string {
+    let s = '';
+    for (let p = a; s.length < max; p += 2n) {
+      const c = this.u16(p);
+      if (c === 0) break;
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+
+  writeWString(a: bigint, s: string, nul = true): void {
+    const b = new Uint8Array(s.length * 2 + (nul ? 2 : 0));
+    for (let i = 0; i < s.length; i++) {
+      b[2 * i] = s.charCodeAt(i) & 0xff;
+      b[2 * i + 1] = s.charCodeAt(i) >> 8;
+    }
+    this.write(a, b);
+  }
+
+  /** Maps fresh zeroed pages (page-aligned range). */
+  mapPages(address: bigint, size: number, prot: Prot): void {
+    this.engine.map(address, roundUp(size, PAGE_SIZE), prot);
+  }
+
+  // ---- registers and stack ------------------------------------------------------------------------------
+
+  get sp(): bigint {
+    return this.engine.getReg('rsp');
+  }
+  set sp(v: bigint) {
+    this.engine.setReg('rsp', v);
+  }
+
+  push(v: bigint): void {
+    const sp = this.sp - BigInt(this.ptrSize);
+    this.setPtr(sp, v);
+    this.sp = sp;
+  }
+
+  // ---- calls into guest code ----------------------------------------------------------------------------
+
+  /**
+   * Calls guest code at target with pointer-sized arguments, as the Windows kernel calls a driver routine
+   * (x64: rcx, rdx, r8, r9, shadow space, stack; x86: stdcall, arguments pushed right to left), and runs it to its
+   * return. Traps in between (import stubs) are handled by onTrap, which may itself call into the guest.
+   */
+  callGuest(target: bigint, args: readonly bigint[]): CallResult {
+    const e = this.engine;
+    const savedSp = this.sp;
+    let sp = savedSp - 0x40n; // keep clear of a red zone the interrupted guest code may use
+    let expectSp: bigint;
+    if (this.arch === 'x64') {
+      const slots = Math.max(args.length, 4);
+      sp = (sp - BigInt(slots * 8)) & ~0xfn;
+      for (let i = 4; i < args.length; i++) this.setU64(sp + BigInt(8 * i), args[i]);
+      sp -= 8n;
+      this.setU64(sp, this.returnTrap);
+      const regs = ['rcx', 'rdx', 'r8', 'r9'] as const;
+      for (let i = 0; i < Math.min(args.length, 4); i++) e.setReg(regs[i], args[i]);
+      expectSp = sp + 8n;
+    } else {
+      sp = (sp - BigInt(args.length * 4)) & ~0x3n;
+      for (let i = 0; i < args.length; i++) this.setU32(sp + BigInt(4 * i), Number(BigInt.asUintN(32, args[i])));
+      sp -= 4n;
+      this.setU32(sp, Number(this.returnTrap));
+      expectSp = sp + 4n + BigInt(args.length * 4);
+    }
+    this.sp = sp;
+    let pc = target;
+    for (;;) {
+      const exit = e.run(pc, this.remainingBudget());
+      if (exit.kind === 'trap') {
+        if (exit.address === this.returnTrap) {
+          const value = e.getReg('rax') | (this.arch === 'x86' ? e.getReg('rdx') << 32n : 0n);
+          const stackMismatch = Number(this.sp - expectSp);
+          this.sp = savedSp;
+          return { value, stackMismatch };
+        }
+        pc = this.onTrap(exit.address);
+        continue;
+      }
+      if (exit.kind === 'budget') {
+        // A slice ended: remainingBudget() throws if the run's instruction or time budget is spent.
+        pc = exit.pc;
+        continue;
+      }
+      throw this.stopFor(exit);
+    }
+  }
+
+  private remainingBudget(): number {
+    if (this.deadline && Date.now() > this.deadline) {
+      throw new GuestStop('timeout', 'the wall-clock budget (--timeout) ran out', { pc: this.engine.getReg('rip') });
+    }
+    if (!this.budgetEnd) return this.deadline ? 5_000_000 : 0;
+    const left = this.budgetEnd - this.engine.instructions;
+    if (left <= 0) throw new GuestStop('instruction-limit', `the instruction budget (${this.budgetEnd}) ran out`, { pc: this.engine.getReg('rip') });
+    return this.deadline ? Math.min(left, 5_000_000) : left;
+  }
+
+  /** Turns an engine exit other than a trap into the stop Windows would produce. */
+  private stopFor(exit: Exit): GuestStop | Error {
+    switch (exit.kind) {
+      case 'fault':
+        return new GuestStop('fault', `page fault: ${exit.access} of ${hex(exit.address)} (${exit.reason === 'unmapped' ? 'not present' : 'protection'})`, {
+          pc: exit.pc,
+          fault: { access: exit.access, address: exit.address },
+          // An unhandled kernel-mode page fault is PAGE_FAULT_IN_NONPAGED_AREA: (address, write?, pc, 0).
+          bugcheck: { code: 0x50, params: [exit.address, exit.access === 'write' ? 1n : exit.access === 'fetch' ? 10n : 0n, exit.pc, 0n] },
+        });
+      case 'interrupt': {
+        const names: Record<number, [string, number]> = {
+          0: ['divide error (#DE)', 0xc0000094],
+          3: ['breakpoint (int3) with no kernel debugger attached', 0x80000003],
+          6: ['invalid or unsupported instruction (#UD)', 0xc000001d],
+          0x2c: ['assertion failure (int 2c)', 0xc0000420],
+          0x29: ['fast fail (int 29)', 0xc0000409],
+        };
+        const [what, code] = names[exit.vector] ?? [`interrupt ${exit.vector}`, 0xc000001d];
+        if (exit.vector === 6) return new GuestStop('unsupported-instruction', what, { pc: exit.pc });
+        // Unhandled kernel-mode exceptions bugcheck KMODE_EXCEPTION_NOT_HANDLED (code, address, 0, 0).
+        return new GuestStop('bugcheck', what, { pc: exit.pc, bugcheck: { code: 0x1e, params: [BigInt(code), exit.pc, 0n, 0n] } });
+      }
+      case 'error':
+        return new GuestStop('fault', `the CPU engine stopped: ${exit.message}`, { pc: exit.pc });
+      case 'trap':
+      case 'budget':
+        return new Error('unreachable: trap and budget exits are handled by callGuest');
+    }
+  }
+}
+
+export function hex(v: bigint | number, digits = 0): string {
+  const s = BigInt.asUintN(64, BigInt(v)).toString(16).toUpperCase();
+  return '0x' + s.padStart(digits, '0');
+}
+
+export function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}

@@ -1,0 +1,89 @@
+// The object manager's namespace: directories, named objects and symbolic links, resolved like ObpLookupObjectName.
+
+import { STATUS } from '../rtl/ntstatus.js';
+
+export type NamedObject =
+  | { type: 'device'; address: bigint }
+  | { type: 'driver'; address: bigint }
+  | { type: 'symlink'; target: string; creator: string };
+
+/** Directories that exist at boot; \DosDevices is a link to \?? and \GLOBAL?? is the same directory here (one session). */
+const DIRECTORIES = ['\\', '\\Device', '\\Driver', '\\FileSystem', '\\??', '\\ObjectTypes', '\\KernelObjects', '\\BaseNamedObjects', '\\Callback'];
+const DIRECTORY_ALIASES: Record<string, string> = { '\\dosdevices': '\\??', '\\global??': '\\??' };
+
+export class Namespace {
+  /** Canonical upper-case path → entry; the original spelling is kept for reports. */
+  private readonly objects = new Map<string, { path: string; object: NamedObject }>();
+  private readonly dirs = new Set(DIRECTORIES.map((d) => d.toUpperCase()));
+
+  /** Normalises the directory part through the boot-time aliases (\DosDevices\X → \??\X). */
+  canonical(path: string): string {
+    const slash = path.lastIndexOf('\\');
+    const dir = path.slice(0, slash) || '\\';
+    const alias = DIRECTORY_ALIASES[dir.toLowerCase()];
+    return alias ? alias + path.slice(slash) : path;
+  }
+
+  /** Inserts a named object; fails like ObInsertObject on a bad path, a missing directory or a collision. */
+  insert(path: string, object: NamedObject): number {
+    if (!path.startsWith('\\') || path.length < 2 || path.endsWith('\\')) return STATUS.OBJECT_NAME_INVALID;
+    const p = this.canonical(path);
+    const slash = p.lastIndexOf('\\');
+    const dir = (p.slice(0, slash) || '\\').toUpperCase();
+    if (!this.dirs.has(dir)) return STATUS.OBJECT_PATH_NOT_FOUND;
+    const k = p.toUpperCase();
+    if (this.objects.has(k) || this.dirs.has(k)) return STATUS.OBJECT_NAME_COLLISION;
+    this.objects.set(k, { path: p, object });
+    return STATUS.SUCCESS;
+  }
+
+  remove(path: string): NamedObject | undefined {
+    const k = this.canonical(path).toUpperCase();
+    const e = this.objects.get(k);
+    if (e) this.objects.delete(k);
+    return e?.object;
+  }
+
+  get(path: string): NamedObject | undefined {
+    return this.objects.get(this.canonical(path).toUpperCase())?.object;
+  }
+
+  /**
+   * Resolves a path to an object, following symbolic links in any prefix (\??\X\rest → target\rest).
+   * Returns the object and the remaining path (the part a device's FILE_OBJECT.FileName gets).
+   */
+  lookup(path: string): { object: NamedObject; path: string; remainder: string } | { status: number } {
+    let p = this.canonical(path);
+    for (let depth = 0; depth < 32; depth++) {
+      const parts = p.split('\\');
+      let found: { path: string; object: NamedObject } | undefined;
+      let rest = '';
+      for (let n = parts.length; n > 1; n--) {
+        const prefix = this.canonical(parts.slice(0, n).join('\\'));
+        const e = this.objects.get(prefix.toUpperCase());
+        if (e) {
+          found = e;
+          rest = parts.slice(n).join('\\');
+          break;
+        }
+      }
+      if (!found) {
+        const dir = p.slice(0, Math.max(p.lastIndexOf('\\'), 1)).toUpperCase();
+        return { status: this.dirs.has(dir) ? STATUS.OBJECT_NAME_NOT_FOUND : STATUS.OBJECT_PATH_NOT_FOUND };
+      }
+      if (found.object.type === 'symlink') {
+        p = found.object.target + (rest ? '\\' + rest : '');
+        continue;
+      }
+      return { object: found.object, path: found.path, remainder: rest ? '\\' + rest : '' };
+    }
+    return { status: STATUS.REPARSE_POINT_NOT_RESOLVED ?? STATUS.OBJECT_PATH_NOT_FOUND };
+  }
+
+  /** Every symbolic link, in insertion order. */
+  symlinks(): { link: string; target: string; creator: string }[] {
+    const out: { link: string; target: string; creator: string }[] = [];
+    for (const { path, object } of this.objects.values()) if (object.type === 'symlink') out.push({ link: path, target: object.target, creator: object.creator });
+    return out;
+  }
+}

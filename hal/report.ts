@@ -1,0 +1,103 @@
+// The public API types: run options, operations, and the JSON report (the contract in docs/cli.md).
+
+import type { Arch } from '../emu/engine.js';
+
+export type EngineName = 'unicorn' | 'wasm';
+
+/** One user-mode operation, as given on the command line or in a --script file. */
+export type Operation =
+  | { op: 'open'; name: string }
+  | { op: 'read'; length: number }
+  | { op: 'write'; data: Uint8Array }
+  | { op: 'ioctl'; code: number; input: Uint8Array; outputLength: number }
+  | { op: 'close' };
+
+export interface RunOptions {
+  /** Path of the driver image (used in the report). */
+  driverPath: string;
+  /** The driver file's bytes. */
+  driverBytes: Uint8Array;
+  engine?: EngineName;
+  operations: Operation[];
+  /** Skip the unload routine. */
+  noUnload?: boolean;
+  /** Instruction budget for the whole run (0 or absent: none). */
+  maxInstructions?: number;
+  /** Wall-clock budget for the whole run in milliseconds (0 or absent: none). */
+  timeoutMs?: number;
+  /** Receives every trace event as it happens (NDJSON writer, tests). */
+  onTrace?: (event: TraceEvent) => void;
+}
+
+export type Outcome =
+  | 'completed'
+  | 'bugcheck'
+  | 'fault'
+  | 'unsupported-call'
+  | 'unsupported-instruction'
+  | 'instruction-limit'
+  | 'timeout'
+  | 'deadlock'
+  | 'client-fault';
+
+export interface OpReport {
+  op: 'open' | 'read' | 'write' | 'ioctl' | 'close';
+  name?: string;
+  length?: number;
+  code?: string;
+  /** NTSTATUS, 8 upper-case hex digits with 0x. */
+  status: string;
+  win32Error: number;
+  information?: number;
+  /** Bytes returned to the caller, lower-case hex. */
+  data?: string;
+  /** A driver misbehaviour kdemu noticed during the operation (returned without completing the IRP ...). */
+  note?: string;
+}
+
+export interface LeakReport {
+  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp';
+  detail: string;
+  /** symlink: the target it still points to. */
+  target?: string;
+  tag?: string;
+  size?: number;
+  caller?: string;
+}
+
+export interface StopReport {
+  reason: string;
+  pc?: string;
+  module?: string;
+  offset?: string;
+  bugcheck?: { code: string; name: string; params: string[] };
+  export?: string;
+  fault?: { access: string; address: string };
+  instruction?: string;
+  stack?: string[];
+}
+
+export interface Report {
+  driver: { path: string; sha256: string; arch: Arch; imageBase: string; entryPoint: string };
+  outcome: Outcome;
+  driverEntry: { status: string } | null;
+  devices: { name: string; type: string; flags: string }[];
+  symlinks: { link: string; target: string }[];
+  ops: OpReport[];
+  dbgPrint: string[];
+  unload: { called: boolean; leaks: LeakReport[] };
+  stop: StopReport | null;
+  client: null;
+  pipes: never[];
+  unsupportedCalls: string[];
+  stats: { engine: EngineName; instructions: number; apiCalls: number; wallMs: number };
+}
+
+/** Trace events: one per API call, IRP sent/completed, DbgPrint, and notable conditions. NDJSON-serialisable. */
+export type TraceEvent =
+  | { type: 'call'; seq: number; export: string; args: Record<string, string>; ret?: string; caller: string; note?: string }
+  | { type: 'irp'; seq: number; event: 'sent' | 'completed'; irp: string; major: string; device: string; status?: string; information?: string }
+  | { type: 'dbgprint'; seq: number; text: string; note?: string }
+  | { type: 'callback'; seq: number; event: 'enter' | 'leave'; routine: string; target: string; ret?: string; note?: string }
+  | { type: 'op'; seq: number; op: string; status: string; information?: number }
+  | { type: 'stop'; seq: number; outcome: Outcome; reason: string };

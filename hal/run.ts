@@ -1,0 +1,186 @@
+// One run, end to end: load the driver, DriverEntry, the user operations, unload, and the report.
+
+import { createHash } from 'node:crypto';
+import { createEngine, type EngineName } from '../emu/index.js';
+import { parsePe, imageKind, type PeImage } from '../emu/pe/index.js';
+import { boot } from './boot.js';
+import { TABLE } from './exports.js';
+import { callDriverEntry, callDriverUnload, loadDriver, unloadRoutine } from './io/driver.js';
+import { Kernel } from './kernel.js';
+import { GuestStop, hex } from './machine.js';
+import type { LeakReport, OpReport, Operation, Report, RunOptions, StopReport } from './report.js';
+import { formatStatus, ntSuccess } from './rtl/ntstatus.js';
+import { UserSession, INVALID_HANDLE_VALUE, type Win32Result } from './user/fileapi.js';
+import { tagText } from './ex/pool.js';
+import { bugcheckName } from './ke/bugcodes.js';
+import type { DriverRecord } from './io/state.js';
+
+/** Bad input: the CLI prints the message as one line and exits 2. */
+export class InputError extends Error {}
+
+export const DEFAULT_ENGINE: EngineName = 'unicorn';
+
+/** Parses and checks that the image is a kernel driver kdemu can load. */
+export function parseDriver(bytes: Uint8Array): PeImage {
+  const img = parsePe(bytes);
+  const kind = imageKind(img);
+  if (kind.kind !== 'driver') throw new InputError(`not a kernel driver: ${kind.why}`);
+  return img;
+}
+
+export function runDriver(options: RunOptions): Report {
+  const started = performance.now();
+  const img = parseDriver(options.driverBytes);
+  const engineName = options.engine ?? DEFAULT_ENGINE;
+  const engine = createEngine(engineName, img.arch);
+  const k = new Kernel(engine, TABLE, options.onTrace);
+  const report: Report = {
+    driver: {
+      path: options.driverPath,
+      sha256: createHash('sha256').update(options.driverBytes).digest('hex'),
+      arch: img.arch,
+      imageBase: '',
+      entryPoint: '',
+    },
+    outcome: 'completed',
+    driverEntry: null,
+    devices: [],
+    symlinks: [],
+    ops: [],
+    dbgPrint: k.dbgPrint,
+    unload: { called: false, leaks: [] },
+    stop: null,
+    client: null,
+    pipes: [],
+    unsupportedCalls: k.unsupportedCalls,
+    stats: { engine: engineName, instructions: 0, apiCalls: 0, wallMs: 0 },
+  };
+  let driver: DriverRecord | undefined;
+  const user = new UserSession(k);
+  const handles: number[] = [];
+  try {
+    k.m.setBudgets(options.maxInstructions ?? 0, options.timeoutMs ? Date.now() + options.timeoutMs : 0);
+    boot(k);
+    driver = loadDriver(k, img, options.driverBytes, options.driverPath);
+    report.driver.imageBase = hex(driver.image.base);
+    report.driver.entryPoint = hex(driver.image.base + BigInt(img.entryRva));
+    const status = callDriverEntry(k, driver);
+    report.driverEntry = { status: formatStatus(status) };
+    report.devices = k.io.devices
+      .filter((d) => !d.deleted)
+      .map((d) => ({
+        name: d.name ?? '',
+        type: hex(k.m.u32(d.address + BigInt(k.L.DEVICE_OBJECT.off.DeviceType))).toLowerCase().replace('0x', '0x'),
+        flags: hex(k.m.u32(d.address + BigInt(k.L.DEVICE_OBJECT.off.Flags))).toLowerCase(),
+      }));
+    report.symlinks = k.ns.symlinks().map(({ link, target }) => ({ link, target }));
+    if (ntSuccess(status)) {
+      runOperations(k, user, options.operations, report.ops, handles);
+      // Handles still open are closed before unload, as when the program exits.
+      for (const h of handles.splice(0)) if (k.io.files.has(h)) user.CloseHandle(h);
+      if (!options.noUnload && unloadRoutine(k, driver) !== 0n) {
+        callDriverUnload(k, driver);
+        report.unload.called = true;
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof GuestStop)) throw e;
+    report.outcome = e.outcome;
+    report.stop = stopReport(k, e);
+    k.trace.emit({ type: 'stop', outcome: e.outcome, reason: e.reason });
+  } finally {
+    report.stats = { engine: engineName, instructions: engine.instructions, apiCalls: k.apiCalls, wallMs: Math.round((performance.now() - started) * 10) / 10 };
+    engine.close();
+  }
+  if (driver && report.outcome === 'completed') report.unload.leaks = leaks(k, driver, report.unload.called);
+  return report;
+}
+
+function runOperations(k: Kernel, user: UserSession, ops: readonly Operation[], out: OpReport[], handles: number[]): void {
+  let handle = INVALID_HANDLE_VALUE;
+  const open = (name: string): void => {
+    const r = user.CreateFile(name.startsWith('\\') ? name : `\\\\.\\${name}`);
+    out.push(opReport({ op: 'open', name }, r));
+    k.trace.emit({ type: 'op', op: 'open', status: formatStatus(r.status) });
+    handle = r.handle;
+    if (handle !== INVALID_HANDLE_VALUE) handles.push(handle);
+  };
+  for (const op of ops) {
+    if (op.op === 'open') {
+      open(op.name);
+      continue;
+    }
+    if (op.op === 'close') {
+      const r = user.CloseHandle(handle);
+      out.push(opReport({ op: 'close' }, r));
+      handles.splice(handles.indexOf(handle), 1);
+      handle = INVALID_HANDLE_VALUE;
+      continue;
+    }
+    if (handle === INVALID_HANDLE_VALUE && !out.some((o) => o.op === 'open')) {
+      // By default the first symbolic link the driver created is opened before the first I/O operation.
+      const link = k.ns.symlinks()[0];
+      if (link) open(link.link.replace(/^\\\?\?\\/, ''));
+    }
+    let r: Win32Result;
+    let base: Partial<OpReport> & { op: OpReport['op'] };
+    switch (op.op) {
+      case 'read':
+        r = user.ReadFile(handle, op.length);
+        base = { op: 'read', length: op.length };
+        break;
+      case 'write':
+        r = user.WriteFile(handle, op.data);
+        base = { op: 'write', length: op.data.length };
+        break;
+      case 'ioctl':
+        r = user.DeviceIoControl(handle, op.code, op.input, op.outputLength);
+        base = { op: 'ioctl', code: hex(op.code, 8).toLowerCase().replace(/^0x/, '0x') };
+        break;
+    }
+    const rep = opReport(base, r);
+    out.push(rep);
+    k.trace.emit({ type: 'op', op: op.op, status: rep.status, information: rep.information });
+  }
+}
+
+function opReport(base: Partial<OpReport> & { op: OpReport['op'] }, r: Win32Result): OpReport {
+  const rep: OpReport = { ...base, status: formatStatus(r.status), win32Error: r.win32Error };
+  if (base.op === 'read' || base.op === 'write' || base.op === 'ioctl') rep.information = r.information;
+  if (base.op === 'read' || base.op === 'ioctl') rep.data = Buffer.from(r.data).toString('hex');
+  if (r.note) rep.note = r.note;
+  return rep;
+}
+
+function stopReport(k: Kernel, e: GuestStop): StopReport {
+  const s: StopReport = { reason: e.reason };
+  const pc = e.detail.pc;
+  if (pc !== undefined) {
+    s.pc = hex(pc);
+    const mod = k.moduleOf(pc);
+    if (mod) {
+      s.module = mod.name;
+      s.offset = hex(pc - mod.base).toLowerCase();
+    }
+  }
+  if (e.detail.bugcheck) {
+    s.bugcheck = { code: hex(e.detail.bugcheck.code, 8), name: bugcheckName(e.detail.bugcheck.code), params: e.detail.bugcheck.params.map((p) => hex(p)) };
+  }
+  if (e.detail.export) s.export = e.detail.export;
+  if (e.detail.fault) s.fault = { access: e.detail.fault.access, address: hex(e.detail.fault.address) };
+  return s;
+}
+
+/** What the driver left behind after unload (or after DriverEntry failed). */
+function leaks(k: Kernel, d: DriverRecord, unloaded: boolean): LeakReport[] {
+  const out: LeakReport[] = [];
+  for (const dev of k.io.devices) if (dev.driver === d && !dev.deleted) out.push({ kind: 'device', detail: dev.name ?? hex(dev.address) });
+  for (const l of k.ns.symlinks()) if (l.creator === d.name) out.push({ kind: 'symlink', detail: l.link, target: l.target });
+  for (const b of k.pool.live()) {
+    if (b.owner === 'driver') out.push({ kind: 'pool', detail: `${b.size} bytes tagged '${tagText(b.tag)}' at ${hex(b.address)}`, tag: tagText(b.tag), size: b.size, caller: b.caller });
+  }
+  for (const f of k.io.files.values()) out.push({ kind: 'handle', detail: `handle ${hex(f.handle)} to ${f.path}` });
+  for (const irp of k.io.lostIrps) out.push({ kind: 'irp', detail: `${irp.major} IRP ${hex(irp.irp)} to ${irp.device}, never completed` });
+  void unloaded;
+  return out;
+}

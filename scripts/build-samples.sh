@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds every sample under samples/<name>/ with mingw-w64 into samples/build/{x86,x64}/: <name>.sys from
+# <name>.c and <name>_client.exe from <name>_client.c. Rebuilds only what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quiet=0
+[ "${1:-}" = "--quiet" ] && quiet=1
+ddk=/usr/share/mingw-w64/include/ddk
+warn=(-Wall -Wno-unused-variable -Wno-unused-but-set-variable -Wno-unused-parameter -Wno-format)
+build() { # arch src out kind
+  local arch=$1 src=$2 out=$3 kind=$4 cc entry
+  if [ "$arch" = x64 ]; then cc=x86_64-w64-mingw32-gcc; entry=DriverEntry; else cc=i686-w64-mingw32-gcc; entry=_DriverEntry@8; fi
+  [ -f "$out" ] && [ "$out" -nt "$src" ] && return 0
+  [ "$quiet" = 1 ] || echo "samples: $out"
+  mkdir -p "$(dirname "$out")"
+  if [ "$kind" = driver ]; then
+    "$cc" -O2 "${warn[@]}" -I"$ddk" -shared -nostdlib -Wl,--subsystem,native -Wl,--dynamicbase -Wl,--entry,"$entry" -o "$out" "$src" -lntoskrnl -lhal
+  else
+    "$cc" -O2 "${warn[@]}" -o "$out" "$src"
+  fi
+}
+for dir in samples/*/; do
+  name=$(basename "$dir")
+  [ "$name" = build ] && continue
+  for arch in x86 x64; do
+    [ -f "$dir/$name.c" ] && build "$arch" "$dir/$name.c" "samples/build/$arch/$name.sys" driver
+    [ -f "$dir/${name}_client.c" ] && build "$arch" "$dir/${name}_client.c" "samples/build/$arch/${name}_client.exe" client
+  done
+done

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# One idempotent set-up for a fresh Debian machine with Node 20: system packages, npm packages, the TypeScript
+# build, the Unicorn engine's native hook, and the samples. A second run does nothing and takes seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quiet=0
+[ "${1:-}" = "--quiet" ] && quiet=1
+say() { [ "$quiet" = 1 ] || echo "setup: $*"; }
+
+# 1. Debian packages: mingw-w64 builds the samples, libunicorn2 is the reference CPU engine, gcc builds its hook.
+missing=()
+command -v x86_64-w64-mingw32-gcc >/dev/null && command -v i686-w64-mingw32-gcc >/dev/null || missing+=(mingw-w64)
+ldconfig -p 2>/dev/null | grep -q 'libunicorn\.so\.2' || [ -e /usr/lib/x86_64-linux-gnu/libunicorn.so.2 ] || missing+=(libunicorn2)
+command -v gcc >/dev/null || missing+=(gcc)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing Debian packages: ${missing[*]}. Install them as root: apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# 2. npm packages, when package-lock.json changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# 3. TypeScript → dist/, when a source changed.
+stamp=dist/.build-stamp
+if [ ! -f "$stamp" ] || [ -n "$(find emu hal bin bench tsconfig.json package.json -newer "$stamp" -name '*.ts' -o -newer "$stamp" -name '*.json' 2>/dev/null | head -n 1)" ]; then
+  say "tsc"
+  npx tsc -p tsconfig.json
+  touch "$stamp"
+fi
+
+# 4. The Unicorn engine's instruction-counting hook.
+hook=build/native/libkdemu-uc.so
+if [ ! -f "$hook" ] || [ emu/unicorn/counter.c -nt "$hook" ]; then
+  say "building $hook"
+  mkdir -p build/native
+  gcc -O2 -shared -fPIC -o "$hook" emu/unicorn/counter.c
+fi
+
+# 5. Samples.
+bash scripts/build-samples.sh $([ "$quiet" = 1 ] && echo --quiet)
