@@ -30,6 +30,16 @@ export type Reg =
 
 export type Access = 'read' | 'write' | 'fetch';
 
+/** One mapped region's host memory, as Engine.backing returns it; the same object for the region's lifetime. */
+export interface Backing {
+  readonly begin: bigint;
+  readonly size: number;
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  /** Executable: host writes must use Engine.write. */
+  readonly code: boolean;
+}
+
 export type Exit =
   /** Execution reached an address inside a trap range (import stub, return trap); the instruction there did not run. */
   | { kind: 'trap'; address: bigint }
@@ -56,8 +66,18 @@ export interface Engine {
   /** Write guest memory; throws EngineMemoryError when any byte is unmapped. */
   write(address: bigint, data: Uint8Array): void;
 
+  /**
+   * The host-backed region holding address (no copy), for the kernel's many small field accesses; undefined
+   * when unmapped. Writes into a region marked `code` must go through write() so translated code is invalidated.
+   */
+  backing(address: bigint): Backing | undefined;
+
   getReg(reg: Reg): bigint;
   setReg(reg: Reg, value: bigint): void;
+  /** Several registers at once (one native call where the engine has a batch API): out[i] = regs[i]. */
+  readRegs(regs: readonly Reg[], out: BigUint64Array): void;
+  /** Several registers at once: regs[i] = values[i]. */
+  writeRegs(regs: readonly Reg[], values: readonly bigint[]): void;
 
   /**
    * Declare [begin, end) as a trap range: fetching an instruction there stops the run with a 'trap' exit before it

@@ -1,6 +1,6 @@
 // The emulated kernel's state and its one funnel for calls: import stubs → declared exports → trace.
 
-import type { Arch, Engine } from '../emu/engine.js';
+import type { Arch, Engine, Reg } from '../emu/engine.js';
 import { EngineMemoryError, PAGE_SIZE, Prot } from '../emu/engine.js';
 import type { AnyExport, DataExportDecl, ParamKind, RetKind, VarArgs } from './export.js';
 import { x86Slots } from './export.js';
@@ -29,7 +29,18 @@ type Stub =
   | { kind: 'internal'; name: string; params: number; run: (k: Kernel, args: bigint[]) => bigint };
 
 const STUB_SLOT = 16n;
-const ARG_REGS = ['rcx', 'rdx', 'r8', 'r9'] as const;
+const TRAP_REGS_X64: readonly Reg[] = ['rsp', 'rcx', 'rdx', 'r8', 'r9'];
+const TRAP_REGS_X86: readonly Reg[] = ['rsp', 'rcx', 'rdx'];
+const RET_REGS_X64: readonly Reg[] = ['rsp', 'rax'];
+const RET_REGS_X86_64: readonly Reg[] = ['rsp', 'rax', 'rdx'];
+
+/** The export call being handled: its stack pointer at the stub, return address, and register arguments. */
+interface Frame {
+  sp: bigint;
+  ret: bigint;
+  /** [sp, rcx, rdx, r8, r9] (x64) or [esp, ecx, edx] (x86). */
+  regs: BigUint64Array;
+}
 
 export class Kernel {
   readonly m: Machine;
@@ -162,9 +173,13 @@ export class Kernel {
     return this.modules.find((mod) => a >= mod.base && a < mod.base + BigInt(mod.size));
   }
 
+  private frame: Frame | undefined;
+  /** Per declaration, computed on first call: parameter kinds and names in order, x86 stack slots popped. */
+  private readonly shapes = new Map<AnyExport, { kinds: ParamKind[]; names: string[]; slots: number }>();
+
   /** Where the current export was called from (the return address at the stub). */
   callerAddress(): bigint {
-    return this.m.ptr(this.m.sp);
+    return this.frame?.ret ?? 0n;
   }
 
   // ---- calls into the guest -------------------------------------------------------------------------------
@@ -191,7 +206,11 @@ export class Kernel {
 
   private onTrap(address: bigint): bigint {
     const stub = this.stubs.get(address);
-    const ret = this.m.ptr(this.m.sp);
+    // One batched register read per call: the stack pointer and the register arguments.
+    const regs = new BigUint64Array(5);
+    this.m.engine.readRegs(this.arch === 'x64' ? TRAP_REGS_X64 : TRAP_REGS_X86, regs);
+    const sp = regs[0];
+    const ret = this.m.ptr(sp);
     if (!stub) {
       throw new GuestStop('fault', `execution reached ${this.symbolize(address)}, which is not an entry point`, { pc: address });
     }
@@ -201,6 +220,8 @@ export class Kernel {
       throw new GuestStop('unsupported-call', `call to ${name}, which kdemu does not implement, from ${this.symbolize(ret)}`, { pc: ret, export: name });
     }
     this.apiCalls++;
+    const outer = this.frame;
+    this.frame = { sp, ret, regs };
     try {
       if (stub.kind === 'internal') return this.callInternal(stub, ret);
       return this.callExport(stub.decl, ret);
@@ -214,24 +235,30 @@ export class Kernel {
         fault: { access: e.access, address: e.address },
         bugcheck: { code: 0x50, params: [e.address, e.access === 'write' ? 1n : 0n, address, 0n] },
       });
+    } finally {
+      this.frame = outer;
     }
   }
 
   private callInternal(stub: Extract<Stub, { kind: 'internal' }>, ret: bigint): bigint {
     const args: bigint[] = [];
-    for (let i = 0; i < stub.params; i++) args.push(this.slot(i, 'stdcall'));
+    for (let i = 0; i < stub.params; i++) args.push(this.arch === 'x64' ? this.slot(i) : this.stackSlot(i));
     if (this.trace.enabled) this.trace.emit({ type: 'call', export: `ntoskrnl.exe!${stub.name}`, args: Object.fromEntries(args.map((a, i) => [`arg${i}`, hex(a)])), caller: this.symbolize(ret) });
     const v = stub.run(this, args);
-    this.setReturn('status', v);
-    this.popFrame('stdcall', stub.params);
+    this.returnFromStub('status', v, 'stdcall', stub.params);
     return ret;
   }
 
   private callExport(decl: AnyExport, ret: bigint): bigint {
-    const kinds = Object.values(decl.params) as ParamKind[];
-    const names = Object.keys(decl.params);
+    let shape = this.shapes.get(decl);
+    if (!shape) {
+      const kinds = Object.values(decl.params) as ParamKind[];
+      shape = { kinds, names: Object.keys(decl.params), slots: x86StackSlots(decl.cc, kinds) };
+      this.shapes.set(decl, shape);
+    }
+    const { kinds, names } = shape;
     const args: Record<string, number | bigint> = {};
-    const fetch = this.fetcher(decl.cc, kinds);
+    const fetch = this.fetcher(decl.cc);
     for (let i = 0; i < kinds.length; i++) args[names[i]] = fetch.param(kinds[i]);
     const va = fetch.varargs;
     let display: Record<string, string> | undefined;
@@ -239,8 +266,18 @@ export class Kernel {
       display = {};
       for (let i = 0; i < kinds.length; i++) display[names[i]] = this.showArg(kinds[i], args[names[i]]);
     }
-    const value = decl.impl(this, args as never, va);
-    this.setReturn(decl.ret, value as number | bigint | undefined);
+    let value: ReturnType<typeof decl.impl>;
+    try {
+      value = decl.impl(this, args as never, va);
+    } catch (e) {
+      // A call that ends the run (KeBugCheckEx, a second IoCompleteRequest, a bad pointer) is traced too.
+      if (display && (e instanceof GuestStop || e instanceof EngineMemoryError)) {
+        const outcome = e instanceof GuestStop ? e.outcome : 'fault';
+        this.trace.emit({ type: 'call', export: `${decl.module}!${decl.name}`, args: display, caller: this.symbolize(ret), note: `did not return: ${outcome}` });
+      }
+      throw e;
+    }
+    this.returnFromStub(decl.ret, value as number | bigint | undefined, decl.cc, shape.slots);
     if (display) {
       this.trace.emit({
         type: 'call',
@@ -250,13 +287,11 @@ export class Kernel {
         caller: this.symbolize(ret),
       });
     }
-    this.popFrame(decl.cc, x86StackSlots(decl.cc, kinds));
     return ret;
   }
 
   /** Reads declared parameters in order, then the variadic ones, per the architecture and convention. */
-  private fetcher(cc: 'stdcall' | 'cdecl' | 'fastcall', kinds: readonly ParamKind[]) {
-    const m = this.m;
+  private fetcher(cc: 'stdcall' | 'cdecl' | 'fastcall') {
     let slot = 0;
     let regsUsed = 0; // x86 fastcall: ecx, edx
     const k = this;
@@ -264,9 +299,9 @@ export class Kernel {
     const param = (kind: ParamKind): number | bigint => {
       let raw: bigint;
       if (x64) {
-        raw = k.slot(slot++, cc);
+        raw = k.slot(slot++);
       } else if (cc === 'fastcall' && regsUsed < 2 && x86Slots(kind) === 1) {
-        raw = m.engine.getReg(regsUsed++ === 0 ? 'rcx' : 'rdx');
+        raw = k.frame!.regs[1 + regsUsed++];
       } else if (x86Slots(kind) === 2) {
         raw = k.stackSlot(slot) | (k.stackSlot(slot + 1) << 32n);
         slot += 2;
@@ -276,54 +311,45 @@ export class Kernel {
       return narrow(kind, raw, x64);
     };
     const varargs: VarArgs = {
-      int32: () => Number(BigInt.asUintN(32, x64 ? k.slot(slot++, cc) : k.stackSlot(slot++))),
+      int32: () => Number(BigInt.asUintN(32, x64 ? k.slot(slot++) : k.stackSlot(slot++))),
       int64: () => {
-        if (x64) return k.slot(slot++, cc);
+        if (x64) return k.slot(slot++);
         const v = k.stackSlot(slot) | (k.stackSlot(slot + 1) << 32n);
         slot += 2;
         return v;
       },
-      ptr: () => (x64 ? k.slot(slot++, cc) : k.stackSlot(slot++)),
+      ptr: () => (x64 ? k.slot(slot++) : k.stackSlot(slot++)),
     };
-    void kinds;
     return { param, varargs };
   }
 
-  /** Argument slot i at a stub: x64 registers then stack; x86 stack (fastcall registers are read by fetcher). */
-  private slot(i: number, _cc: string): bigint {
-    if (this.arch === 'x64') {
-      if (i < 4) return this.m.engine.getReg(ARG_REGS[i]);
-      return this.m.u64(this.m.sp + 8n + 8n * BigInt(i));
-    }
-    return this.stackSlot(i);
+  /** x64 argument slot i at a stub: rcx, rdx, r8, r9, then the stack above the shadow space. */
+  private slot(i: number): bigint {
+    const f = this.frame!;
+    if (i < 4) return f.regs[1 + i];
+    return this.m.u64(f.sp + 8n + 8n * BigInt(i));
   }
 
   /** x86: the i-th 4-byte stack argument slot above the return address. */
   private stackSlot(i: number): bigint {
-    return BigInt(this.m.u32(this.m.sp + 4n + 4n * BigInt(i)));
+    return BigInt(this.m.u32(this.frame!.sp + 4n + 4n * BigInt(i)));
   }
 
-  private setReturn(kind: RetKind, v: number | bigint | undefined): void {
-    if (kind === 'void' || v === undefined) return;
-    const e = this.m.engine;
-    const big = typeof v === 'bigint' ? v : BigInt(v);
-    if (this.arch === 'x64') {
-      e.setReg('rax', BigInt.asUintN(64, widenRet(kind, big)));
-    } else {
-      const w = BigInt.asUintN(64, widenRet(kind, big));
-      e.setReg('rax', w & 0xffffffffn);
-      if (kind === 'u64' || kind === 'i64') e.setReg('rdx', w >> 32n);
-    }
-  }
-
-  /** Returns from the stub: pop the return address, and for stdcall/fastcall the callee's stack arguments. */
-  private popFrame(cc: 'stdcall' | 'cdecl' | 'fastcall', slots: number): void {
-    const m = this.m;
-    if (this.arch === 'x64') {
-      m.sp = m.sp + 8n;
+  /**
+   * Returns from the stub in one register write: the return value, and the stack pointer past the return address
+   * (and, for x86 stdcall/fastcall, past the callee-popped arguments).
+   */
+  private returnFromStub(kind: RetKind, v: number | bigint | undefined, cc: 'stdcall' | 'cdecl' | 'fastcall', slots: number): void {
+    const f = this.frame!;
+    const sp = this.arch === 'x64' ? f.sp + 8n : f.sp + 4n + BigInt(cc === 'cdecl' ? 0 : slots * 4);
+    if (kind === 'void' || v === undefined) {
+      this.m.engine.setReg('rsp', sp);
       return;
     }
-    m.sp = m.sp + 4n + BigInt(cc === 'cdecl' ? 0 : slots * 4);
+    const w = BigInt.asUintN(64, widenRet(kind, typeof v === 'bigint' ? v : BigInt(v)));
+    if (this.arch === 'x64') this.m.engine.writeRegs(RET_REGS_X64, [sp, w]);
+    else if (kind === 'u64' || kind === 'i64') this.m.engine.writeRegs(RET_REGS_X86_64, [sp, w & 0xffffffffn, w >> 32n]);
+    else this.m.engine.writeRegs(RET_REGS_X64, [sp, w & 0xffffffffn]);
   }
 
   // ---- trace formatting --------------------------------------------------------------------------------------

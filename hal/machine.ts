@@ -1,7 +1,7 @@
 // The emulated machine as the kernel sees it: address-space layout, typed guest memory, calls into guest code.
 
 import { EngineMemoryError, PAGE_SIZE, Prot } from '../emu/engine.js';
-import type { Arch, Engine, Exit } from '../emu/engine.js';
+import type { Arch, Engine, Exit, Reg } from '../emu/engine.js';
 
 /** Fixed addresses, so that every run (and every engine) sees the same pointers. */
 export interface AddressLayout {
@@ -56,6 +56,9 @@ export const LAYOUTS: Record<Arch, AddressLayout> = {
     userLimit: 0x50000000n,
   },
 };
+
+/** Registers callGuest sets on x64 for 0..4 register arguments: rsp first. */
+const CALL_REGS_X64: readonly (readonly Reg[])[] = [['rsp'], ['rsp', 'rcx'], ['rsp', 'rcx', 'rdx'], ['rsp', 'rcx', 'rdx', 'r8'], ['rsp', 'rcx', 'rdx', 'r8', 'r9']];
 
 /** Why a run stopped abnormally; thrown through the host-side call stack to the top of the run. */
 export class GuestStop extends Error {
@@ -139,18 +142,36 @@ export class Machine {
     }
   }
 
+  /** The region's DataView and the offset of [a, a+size) in it, when it lies in one region (the fast path). */
+  private at(a: bigint, size: number, write: boolean): number {
+    const b = this.engine.backing(a);
+    if (!b || (write && b.code)) return -1;
+    const off = Number(a - b.begin);
+    if (off + size > b.size) return -1;
+    this.dv = b.view;
+    return off;
+  }
+  private dv: DataView = new DataView(new ArrayBuffer(8));
+
   u8(a: bigint): number {
-    return this.read(a, 1)[0];
+    const o = this.at(a, 1, false);
+    return o >= 0 ? this.dv.getUint8(o) : this.read(a, 1)[0];
   }
   u16(a: bigint): number {
+    const o = this.at(a, 2, false);
+    if (o >= 0) return this.dv.getUint16(o, true);
     const b = this.read(a, 2);
     return b[0] | (b[1] << 8);
   }
   u32(a: bigint): number {
+    const o = this.at(a, 4, false);
+    if (o >= 0) return this.dv.getUint32(o, true);
     const b = this.read(a, 4);
     return (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
   }
   u64(a: bigint): bigint {
+    const o = this.at(a, 8, false);
+    if (o >= 0) return this.dv.getBigUint64(o, true);
     const b = this.read(a, 8);
     return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
   }
@@ -158,16 +179,24 @@ export class Machine {
     return this.ptrSize === 8 ? this.u64(a) : BigInt(this.u32(a));
   }
   setU8(a: bigint, v: number): void {
-    this.write(a, Uint8Array.of(v & 0xff));
+    const o = this.at(a, 1, true);
+    if (o >= 0) this.dv.setUint8(o, v & 0xff);
+    else this.write(a, Uint8Array.of(v & 0xff));
   }
   setU16(a: bigint, v: number): void {
-    this.write(a, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff));
+    const o = this.at(a, 2, true);
+    if (o >= 0) this.dv.setUint16(o, v & 0xffff, true);
+    else this.write(a, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff));
   }
   setU32(a: bigint, v: number): void {
+    const o = this.at(a, 4, true);
+    if (o >= 0) return this.dv.setUint32(o, v >>> 0, true);
     this.scratch.setUint32(0, v >>> 0, true);
     this.write(a, new Uint8Array(this.scratch.buffer.slice(0, 4)));
   }
   setU64(a: bigint, v: bigint): void {
+    const o = this.at(a, 8, true);
+    if (o >= 0) return this.dv.setBigUint64(o, BigInt.asUintN(64, v), true);
     this.scratch.setBigUint64(0, BigInt.asUintN(64, v), true);
     this.write(a, new Uint8Array(this.scratch.buffer.slice(0, 8)));
   }
@@ -176,25 +205,41 @@ export class Machine {
     else this.setU32(a, Number(BigInt.asUintN(32, v)));
   }
 
+  /**
+   * Reads up to `max` bytes in page-bounded chunks until `stop(chunk)` finds the end; a chunk never crosses into
+   * the next page unless the string goes on, so a string ending just before unmapped memory reads fine.
+   */
+  private scan(a: bigint, max: number, unit: 1 | 2): Uint8Array {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    let p = a;
+    while (total < max) {
+      const toPage = Number(0x1000n - (p & 0xfffn));
+      const n = Math.min(toPage, 256, max - total);
+      const chunk = this.read(p, n);
+      for (let i = 0; i + unit <= chunk.length; i += unit) {
+        if (chunk[i] === 0 && (unit === 1 || chunk[i + 1] === 0)) {
+          parts.push(chunk.subarray(0, i));
+          return concat(parts, total + i);
+        }
+      }
+      parts.push(chunk);
+      total += n;
+      p += BigInt(n);
+    }
+    return concat(parts, total);
+  }
+
   /** A NUL-terminated byte string, at most max bytes. */
   cstring(a: bigint, max = 0x10000): Uint8Array {
-    const out: number[] = [];
-    for (let p = a; out.length < max; p += 1n) {
-      const b = this.u8(p);
-      if (b === 0) break;
-      out.push(b);
-    }
-    return Uint8Array.from(out);
+    return this.scan(a, max, 1);
   }
 
   /** A NUL-terminated UTF-16 string, at most max characters. */
   wstring(a: bigint, max = 0x8000): string {
+    const b = this.scan(a, max * 2, 2);
     let s = '';
-    for (let p = a; s.length < max; p += 2n) {
-      const c = this.u16(p);
-      if (c === 0) break;
-      s += String.fromCharCode(c);
-    }
+    for (let i = 0; i + 1 < b.length; i += 2) s += String.fromCharCode(b[i] | (b[i + 1] << 8));
     return s;
   }
 
@@ -245,8 +290,8 @@ export class Machine {
       for (let i = 4; i < args.length; i++) this.setU64(sp + BigInt(8 * i), args[i]);
       sp -= 8n;
       this.setU64(sp, this.returnTrap);
-      const regs = ['rcx', 'rdx', 'r8', 'r9'] as const;
-      for (let i = 0; i < Math.min(args.length, 4); i++) e.setReg(regs[i], args[i]);
+      const n = Math.min(args.length, 4);
+      e.writeRegs(CALL_REGS_X64[n], [sp, ...args.slice(0, n)]);
       expectSp = sp + 8n;
     } else {
       sp = (sp - BigInt(args.length * 4)) & ~0x3n;
@@ -254,8 +299,8 @@ export class Machine {
       sp -= 4n;
       this.setU32(sp, Number(this.returnTrap));
       expectSp = sp + 4n + BigInt(args.length * 4);
+      this.sp = sp;
     }
-    this.sp = sp;
     let pc = target;
     for (;;) {
       const exit = e.run(pc, this.remainingBudget());
@@ -318,6 +363,17 @@ export class Machine {
         return new Error('unreachable: trap and budget exits are handled by callGuest');
     }
   }
+}
+
+function concat(parts: Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(length);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 export function hex(v: bigint | number, digits = 0): string {

@@ -1,46 +1,28 @@
 // One run, end to end: load the driver, DriverEntry, the user operations, unload, and the report.
 
 import { createHash } from 'node:crypto';
-import { createEngine, type EngineName } from '../emu/index.js';
-import { parsePe, imageKind, type PeImage } from '../emu/pe/index.js';
-import { boot } from './boot.js';
-import { TABLE } from './exports.js';
-import { callDriverEntry, callDriverUnload, loadDriver, unloadRoutine } from './io/driver.js';
-import { Kernel } from './kernel.js';
+import type { Kernel } from './kernel.js';
 import { GuestStop, hex } from './machine.js';
-import type { LeakReport, OpReport, Operation, Report, RunOptions, StopReport } from './report.js';
+import type { OpReport, Operation, Report, RunOptions, StopReport } from './report.js';
 import { formatStatus, ntSuccess } from './rtl/ntstatus.js';
 import { UserSession, INVALID_HANDLE_VALUE, type Win32Result } from './user/fileapi.js';
-import { tagText } from './ex/pool.js';
 import { bugcheckName } from './ke/bugcodes.js';
-import type { DriverRecord } from './io/state.js';
+import { DEFAULT_ENGINE, DriverSession } from './session.js';
 
-/** Bad input: the CLI prints the message as one line and exits 2. */
-export class InputError extends Error {}
+export { InputError, parseDriver, DEFAULT_ENGINE } from './session.js';
 
-export const DEFAULT_ENGINE: EngineName = 'unicorn';
-
-/** Parses and checks that the image is a kernel driver kdemu can load. */
-export function parseDriver(bytes: Uint8Array): PeImage {
-  const img = parsePe(bytes);
-  const kind = imageKind(img);
-  if (kind.kind !== 'driver') throw new InputError(`not a kernel driver: ${kind.why}`);
-  return img;
-}
-
+/** Runs a driver end to end as `kdemu run` does and returns the JSON report. */
 export function runDriver(options: RunOptions): Report {
   const started = performance.now();
-  const img = parseDriver(options.driverBytes);
-  const engineName = options.engine ?? DEFAULT_ENGINE;
-  const engine = createEngine(engineName, img.arch);
-  const k = new Kernel(engine, TABLE, options.onTrace);
+  const s = DriverSession.load(options);
+  const k = s.k;
   const report: Report = {
     driver: {
       path: options.driverPath,
       sha256: createHash('sha256').update(options.driverBytes).digest('hex'),
-      arch: img.arch,
-      imageBase: '',
-      entryPoint: '',
+      arch: s.image.arch,
+      imageBase: hex(s.driver.image.base),
+      entryPoint: hex(s.entryPoint),
     },
     outcome: 'completed',
     driverEntry: null,
@@ -53,46 +35,37 @@ export function runDriver(options: RunOptions): Report {
     client: null,
     pipes: [],
     unsupportedCalls: k.unsupportedCalls,
-    stats: { engine: engineName, instructions: 0, apiCalls: 0, wallMs: 0 },
+    stats: { engine: options.engine ?? DEFAULT_ENGINE, instructions: 0, apiCalls: 0, wallMs: 0 },
   };
-  let driver: DriverRecord | undefined;
-  const user = new UserSession(k);
   const handles: number[] = [];
   try {
-    k.m.setBudgets(options.maxInstructions ?? 0, options.timeoutMs ? Date.now() + options.timeoutMs : 0);
-    boot(k);
-    driver = loadDriver(k, img, options.driverBytes, options.driverPath);
-    report.driver.imageBase = hex(driver.image.base);
-    report.driver.entryPoint = hex(driver.image.base + BigInt(img.entryRva));
-    const status = callDriverEntry(k, driver);
+    const status = s.start();
     report.driverEntry = { status: formatStatus(status) };
     report.devices = k.io.devices
       .filter((d) => !d.deleted)
       .map((d) => ({
         name: d.name ?? '',
-        type: hex(k.m.u32(d.address + BigInt(k.L.DEVICE_OBJECT.off.DeviceType))).toLowerCase().replace('0x', '0x'),
+        type: hex(k.m.u32(d.address + BigInt(k.L.DEVICE_OBJECT.off.DeviceType))).toLowerCase(),
         flags: hex(k.m.u32(d.address + BigInt(k.L.DEVICE_OBJECT.off.Flags))).toLowerCase(),
       }));
     report.symlinks = k.ns.symlinks().map(({ link, target }) => ({ link, target }));
+    // A driver whose DriverEntry fails is unloaded by the I/O manager without its unload routine being called.
     if (ntSuccess(status)) {
-      runOperations(k, user, options.operations, report.ops, handles);
+      runOperations(k, s.user, options.operations, report.ops, handles);
       // Handles still open are closed before unload, as when the program exits.
-      for (const h of handles.splice(0)) if (k.io.files.has(h)) user.CloseHandle(h);
-      if (!options.noUnload && unloadRoutine(k, driver) !== 0n) {
-        callDriverUnload(k, driver);
-        report.unload.called = true;
-      }
+      for (const h of handles.splice(0)) if (k.io.files.has(h)) s.user.CloseHandle(h);
+      if (!options.noUnload) report.unload.called = s.unload();
     }
+    report.unload.leaks = s.leaks();
   } catch (e) {
     if (!(e instanceof GuestStop)) throw e;
     report.outcome = e.outcome;
     report.stop = stopReport(k, e);
     k.trace.emit({ type: 'stop', outcome: e.outcome, reason: e.reason });
   } finally {
-    report.stats = { engine: engineName, instructions: engine.instructions, apiCalls: k.apiCalls, wallMs: Math.round((performance.now() - started) * 10) / 10 };
-    engine.close();
+    report.stats = { engine: s.engineName, instructions: s.instructions, apiCalls: k.apiCalls, wallMs: Math.round((performance.now() - started) * 10) / 10 };
+    s.close();
   }
-  if (driver && report.outcome === 'completed') report.unload.leaks = leaks(k, driver, report.unload.called);
   return report;
 }
 
@@ -169,18 +142,4 @@ function stopReport(k: Kernel, e: GuestStop): StopReport {
   if (e.detail.export) s.export = e.detail.export;
   if (e.detail.fault) s.fault = { access: e.detail.fault.access, address: hex(e.detail.fault.address) };
   return s;
-}
-
-/** What the driver left behind after unload (or after DriverEntry failed). */
-function leaks(k: Kernel, d: DriverRecord, unloaded: boolean): LeakReport[] {
-  const out: LeakReport[] = [];
-  for (const dev of k.io.devices) if (dev.driver === d && !dev.deleted) out.push({ kind: 'device', detail: dev.name ?? hex(dev.address) });
-  for (const l of k.ns.symlinks()) if (l.creator === d.name) out.push({ kind: 'symlink', detail: l.link, target: l.target });
-  for (const b of k.pool.live()) {
-    if (b.owner === 'driver') out.push({ kind: 'pool', detail: `${b.size} bytes tagged '${tagText(b.tag)}' at ${hex(b.address)}`, tag: tagText(b.tag), size: b.size, caller: b.caller });
-  }
-  for (const f of k.io.files.values()) out.push({ kind: 'handle', detail: `handle ${hex(f.handle)} to ${f.path}` });
-  for (const irp of k.io.lostIrps) out.push({ kind: 'irp', detail: `${irp.major} IRP ${hex(irp.irp)} to ${irp.device}, never completed` });
-  void unloaded;
-  return out;
 }

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { EngineMemoryError, EngineUnavailableError, Prot, X86_GDT_BASE } from '../engine.js';
-import type { Access, Arch, Engine, Exit, Reg } from '../engine.js';
+import type { Access, Arch, Backing, Engine, Exit, Reg } from '../engine.js';
 import { cpuidLeaf, tscAt } from '../cpuid.js';
 
 const require = createRequire(import.meta.url);
@@ -54,15 +54,19 @@ interface UcLib {
   open: (arch: number, mode: number, out: unknown[]) => number;
   close: (uc: unknown) => number;
   strerror: (err: number) => string;
-  memMap: (uc: unknown, address: bigint, size: number, perms: number) => number;
+  memMapPtr: (uc: unknown, address: bigint, size: number, perms: number, ptr: unknown) => number;
   memUnmap: (uc: unknown, address: bigint, size: number) => number;
   memProtect: (uc: unknown, address: bigint, size: number, perms: number) => number;
   memRead: (uc: unknown, address: bigint, out: Uint8Array, size: number) => number;
   memWrite: (uc: unknown, address: bigint, data: Uint8Array, size: number) => number;
   regRead: (uc: unknown, reg: number, out: Buffer) => number;
   regWrite: (uc: unknown, reg: number, value: Buffer) => number;
+  regReadBatch: (uc: unknown, regs: Int32Array, vals: BigUint64Array, count: number) => number;
+  regWriteBatch: (uc: unknown, regs: Int32Array, vals: BigUint64Array, count: number) => number;
   emuStart: (uc: unknown, begin: bigint, until: bigint, timeout: bigint, count: number) => number;
   emuStop: (uc: unknown) => number;
+  mmap: (addr: null, length: number, prot: number, flags: number, fd: number, offset: bigint) => unknown;
+  munmap: (addr: unknown, length: number) => number;
   /** uc_hook_add is variadic: UC_HOOK_INSN passes the instruction id as ('int', id). */
   hookAdd: (uc: unknown, hh: unknown[], type: number, cb: unknown, user: unknown, begin: bigint, end: bigint, ...extra: unknown[]) => number;
   koffi: typeof import('koffi');
@@ -96,6 +100,7 @@ function loadLibrary(): UcLib {
       throw new EngineUnavailableError(`the Unicorn engine needs its counting hook ${path.relative(process.cwd(), shimPath)}: run npm run setup`);
     }
     const shim = koffi.load(shimPath);
+    const libc = koffi.load('libc.so.6');
     const code = koffi.proto('void kdemu_uc_code_cb(void *uc, uint64_t address, uint32_t size, void *user)');
     const intr = koffi.proto('void kdemu_uc_intr_cb(void *uc, uint32_t intno, void *user)');
     const mem = koffi.proto('bool kdemu_uc_mem_cb(void *uc, int type, uint64_t address, int size, int64_t value, void *user)');
@@ -106,13 +111,18 @@ function loadLibrary(): UcLib {
       open: lib.func('int uc_open(int arch, int mode, _Out_ void **uc)'),
       close: lib.func('int uc_close(void *uc)'),
       strerror: lib.func('const char *uc_strerror(int code)'),
-      memMap: lib.func('int uc_mem_map(void *uc, uint64_t address, size_t size, uint32_t perms)'),
+      memMapPtr: lib.func('int uc_mem_map_ptr(void *uc, uint64_t address, size_t size, uint32_t perms, void *ptr)'),
+      mmap: libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)'),
+      munmap: libc.func('int munmap(void *addr, size_t length)'),
       memUnmap: lib.func('int uc_mem_unmap(void *uc, uint64_t address, size_t size)'),
       memProtect: lib.func('int uc_mem_protect(void *uc, uint64_t address, size_t size, uint32_t perms)'),
       memRead: lib.func('int uc_mem_read(void *uc, uint64_t address, _Out_ uint8_t *bytes, size_t size)'),
       memWrite: lib.func('int uc_mem_write(void *uc, uint64_t address, const uint8_t *bytes, size_t size)'),
       regRead: lib.func('int uc_reg_read(void *uc, int regid, _Out_ uint8_t *value)'),
       regWrite: lib.func('int uc_reg_write(void *uc, int regid, const uint8_t *value)'),
+      // void **vals is an array of native addresses: passed as a uint64_t array (same ABI on x86-64).
+      regReadBatch: lib.func('int uc_reg_read_batch(void *uc, int *regs, uint64_t *vals, int count)'),
+      regWriteBatch: lib.func('int uc_reg_write_batch(void *uc, int *regs, uint64_t *vals, int count)'),
       emuStart: lib.func('int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)'),
       emuStop: lib.func('int uc_emu_stop(void *uc)'),
       hookAdd: lib.func('int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *cb, void *user, uint64_t begin, uint64_t end, ...)'),
@@ -134,6 +144,13 @@ export function unicornAvailable(): boolean {
   } catch {
     return false;
   }
+}
+
+interface Region extends Backing {
+  end: bigint;
+  mem: Uint8Array;
+  code: boolean;
+  ptr: unknown;
 }
 
 type Pending =
@@ -160,6 +177,9 @@ export class UnicornEngine implements Engine {
   private readonly tscSites = new Set<bigint>();
   private timeStampHook: unknown;
   private gdtMapped = false;
+  /** Mapped regions, sorted by address, each backed by host memory visible as `mem`. */
+  private readonly regions: Region[] = [];
+  private last: Region | undefined;
   private readonly segBases = { fsBase: 0n, gsBase: 0n };
 
   constructor(readonly arch: Arch) {
@@ -218,31 +238,96 @@ export class UnicornEngine implements Engine {
     if (err !== UC_ERR_OK) throw new Error(`${what}: ${this.lib.strerror(err)}`);
   }
 
+  /**
+   * Guest memory is host memory we allocate and hand to Unicorn (uc_mem_map_ptr), viewed from JavaScript as an
+   * ArrayBuffer: the kernel layer reads and writes guest structures without a native call per access.
+   */
   map(address: bigint, size: number, prot: Prot): void {
-    this.check(this.lib.memMap(this.uc, address, size, prot), `uc_mem_map(0x${address.toString(16)}, 0x${size.toString(16)})`);
+    // Anonymous private pages: zero-filled by the host OS on first touch.
+    const ptr = this.lib.mmap(null, size, 3 /* PROT_READ|PROT_WRITE */, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */, -1, 0n);
+    if (!ptr || this.lib.koffi.address(ptr as never) === 0xffffffffffffffffn) throw new Error(`cannot allocate ${size} bytes of host memory for guest memory`);
+    const mem = new Uint8Array(this.lib.koffi.view(ptr as never, size));
+    const err = this.lib.memMapPtr(this.uc, address, size, prot, ptr);
+    if (err !== UC_ERR_OK) {
+      this.lib.munmap(ptr, size);
+      this.check(err, `uc_mem_map(0x${address.toString(16)}, 0x${size.toString(16)})`);
+    }
+    const region: Region = { begin: address, end: address + BigInt(size), size, mem, bytes: mem, view: new DataView(mem.buffer, mem.byteOffset, size), code: (prot & Prot.Exec) !== 0, ptr };
+    const i = this.regions.findIndex((r) => r.begin > address);
+    this.regions.splice(i < 0 ? this.regions.length : i, 0, region);
     if (prot & Prot.Exec) this.execRanges.push({ begin: address, end: address + BigInt(size) });
   }
 
   unmap(address: bigint, size: number): void {
+    const i = this.regions.findIndex((r) => r.begin === address && r.end === address + BigInt(size));
+    if (i < 0) throw new Error(`unmap(0x${address.toString(16)}, 0x${size.toString(16)}): not a mapped region`);
     this.check(this.lib.memUnmap(this.uc, address, size), `uc_mem_unmap(0x${address.toString(16)})`);
+    const [r] = this.regions.splice(i, 1);
+    this.last = undefined;
+    this.lib.munmap(r.ptr, r.mem.length);
+  }
+
+  /** The region holding address, or undefined. */
+  private regionAt(address: bigint): Region | undefined {
+    const l = this.last;
+    if (l && address >= l.begin && address < l.end) return l;
+    for (const r of this.regions) {
+      if (address >= r.begin && address < r.end) return (this.last = r);
+    }
+    return undefined;
   }
 
   protect(address: bigint, size: number, prot: Prot): void {
+    const r = this.regionAt(address);
+    if (r && prot & Prot.Exec) r.code = true;
     this.check(this.lib.memProtect(this.uc, address, size, prot), `uc_mem_protect(0x${address.toString(16)})`);
   }
 
   read(address: bigint, size: number): Uint8Array {
+    if (size === 0) return new Uint8Array(0);
+    const r = this.regionAt(address);
+    if (r) {
+      const off = Number(address - r.begin);
+      if (off + size <= r.mem.length) return r.mem.slice(off, off + size);
+    }
+    // Spans regions (or is unmapped somewhere): piece by piece.
     const out = new Uint8Array(size);
-    if (size === 0) return out;
-    if (this.lib.memRead(this.uc, address, out, size) !== UC_ERR_OK) throw new EngineMemoryError(address, size, 'read');
+    let done = 0;
+    while (done < size) {
+      const a = address + BigInt(done);
+      const reg = this.regionAt(a);
+      if (!reg) throw new EngineMemoryError(address, size, 'read');
+      const off = Number(a - reg.begin);
+      const n = Math.min(size - done, reg.mem.length - off);
+      out.set(reg.mem.subarray(off, off + n), done);
+      done += n;
+    }
     return out;
+  }
+
+  backing(address: bigint): Backing | undefined {
+    return this.regionAt(address);
   }
 
   write(address: bigint, data: Uint8Array): void {
     if (data.length === 0) return;
-    if (this.lib.memWrite(this.uc, address, data, data.length) !== UC_ERR_OK) throw new EngineMemoryError(address, data.length, 'write');
     const end = address + BigInt(data.length);
-    if (this.execRanges.some((r) => r.begin < end && address < r.end)) this.watchTimeStamp(address, data);
+    if (this.execRanges.some((r) => r.begin < end && address < r.end)) {
+      // Code: through Unicorn, so translated blocks of the written range are invalidated.
+      if (this.lib.memWrite(this.uc, address, data, data.length) !== UC_ERR_OK) throw new EngineMemoryError(address, data.length, 'write');
+      this.watchTimeStamp(address, data);
+      return;
+    }
+    let done = 0;
+    while (done < data.length) {
+      const a = address + BigInt(done);
+      const reg = this.regionAt(a);
+      if (!reg) throw new EngineMemoryError(address, data.length, 'write');
+      const off = Number(a - reg.begin);
+      const n = Math.min(data.length - done, reg.mem.length - off);
+      reg.mem.set(n === data.length ? data : data.subarray(done, done + n), off);
+      done += n;
+    }
   }
 
   /**
@@ -334,6 +419,44 @@ export class UnicornEngine implements Engine {
     this.setRegId(reg === 'fsBase' ? REG_FS : REG_GS, BigInt(index * 8));
   }
 
+  /** Native scratch for batched register access: 16 value slots, and the array of their addresses. */
+  private batch: { ids: Int32Array; ptrs: BigUint64Array; values: BigUint64Array } | undefined;
+
+  private batchScratch() {
+    if (!this.batch) {
+      const ptr = this.lib.mmap(null, 0x1000, 3, 0x22, -1, 0n);
+      this.batchPage = ptr;
+      const base = this.lib.koffi.address(ptr as never);
+      const values = new BigUint64Array(this.lib.koffi.view(ptr as never, 0x1000), 0, 16);
+      const ptrs = new BigUint64Array(16);
+      for (let i = 0; i < 16; i++) ptrs[i] = base + BigInt(8 * i);
+      this.batch = { ids: new Int32Array(16), ptrs, values };
+    }
+    return this.batch;
+  }
+  private batchPage: unknown;
+
+  readRegs(regs: readonly Reg[], out: BigUint64Array): void {
+    const b = this.batchScratch();
+    for (let i = 0; i < regs.length; i++) {
+      b.ids[i] = this.regs[regs[i]];
+      b.values[i] = 0n;
+    }
+    this.check(this.lib.regReadBatch(this.uc, b.ids, b.ptrs, regs.length), 'uc_reg_read_batch');
+    const mask = this.arch === 'x86' ? 0xffffffffn : 0xffffffffffffffffn;
+    for (let i = 0; i < regs.length; i++) out[i] = b.values[i] & mask;
+  }
+
+  writeRegs(regs: readonly Reg[], values: readonly bigint[]): void {
+    const b = this.batchScratch();
+    for (let i = 0; i < regs.length; i++) {
+      if (this.arch === 'x86' && (regs[i] === 'fsBase' || regs[i] === 'gsBase')) throw new Error('writeRegs: set segment bases with setReg');
+      b.ids[i] = this.regs[regs[i]];
+      b.values[i] = BigInt.asUintN(this.arch === 'x86' ? 32 : 64, values[i]);
+    }
+    this.check(this.lib.regWriteBatch(this.uc, b.ids, b.ptrs, regs.length), 'uc_reg_write_batch');
+  }
+
   addTrapRange(begin: bigint, end: bigint): void {
     const { koffi, protos } = this.lib;
     const cb = koffi.register((_uc: unknown, address: bigint) => {
@@ -360,16 +483,17 @@ export class UnicornEngine implements Engine {
     const err = this.lib.emuStart(this.uc, pc, 0n, 0n, count);
     const p = this.pending as Pending | null;
     this.pending = null;
+    if (p?.kind === 'trap') {
+      // The counting hook ran for the trap instruction, which did not execute.
+      this.counter.writeBigUInt64LE(this.counter.readBigUInt64LE(0) - 1n, 0);
+      return { kind: 'trap', address: p.address };
+    }
     const here = this.getReg('rip');
     if (p) {
       switch (p.kind) {
         case 'tsc':
           if (this.emulateTimeStamp(p.address)) return 'tsc';
           return { kind: 'error', message: 'time-stamp hook fired on another instruction', pc: here };
-        case 'trap':
-          // The counting hook ran for the trap instruction, which did not execute.
-          this.counter.writeBigUInt64LE(this.counter.readBigUInt64LE(0) - 1n, 0);
-          return { kind: 'trap', address: p.address };
         case 'fault':
           return { kind: 'fault', access: p.access, address: p.address, pc: p.access === 'fetch' ? p.address : here, reason: p.reason };
         case 'interrupt':
@@ -403,6 +527,8 @@ export class UnicornEngine implements Engine {
     if (this.closed) return;
     this.closed = true;
     this.lib.close(this.uc);
+    for (const r of this.regions.splice(0)) this.lib.munmap(r.ptr, r.mem.length);
+    if (this.batchPage) this.lib.munmap(this.batchPage, 0x1000);
     for (const cb of this.callbacks) this.lib.koffi.unregister(cb as never);
   }
 }

@@ -1,0 +1,99 @@
+// Fixed addresses of the core's state in WebAssembly linear memory, and the decoded-instruction record format.
+//
+// Everything the hot loop touches sits at a constant address below the static data (asconfig sets memoryBase
+// above these regions), so every access compiles to a load with a constant offset and no pointer chasing.
+
+/** General registers: 16 × u64 in x86 encoding order (rax rcx rdx rbx rsp rbp rsi rdi r8..r15). */
+export const REGS: u32 = 0x1000;
+/** A register slot that is always zero: "no base" / "no index" in decoded memory operands point here. */
+export const REG_ZERO: u32 = 16 * 8;
+/** Segment bases by decoded segment slot: 0 = flat (always 0), 1 = fs, 2 = gs. */
+export const SEGBASE: u32 = 0x1100;
+/** Operand masks by size code (0 = 8 bits, 1 = 16, 2 = 32, 3 = 64). */
+export const MASKS: u32 = 0x1200;
+/** Register write masks by size code: 8/16-bit writes merge, 32-bit writes zero-extend, 64-bit writes replace. */
+export const WMASKS: u32 = 0x1220;
+/** CPUID answers: up to 64 entries of (leaf u32, eax, ebx, ecx, edx), filled by the host from emu/cpuid.ts. */
+export const CPUID_TABLE: u32 = 0x2000;
+export const CPUID_MAX: u32 = 64;
+/** Trap ranges: up to 256 × (begin u64, end u64). */
+export const TRAPS: u32 = 0x3000;
+export const TRAPS_MAX: u32 = 256;
+/** Scratch for the host: instruction bytes of an unsupported-instruction exit (16 bytes). */
+export const SCRATCH: u32 = 0x4000;
+
+/** Software TLBs, direct mapped by virtual page number: entries of (vpn u64, host page address u32, pad). */
+export const TLB_BITS: u32 = 12;
+export const TLB_SIZE: u32 = 1 << TLB_BITS;
+export const TLB_READ: u32 = 0x10000;
+export const TLB_WRITE: u32 = 0x20000;
+/** A tag that matches no virtual page number (they have at most 52 bits). */
+export const TLB_EMPTY: u64 = 0xffffffffffffffff;
+
+/** Page table: open addressing with linear probing, entries of (vpn u64, frame index u32, prot u32). */
+export const PT: u32 = 0x40000;
+export const PT_BITS: u32 = 18;
+export const PT_SIZE: u32 = 1 << PT_BITS;
+/** An empty page table slot has this vpn. */
+export const PT_FREE: u64 = 0xffffffffffffffff;
+
+/** Decoded-block index: direct mapped by block start address, entries of (address u64, block pointer u32, pad). */
+export const BIDX: u32 = 0x440000;
+export const BIDX_BITS: u32 = 16;
+export const BIDX_SIZE: u32 = 1 << BIDX_BITS;
+
+/** Per frame: a generation counter (bumped when the frame's code may have changed) and a holds-code flag. */
+export const MAX_FRAMES: u32 = 1 << 17;
+export const FRAME_GEN: u32 = 0x540000;
+export const FRAME_CODE: u32 = 0x5c0000;
+/** Stack of freed frame indices. */
+export const FRAME_FREE: u32 = 0x5e0000;
+
+/** Arena of decoded blocks; flushed whole when full. */
+export const ARENA: u32 = 0x700000;
+export const ARENA_END: u32 = 0x1700000;
+
+/** Guest frames (4 KiB each) start here; the memory grows as frames are allocated. Static data sits below. */
+export const FRAMES: u32 = 0x1800000;
+
+// ---- decoded blocks -----------------------------------------------------------------------------------------
+// Block header: start address u64 @0, instruction count u32 @8, frame u32 @12, its generation u32 @16,
+// second frame (for an instruction straddling a page end, else NO_FRAME) u32 @20, its generation u32 @24.
+export const BH_ADDR: u32 = 0;
+export const BH_COUNT: u32 = 8;
+export const BH_FRAME1: u32 = 12;
+export const BH_GEN1: u32 = 16;
+export const BH_FRAME2: u32 = 20;
+export const BH_GEN2: u32 = 24;
+export const BH_SIZE: u32 = 32;
+export const NO_FRAME: u32 = 0xffffffff;
+/** A block ends after this many instructions even without a branch, so budgets and decoding stay bounded. */
+export const BLOCK_MAX: u32 = 64;
+
+// Decoded instruction record (48 bytes). Register operands are byte offsets into REGS (8-bit high registers
+// ah/ch/dh/bh are offset + 1), so a register read is one load with no size switch.
+export const R_OP: u32 = 0; // u16 handler id
+export const R_LEN: u32 = 2; // u8 instruction length
+export const R_SZ: u32 = 3; // u8 operand size code
+export const R_REG: u32 = 4; // u8 register operand (ModRM.reg, or the +r register)
+export const R_RM: u32 = 5; // u8 ModRM.rm register, or the memory operand's base (REG_ZERO: none)
+export const R_IDX: u32 = 6; // u8 memory operand index register (REG_ZERO: none)
+export const R_SCALE: u32 = 7; // u8 index shift
+export const R_SEG: u32 = 8; // u8 segment slot × 8
+export const R_ASZ: u32 = 9; // u8 address size code (2: 32-bit, 3: 64-bit)
+export const R_X: u32 = 10; // u8 sub-operation: ALU kind, condition code, shift kind ...
+export const R_FL: u32 = 11; // u8 flags (RF_*)
+export const R_SZ2: u32 = 12; // u8 second size code (movzx/movsx source)
+export const R_DISP: u32 = 16; // u64 displacement (rip-relative operands: the absolute address)
+export const R_IMM: u32 = 24; // u64 immediate (branches: the target)
+export const R_ADDR: u32 = 32; // u64 the instruction's address
+export const R_IMM2: u32 = 40; // u64 second immediate (ret imm16, enter)
+export const RS: u32 = 48;
+
+/** The instruction ends its block: it sets rip itself. */
+export const RF_BRANCH: u8 = 1;
+export const RF_REP: u8 = 2;
+export const RF_REPNE: u8 = 4;
+export const RF_MEM: u8 = 8;
+/** Shift count comes from cl. */
+export const RF_CL: u8 = 16;

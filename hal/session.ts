@@ -1,0 +1,122 @@
+// The programmatic API: one emulated machine with one driver loaded, driven from TypeScript.
+//
+//   const s = DriverSession.load({ driverPath, driverBytes });   // boots, maps, binds imports
+//   s.start();                                                   // DriverEntry → NTSTATUS
+//   const h = s.user.CreateFile('\\\\.\\My_Device');
+//   s.user.ReadFile(h.handle, 10);                               // { status, win32Error, information, data }
+//   s.user.CloseHandle(h.handle);
+//   s.unload(); s.leaks(); s.close();
+//
+// A guest that stops abnormally (bugcheck, fault, unsupported call, budget) throws GuestStop from the call that
+// ran it; the machine is not usable afterwards, as after a crash.
+
+import { createEngine, type EngineName } from '../emu/index.js';
+import type { Engine } from '../emu/engine.js';
+import { parsePe, imageKind, type PeImage } from '../emu/pe/index.js';
+import { boot } from './boot.js';
+import { TABLE } from './exports.js';
+import { callDriverEntry, callDriverUnload, loadDriver, unloadRoutine } from './io/driver.js';
+import type { DriverRecord } from './io/state.js';
+import { Kernel } from './kernel.js';
+import { hex } from './machine.js';
+import type { LeakReport, TraceEvent } from './report.js';
+import { tagText } from './ex/pool.js';
+import { UserSession } from './user/fileapi.js';
+
+/** Bad input: the CLI prints the message as one line and exits 2. */
+export class InputError extends Error {}
+
+export const DEFAULT_ENGINE: EngineName = 'unicorn';
+
+export interface SessionOptions {
+  driverPath: string;
+  driverBytes: Uint8Array;
+  engine?: EngineName;
+  onTrace?: (event: TraceEvent) => void;
+  /** Instruction budget for the whole session (0 or absent: none). */
+  maxInstructions?: number;
+  /** Wall-clock budget for the whole session in milliseconds (0 or absent: none). */
+  timeoutMs?: number;
+}
+
+/** Parses and checks that the image is a kernel driver kdemu can load. */
+export function parseDriver(bytes: Uint8Array): PeImage {
+  const img = parsePe(bytes);
+  const kind = imageKind(img);
+  if (kind.kind !== 'driver') throw new InputError(`not a kernel driver: ${kind.why}`);
+  return img;
+}
+
+export class DriverSession {
+  readonly k: Kernel;
+  readonly user: UserSession;
+  readonly driver: DriverRecord;
+  readonly engineName: EngineName;
+  private closed = false;
+
+  private constructor(
+    readonly image: PeImage,
+    private readonly engine: Engine,
+    options: SessionOptions,
+  ) {
+    this.engineName = engine.name;
+    this.k = new Kernel(engine, TABLE, options.onTrace);
+    this.k.m.setBudgets(options.maxInstructions ?? 0, options.timeoutMs ? Date.now() + options.timeoutMs : 0);
+    this.user = new UserSession(this.k);
+    boot(this.k);
+    this.driver = loadDriver(this.k, image, options.driverBytes, options.driverPath);
+  }
+
+  /** Boots a machine and maps the driver (imports bound, DRIVER_OBJECT built); DriverEntry has not run yet. */
+  static load(options: SessionOptions): DriverSession {
+    const img = parseDriver(options.driverBytes);
+    const engine = createEngine(options.engine ?? DEFAULT_ENGINE, img.arch);
+    try {
+      return new DriverSession(img, engine, options);
+    } catch (e) {
+      engine.close();
+      throw e;
+    }
+  }
+
+  get entryPoint(): bigint {
+    return this.driver.image.base + BigInt(this.image.entryRva);
+  }
+
+  /** Calls DriverEntry; returns its NTSTATUS. */
+  start(): number {
+    return callDriverEntry(this.k, this.driver);
+  }
+
+  /** Calls DriverUnload if the driver set one; false when it cannot be unloaded (no routine). */
+  unload(): boolean {
+    if (unloadRoutine(this.k, this.driver) === 0n) return false;
+    callDriverUnload(this.k, this.driver);
+    return true;
+  }
+
+  /** What the driver has left behind: devices, symbolic links, pool blocks, open handles, lost IRPs. */
+  leaks(): LeakReport[] {
+    const k = this.k;
+    const d = this.driver;
+    const out: LeakReport[] = [];
+    for (const dev of k.io.devices) if (dev.driver === d && !dev.deleted) out.push({ kind: 'device', detail: dev.name ?? hex(dev.address) });
+    for (const l of k.ns.symlinks()) if (l.creator === d.name) out.push({ kind: 'symlink', detail: l.link, target: l.target });
+    for (const b of k.pool.live()) {
+      if (b.owner === 'driver') out.push({ kind: 'pool', detail: `${b.size} bytes tagged '${tagText(b.tag)}' at ${hex(b.address)}`, tag: tagText(b.tag), size: b.size, caller: b.caller });
+    }
+    for (const f of k.io.files.values()) out.push({ kind: 'handle', detail: `handle ${hex(f.handle)} to ${f.path}` });
+    for (const irp of k.io.lostIrps) out.push({ kind: 'irp', detail: `${irp.major} IRP ${hex(irp.irp)} to ${irp.device}, never completed` });
+    return out;
+  }
+
+  get instructions(): number {
+    return this.engine.instructions;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.engine.close();
+  }
+}

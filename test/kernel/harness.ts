@@ -1,0 +1,62 @@
+// Shared helpers for the kernel behaviour tests: run a fixture driver through runDriver or the CLI.
+
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { runDriver } from '../../hal/run.js';
+import type { Operation, Report, RunOptions, TraceEvent } from '../../hal/report.js';
+import { repoRoot, type BuiltDriver } from '../fixtures/build.js';
+
+export interface Run {
+  report: Report;
+  trace: TraceEvent[];
+}
+
+/** Runs a built driver with the given user operations, recording every trace event. */
+export function run(driver: BuiltDriver, operations: Operation[] = [], options: Partial<RunOptions> = {}): Run {
+  const trace: TraceEvent[] = [];
+  const report = runDriver({
+    driverPath: driver.path,
+    driverBytes: driver.bytes,
+    operations,
+    onTrace: (e) => trace.push(e),
+    ...options,
+  });
+  return { report, trace };
+}
+
+export const op = {
+  open: (name: string): Operation => ({ op: 'open', name }),
+  read: (length: number): Operation => ({ op: 'read', length }),
+  write: (hex: string): Operation => ({ op: 'write', data: Uint8Array.from(Buffer.from(hex, 'hex')) }),
+  ioctl: (code: number, inHex = '', outputLength = 0): Operation => ({ op: 'ioctl', code, input: Uint8Array.from(Buffer.from(inHex, 'hex')), outputLength }),
+  close: (): Operation => ({ op: 'close' }),
+};
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (dist/bin/kdemu.js, from `npm run setup`) with arguments. */
+export function cli(args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'bin', 'kdemu.js'), ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** What the CLI printed with --json (the run report by default). */
+export function cliJson<T = Report>(args: string[]): CliResult & { json: T } {
+  const r = cli([...args, '--json']);
+  let json: T;
+  try {
+    json = JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`kdemu ${args.join(' ')} printed no JSON (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  }
+  return { ...r, json };
+}
+
+/** The trace events of one type. */
+export function events<T extends TraceEvent['type']>(trace: TraceEvent[], type: T): Extract<TraceEvent, { type: T }>[] {
+  return trace.filter((e): e is Extract<TraceEvent, { type: T }> => e.type === type);
+}

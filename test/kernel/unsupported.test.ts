@@ -1,0 +1,46 @@
+// Calls to exports kdemu does not implement stop the run naming the export, never a silent "return 0".
+import { describe, expect, it } from 'vitest';
+import { ARCHES, buildDriver } from '../fixtures/build.js';
+import { cli, cliJson, events, run } from './harness.js';
+
+describe.each(ARCHES)('%s', (arch) => {
+  const driver = () => buildDriver('unsupported', arch);
+
+  it('a call to ZwQuerySystemInformation stops the run as unsupported-call, naming the export and the caller', () => {
+    const { report, trace } = run(driver());
+    expect(report.outcome).toBe('unsupported-call');
+    expect(report.stop?.export).toBe('ntoskrnl.exe!ZwQuerySystemInformation');
+    expect(report.stop?.module).toBe('unsupported.sys');
+    expect(report.stop?.offset).toMatch(/^0x[0-9a-f]+$/);
+    expect(report.stop?.reason).toContain('ntoskrnl.exe!ZwQuerySystemInformation');
+    expect(report.unsupportedCalls).toEqual(['ntoskrnl.exe!ZwQuerySystemInformation']);
+    // Nothing after the call ran: no made-up return value reached the driver.
+    expect(report.dbgPrint).toEqual(['querying\n']);
+    expect(report.driverEntry).toBeNull();
+    expect(events(trace, 'stop')).toEqual([expect.objectContaining({ outcome: 'unsupported-call' })]);
+  });
+
+  it('the stop points at the instruction after the call in the driver', () => {
+    const { report } = run(driver());
+    const offset = Number.parseInt(report.stop!.offset!, 16);
+    const base = BigInt(report.driver.imageBase);
+    expect(BigInt(report.stop!.pc!)).toBe(base + BigInt(offset));
+    // Inside the image's .text (mingw puts it at RVA 0x1000).
+    expect(offset).toBeGreaterThan(0x1000);
+    expect(offset).toBeLessThan(0x2000);
+  });
+
+  it('kdemu run exits 1 on an unsupported call and kdemu info lists the export as missing', () => {
+    const r = cliJson(['run', driver().path]);
+    expect(r.status).toBe(1);
+    expect(r.json.outcome).toBe('unsupported-call');
+    expect(r.json.stop?.export).toBe('ntoskrnl.exe!ZwQuerySystemInformation');
+    expect(r.stderr).toBe('');
+    const human = cli(['run', driver().path]);
+    expect(human.status).toBe(1);
+    expect(human.stdout).toContain('ntoskrnl.exe!ZwQuerySystemInformation');
+    const info = cliJson<{ missing: string[] }>(['info', driver().path]);
+    expect(info.status).toBe(0);
+    expect(info.json.missing).toEqual(['ntoskrnl.exe!ZwQuerySystemInformation']);
+  });
+});
