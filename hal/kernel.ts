@@ -190,15 +190,15 @@ export class Kernel {
    * is restored and the trace says so.
    */
   callRoutine(target: bigint, args: readonly bigint[], what: string): bigint {
-    const name = this.symbolize(target);
-    this.trace.emit({ type: 'callback', event: 'enter', routine: what, target: name });
+    const traced = this.trace.enabled;
+    if (traced) this.trace.emit({ type: 'callback', event: 'enter', routine: what, target: this.symbolize(target) });
     const r = this.m.callGuest(target, args);
     let note: string | undefined;
     if (r.stackMismatch !== 0) {
-      note = `${what} ${name} ${r.stackMismatch < 0 ? `left ${-r.stackMismatch} bytes of arguments on the stack (cdecl, not stdcall/NTAPI)` : `popped ${r.stackMismatch} bytes too many`}; kdemu restored the stack`;
+      note = `${what} ${this.symbolize(target)} ${r.stackMismatch < 0 ? `left ${-r.stackMismatch} bytes of arguments on the stack (cdecl, not stdcall/NTAPI)` : `popped ${r.stackMismatch} bytes too many`}; kdemu restored the stack`;
       this.stackWarnings.push(note);
     }
-    if (this.trace.enabled) this.trace.emit({ type: 'callback', event: 'leave', routine: what, target: name, ret: hex(r.value & (this.arch === 'x86' ? 0xffffffffn : ~0n)), ...(note ? { note } : {}) });
+    if (traced) this.trace.emit({ type: 'callback', event: 'leave', routine: what, target: this.symbolize(target), ret: hex(r.value & (this.arch === 'x86' ? 0xffffffffn : ~0n)), ...(note ? { note } : {}) });
     return r.value;
   }
 
@@ -226,6 +226,8 @@ export class Kernel {
       if (stub.kind === 'internal') return this.callInternal(stub, ret);
       return this.callExport(stub.decl, ret);
     } catch (e) {
+      // A stop the export raised itself (KeBugCheckEx, a second IoCompleteRequest, a bad pool free) is located at the call.
+      if (e instanceof GuestStop && e.detail.pc === undefined) e.detail.pc = ret;
       if (!(e instanceof EngineMemoryError)) throw e;
       // The kernel touched a bad pointer the driver gave it: on Windows, a page fault in kernel code.
       const name = stub.kind === 'internal' ? stub.name : `${stub.decl.module}!${stub.decl.name}`;

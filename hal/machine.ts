@@ -58,6 +58,7 @@ export const LAYOUTS: Record<Arch, AddressLayout> = {
 };
 
 /** Registers callGuest sets on x64 for 0..4 register arguments: rsp first. */
+const RETURN_REGS: readonly Reg[] = ['rsp', 'rax', 'rdx'];
 const CALL_REGS_X64: readonly (readonly Reg[])[] = [['rsp'], ['rsp', 'rcx'], ['rsp', 'rcx', 'rdx'], ['rsp', 'rcx', 'rdx', 'r8'], ['rsp', 'rcx', 'rdx', 'r8', 'r9']];
 
 /** Why a run stopped abnormally; thrown through the host-side call stack to the top of the run. */
@@ -92,6 +93,7 @@ export class Machine {
   readonly returnTrap: bigint;
   private readonly scratch = new DataView(new ArrayBuffer(8));
   private budgetEnd = 0;
+  private readonly retRegs = new BigUint64Array(3);
   private deadline = 0;
 
   constructor(
@@ -306,8 +308,9 @@ export class Machine {
       const exit = e.run(pc, this.remainingBudget());
       if (exit.kind === 'trap') {
         if (exit.address === this.returnTrap) {
-          const value = e.getReg('rax') | (this.arch === 'x86' ? e.getReg('rdx') << 32n : 0n);
-          const stackMismatch = Number(this.sp - expectSp);
+          e.readRegs(RETURN_REGS, this.retRegs);
+          const value = this.retRegs[1] | (this.arch === 'x86' ? this.retRegs[2] << 32n : 0n);
+          const stackMismatch = Number(this.retRegs[0] - expectSp);
           this.sp = savedSp;
           return { value, stackMismatch };
         }

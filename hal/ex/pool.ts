@@ -17,6 +17,8 @@ export interface PoolBlock {
 }
 
 const CHUNK = 0x100000;
+const QUICK_MAX = 0x400;
+const QUICK_DEPTH = 32;
 
 /** Bugcheck BAD_POOL_CALLER (0xC2) with Windows' first-parameter codes. */
 export const BAD_POOL_CALLER = 0xc2;
@@ -26,6 +28,8 @@ export class Pool {
   /** Free ranges, sorted by address; first fit keeps reuse deterministic. */
   private free: { address: bigint; size: number }[] = [];
   private mappedEnd: bigint;
+  /** Recently freed small blocks by exact size, reused before the free list (deterministic, like lookasides). */
+  private readonly quick = new Map<number, bigint[]>();
   private seq = 0;
   /** Pool blocks carry a header like POOL_HEADER: 16 bytes on x64, 8 on x86; allocations are aligned the same. */
   readonly header: number;
@@ -43,15 +47,22 @@ export class Pool {
 
   allocate(size: number, tag: number, poolType: number, owner: 'driver' | 'system', caller: string): bigint | null {
     const need = this.header + Math.max(align(size, this.header), this.header);
-    let i = this.free.findIndex((f) => f.size >= need);
-    if (i < 0) {
-      if (!this.grow(need)) return null;
-      i = this.free.findIndex((f) => f.size >= need);
+    let start: bigint;
+    const quick = need <= QUICK_MAX ? this.quick.get(need) : undefined;
+    if (quick?.length) {
+      // Like the pool's lookaside lists: a block of exactly this size freed recently is reused first (LIFO).
+      start = quick.pop()!;
+    } else {
+      let i = this.free.findIndex((f) => f.size >= need);
+      if (i < 0) {
+        if (!this.grow(need)) return null;
+        i = this.free.findIndex((f) => f.size >= need);
+      }
+      const f = this.free[i];
+      start = f.address;
+      if (f.size === need) this.free.splice(i, 1);
+      else this.free[i] = { address: f.address + BigInt(need), size: f.size - need };
     }
-    const f = this.free[i];
-    const start = f.address;
-    if (f.size === need) this.free.splice(i, 1);
-    else this.free[i] = { address: f.address + BigInt(need), size: f.size - need };
     const address = start + BigInt(this.header);
     // A pool header the way drivers may peek at it: block size in header units, pool type, tag.
     const hdr = new Uint8Array(this.header);
@@ -78,11 +89,12 @@ export class Pool {
   free_(address: bigint, tag: number, pc?: bigint): PoolBlock {
     const b = this.blocks.get(address);
     if (!b) {
-      // 0x7: attempt to free pool which was already freed; 0x46 (nonexistent pool block) is what we can't tell apart here.
+      // 0x7: attempt to free pool which was already freed (reserved, pool header contents, address);
+      // 0x46: attempt to free an invalid pool address (address, 0, 0).
       const inPool = address >= this.base && address < this.mappedEnd;
       throw new GuestStop('bugcheck', `ExFreePool of ${inPool ? 'a block that is not allocated (double free?)' : 'an address outside the pool'}: 0x${address.toString(16)}`, {
         pc,
-        bugcheck: { code: BAD_POOL_CALLER, params: [inPool ? 7n : 0x46n, 0n, address, 0n] },
+        bugcheck: { code: BAD_POOL_CALLER, params: inPool ? [7n, 0n, this.headerContents(address), address] : [0x46n, address, 0n, 0n] },
       });
     }
     if (tag !== 0 && (tag & 0x7fffffff) !== (b.tag & 0x7fffffff)) {
@@ -93,8 +105,19 @@ export class Pool {
     }
     this.blocks.delete(address);
     const start = address - BigInt(this.header);
-    this.release(start, this.header + Math.max(align(b.size, this.header), this.header));
+    const need = this.header + Math.max(align(b.size, this.header), this.header);
+    const quick = need <= QUICK_MAX ? (this.quick.get(need) ?? this.quick.set(need, []).get(need)!) : undefined;
+    if (quick && quick.length < QUICK_DEPTH) quick.push(start);
+    else this.release(start, need);
     return b;
+  }
+
+  /** The first pointer-sized part of the pool header in front of a block address (0 if unreadable). */
+  private headerContents(address: bigint): bigint {
+    const b = this.m.tryRead(address - BigInt(this.header), this.m.ptrSize);
+    if (!b) return 0n;
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return this.m.ptrSize === 8 ? dv.getBigUint64(0, true) : BigInt(dv.getUint32(0, true));
   }
 
   private release(address: bigint, size: number): void {

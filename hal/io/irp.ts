@@ -97,7 +97,7 @@ export function callDriver(k: Kernel, device: bigint, irp: bigint): number {
   const driver = m.ptr(device + BigInt(L.DEVICE_OBJECT.off.DriverObject));
   const routine = m.ptr(driver + BigInt(L.DRIVER_OBJECT.off.MajorFunction) + BigInt(major * k.ptrSize));
   const name = IRP_MJ[major] ?? `IRP_MJ_0x${major.toString(16)}`;
-  k.trace.emit({ type: 'irp', event: 'sent', irp: hex(irp), major: name, device: hex(device) });
+  if (k.trace.enabled) k.trace.emit({ type: 'irp', event: 'sent', irp: hex(irp), major: name, device: hex(device) });
   const status = k.callRoutine(routine, [device, irp], `${name} dispatch`);
   return Number(status & 0xffffffffn);
 }
@@ -155,7 +155,7 @@ export function completeRequest(k: Kernel, irp: bigint, _boost: number): void {
   }
   const done = pending(k).get(irp);
   pending(k).delete(irp);
-  k.trace.emit({
+  if (k.trace.enabled) k.trace.emit({
     type: 'irp',
     event: 'completed',
     irp: hex(irp),

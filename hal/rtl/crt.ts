@@ -75,29 +75,20 @@ export const exports = [
       return a.dest;
     },
   }),
-  defineExport({
-    ...crt,
-    name: 'memcpy',
-    proto: 'void *memcpy(void *dest, const void *src, size_t count)',
-    params: { dest: 'ptr', src: 'ptr', count: 'usize' },
-    ret: 'ptr',
-    // ntoskrnl's memcpy is the same routine as memmove: overlapping copies behave.
-    impl: (k, a) => {
-      if (a.count > 0n) k.m.write(a.dest, k.m.read(a.src, Number(a.count)));
-      return a.dest;
-    },
-  }),
-  defineExport({
-    ...crt,
-    name: 'memmove',
-    proto: 'void *memmove(void *dest, const void *src, size_t count)',
-    params: { dest: 'ptr', src: 'ptr', count: 'usize' },
-    ret: 'ptr',
-    impl: (k, a) => {
-      if (a.count > 0n) k.m.write(a.dest, k.m.read(a.src, Number(a.count)));
-      return a.dest;
-    },
-  }),
+  // ntoskrnl's memcpy is the same routine as memmove: overlapping copies behave.
+  ...(['memcpy', 'memmove'] as const).map((name) =>
+    defineExport({
+      ...crt,
+      name,
+      proto: `void *${name}(void *dest, const void *src, size_t count)`,
+      params: { dest: 'ptr', src: 'ptr', count: 'usize' },
+      ret: 'ptr',
+      impl: (k, a) => {
+        if (a.count > 0n) k.m.write(a.dest, k.m.read(a.src, Number(a.count)));
+        return a.dest;
+      },
+    }),
+  ),
   defineExport({
     ...crt,
     name: 'memcmp',

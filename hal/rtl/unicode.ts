@@ -102,7 +102,8 @@ export const exports = [
       }
       const s = fields(k, a.SourceString);
       const max = k.m.u16(d.max);
-      const n = Math.min(k.m.u16(s.len), max) & ~1;
+      // min(Source.Length, Destination.MaximumLength) bytes, as documented (an odd MaximumLength is not rounded down).
+      const n = Math.min(k.m.u16(s.len), max);
       const dst = k.m.ptr(d.buf);
       if (n > 0) k.m.write(dst, k.m.read(k.m.ptr(s.buf), n));
       k.m.setU16(d.len, n);

@@ -1,16 +1,16 @@
 // Engine behaviour on tiny byte programs: exits, faults, fixed CPUID/RDTSC, exact instruction counts.
 import { describe, expect, it } from 'vitest';
 import { Prot, type Arch, type Engine } from '../../emu/engine.js';
-import { createEngine, engineAvailable } from '../../emu/index.js';
+import { createEngine, engineAvailable, ENGINES, type EngineName } from '../../emu/index.js';
 import { cpuidLeaf, tscAt } from '../../emu/cpuid.js';
 
 const CODE = { x64: 0xfffff80000100000n, x86: 0x80100000n } as const;
 const TRAP = { x64: 0xfffff80000200000n, x86: 0x80200000n } as const;
 const STACK = { x64: 0xfffff80000300000n, x86: 0x80300000n } as const;
 
-const engines = (['unicorn'] as const).filter((e) => engineAvailable(e));
+const engines = ENGINES.filter((e) => engineAvailable(e));
 
-function machine(name: 'unicorn', arch: Arch, code: number[]): Engine {
+function machine(name: EngineName, arch: Arch, code: number[]): Engine {
   const e = createEngine(name, arch);
   e.map(CODE[arch], 0x1000, Prot.RX);
   e.map(TRAP[arch], 0x1000, Prot.RX);

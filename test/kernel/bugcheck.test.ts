@@ -11,6 +11,9 @@ describe.each(ARCHES)('%s', (arch) => {
     expect(report.outcome).toBe('bugcheck');
     expect(report.stop?.bugcheck).toEqual({ code: '0xDEADBEEF', name: '0xDEADBEEF', params: ['0x1', '0x2', '0x3', '0x4'] });
     expect(report.stop?.reason).toMatch(/^KeBugCheckEx\(0xDEADBEEF\) from bugcheck\.sys\+0x[0-9a-f]+$/);
+    // Located at the call in DriverEntry.
+    expect(report.stop?.module).toBe('bugcheck.sys');
+    expect(`bugcheck.sys+${report.stop?.offset}`).toBe(report.stop!.reason.replace(/^.* from /, ''));
     expect(report.dbgPrint).toEqual(['about to bugcheck\n']);
     expect(report.driverEntry).toBeNull();
     // No unload after a crash, and no leak list: the machine is gone.

@@ -1,6 +1,7 @@
 // Shared helpers for the kernel behaviour tests: run a fixture driver through runDriver or the CLI.
 
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { runDriver } from '../../hal/run.js';
 import type { Operation, Report, RunOptions, TraceEvent } from '../../hal/report.js';
@@ -40,7 +41,9 @@ export interface CliResult {
 
 /** Runs the built CLI (dist/bin/kdemu.js, from `npm run setup`) with arguments. */
 export function cli(args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'bin', 'kdemu.js'), ...args], { encoding: 'utf8', timeout: 30_000 });
+  const kdemu = path.join(repoRoot, 'dist', 'bin', 'kdemu.js');
+  if (!existsSync(kdemu)) throw new Error(`${kdemu} is missing: build it with npm run setup`);
+  const r = spawnSync(process.execPath, [kdemu, ...args], { encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

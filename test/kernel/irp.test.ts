@@ -15,6 +15,8 @@ describe.each(ARCHES)('%s', (arch) => {
     expect(report.outcome).toBe('bugcheck');
     expect(report.stop?.bugcheck?.code).toBe('0x00000044');
     expect(report.stop?.bugcheck?.name).toBe('MULTIPLE_IRP_COMPLETE_REQUESTS');
+    // Located at the second call, in the driver's dispatch routine.
+    expect(report.stop?.module).toBe('irp.sys');
     // The first parameter is the IRP: the one the I/O manager sent and saw completed once.
     const completed = events(trace, 'irp').filter((e) => e.event === 'completed' && e.major === 'IRP_MJ_DEVICE_CONTROL');
     expect(completed).toHaveLength(1);
@@ -26,6 +28,7 @@ describe.each(ARCHES)('%s', (arch) => {
     const calls = events(trace, 'call').filter((e) => e.seq > sent.seq && /!Iof?CompleteRequest$/.test(e.export));
     expect(calls.map((e) => e.args.Irp)).toEqual([sent.irp, sent.irp]);
     expect(calls.map((e) => e.note)).toEqual([undefined, 'did not return: bugcheck']);
+    expect(`irp.sys+${report.stop?.offset}`).toBe(calls[1].caller);
     const last = events(trace, 'stop');
     expect(last).toHaveLength(1);
     expect(last[0].outcome).toBe('bugcheck');

@@ -30,6 +30,15 @@ describe.each(ARCHES)('%s', (arch) => {
     expect(offset).toBeLessThan(0x2000);
   });
 
+  it('a pointer from MmGetSystemRoutineAddress to an export kdemu lacks stops the run the same way when called', () => {
+    const { report } = run(buildDriver('unsupported', arch, { defines: { KD_VIA_POINTER: true } }));
+    expect(report.outcome).toBe('unsupported-call');
+    expect(report.stop?.export).toBe('ntoskrnl.exe!ZwQuerySystemInformation');
+    expect(report.stop?.module).toBe('unsupported.sys');
+    expect(report.unsupportedCalls).toEqual(['ntoskrnl.exe!ZwQuerySystemInformation']);
+    expect(report.dbgPrint).toEqual(['querying\n']);
+  });
+
   it('kdemu run exits 1 on an unsupported call and kdemu info lists the export as missing', () => {
     const r = cliJson(['run', driver().path]);
     expect(r.status).toBe(1);

@@ -235,3 +235,40 @@ function condSlow(c: u32): bool {
     default: return getZF() != 0 || (getSF() ^ getOF()) != 0;
   }
 }
+
+export function raiseTrap(address: u64): void {
+  stop = 1;
+  exitCode = EXIT_TRAP;
+  exitAddr = address;
+}
+
+export function raiseUnsupported(pc: u64): void {
+  stop = 1;
+  exitCode = EXIT_UNSUPPORTED;
+  exitPc = pc;
+}
+
+@inline export function setRip(v: u64): void {
+  rip = v;
+}
+@inline export function addIcount(n: u64): void {
+  icount += n;
+}
+@inline export function setIcount(n: u64): void {
+  icount = n;
+}
+@inline export function setFl(v: u64): void {
+  fl = v;
+}
+@inline export function setLfOp(v: i32): void {
+  lfOp = v;
+}
+
+@inline export function setExitPc(v: u64): void {
+  exitPc = v;
+}
+export function setExit(code: i32, pc: u64): void {
+  stop = 1;
+  exitCode = code;
+  exitPc = pc;
+}

@@ -46,8 +46,6 @@ export const BIDX_SIZE: u32 = 1 << BIDX_BITS;
 export const MAX_FRAMES: u32 = 1 << 17;
 export const FRAME_GEN: u32 = 0x540000;
 export const FRAME_CODE: u32 = 0x5c0000;
-/** Stack of freed frame indices. */
-export const FRAME_FREE: u32 = 0x5e0000;
 
 /** Arena of decoded blocks; flushed whole when full. */
 export const ARENA: u32 = 0x700000;

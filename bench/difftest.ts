@@ -1,0 +1,436 @@
+// Differential test of the wasm core against the Unicorn engine: random instructions (random bytes shaped like
+// the implemented opcodes, kept only when iced-x86 decodes them to an implemented mnemonic) run one at a time
+// from the same random register and memory state on both engines; registers, rip, rflags (minus the flags
+// iced-x86 calls undefined for the instruction), the exit, the instruction count and the data window must agree.
+//
+//   npm run difftest -- --arch x64|x86 --count N --seed S [--index I] [--verbose]
+//
+// A mismatch prints the disassembly, both states and the command that replays it (the seed and the test index),
+// and the command exits non-zero. Instructions the wasm core reports as unsupported are skipped and counted.
+
+import { Decoder, DecoderOptions, Formatter, FormatterSyntax, Mnemonic, Register, Code, RflagsBits } from 'iced-x86';
+import type { Instruction } from 'iced-x86';
+import { fileURLToPath } from 'node:url';
+import { Prot, type Arch, type Engine, type Exit, type Reg } from '../emu/engine.js';
+import { createEngine, engineAvailable } from '../emu/index.js';
+
+/** The instruction classes the core implements, by iced-x86 mnemonic: generation is restricted to these. */
+export const CLASSES: Record<string, readonly string[]> = {
+  move: ['Mov', 'Movzx', 'Movsx', 'Movsxd', 'Lea', 'Xchg', 'Bswap', 'Nop', 'Pause'],
+  alu: ['Add', 'Or', 'Adc', 'Sbb', 'And', 'Sub', 'Xor', 'Cmp', 'Test', 'Inc', 'Dec', 'Neg', 'Not', 'Xadd', 'Cmpxchg', 'Cmpxchg8b'],
+  shift: ['Shl', 'Sal', 'Shr', 'Sar', 'Rol', 'Ror', 'Rcl', 'Rcr', 'Shld', 'Shrd'],
+  muldiv: ['Mul', 'Imul', 'Div', 'Idiv', 'Cbw', 'Cwde', 'Cdqe', 'Cwd', 'Cdq', 'Cqo'],
+  bits: ['Bt', 'Bts', 'Btr', 'Btc', 'Bsf', 'Bsr', 'Tzcnt', 'Lzcnt', 'Popcnt'],
+  stack: ['Push', 'Pop', 'Pushf', 'Pushfd', 'Pushfq', 'Popf', 'Popfd', 'Popfq', 'Leave'],
+  branch: [
+    'Call', 'Ret', 'Jmp', 'Loop', 'Loope', 'Loopne', 'Jcxz', 'Jecxz', 'Jrcxz',
+    'Jo', 'Jno', 'Jb', 'Jae', 'Je', 'Jne', 'Jbe', 'Ja', 'Js', 'Jns', 'Jp', 'Jnp', 'Jl', 'Jge', 'Jle', 'Jg',
+  ],
+  condition: [
+    'Seto', 'Setno', 'Setb', 'Setae', 'Sete', 'Setne', 'Setbe', 'Seta', 'Sets', 'Setns', 'Setp', 'Setnp', 'Setl', 'Setge', 'Setle', 'Setg',
+    'Cmovo', 'Cmovno', 'Cmovb', 'Cmovae', 'Cmove', 'Cmovne', 'Cmovbe', 'Cmova', 'Cmovs', 'Cmovns', 'Cmovp', 'Cmovnp', 'Cmovl', 'Cmovge', 'Cmovle', 'Cmovg',
+  ],
+  string: ['Movsb', 'Movsw', 'Movsd', 'Movsq', 'Stosb', 'Stosw', 'Stosd', 'Stosq', 'Lodsb', 'Lodsw', 'Lodsd', 'Lodsq', 'Cmpsb', 'Cmpsw', 'Cmpsd', 'Cmpsq', 'Scasb', 'Scasw', 'Scasd', 'Scasq'],
+  flags: ['Clc', 'Stc', 'Cmc', 'Cld', 'Std', 'Lahf', 'Sahf'],
+  exits: ['Int3', 'Int', 'Ud2'],
+};
+
+const ALLOWED = new Set<number>(Object.values(CLASSES).flat().map((m) => Mnemonic[m as keyof typeof Mnemonic] as number));
+
+// Opcode shapes the generator starts from (the rest of the bytes are random).
+const ONE_BYTE = [
+  ...range(0x00, 0x05), ...range(0x08, 0x0d), ...range(0x10, 0x15), ...range(0x18, 0x1d), ...range(0x20, 0x25), ...range(0x28, 0x2d),
+  ...range(0x30, 0x35), ...range(0x38, 0x3d), ...range(0x50, 0x5f), 0x63, 0x68, 0x69, 0x6a, 0x6b, ...range(0x70, 0x7f), ...range(0x80, 0x8b),
+  0x8d, 0x8f, ...range(0x90, 0x99), 0x9c, 0x9d, 0x9e, 0x9f, ...range(0xa0, 0xaf), ...range(0xb0, 0xbf), 0xc0, 0xc1, 0xc2, 0xc3, 0xc6, 0xc7,
+  0xc9, 0xcc, 0xcd, ...range(0xd0, 0xd3), ...range(0xe0, 0xe3), 0xe8, 0xe9, 0xeb, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfc, 0xfd, 0xfe, 0xff,
+];
+const ONE_BYTE_X86 = range(0x40, 0x4f);
+const TWO_BYTE = [
+  0x0b, ...range(0x18, 0x1f), ...range(0x40, 0x4f), ...range(0x80, 0x8f), ...range(0x90, 0x9f), 0xa3, 0xa4, 0xa5, 0xab, 0xac, 0xad, 0xaf,
+  0xb0, 0xb1, 0xb3, 0xb6, 0xb7, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf, 0xc0, 0xc1, 0xc7, ...range(0xc8, 0xcf),
+];
+
+function range(a: number, b: number): number[] {
+  return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+}
+
+// Machine layout shared by both engines.
+const CODE = 0x400000n;
+const CODE_SIZE = 0x100000;
+const SLOT = 16;
+/** Data window: three read-write pages and one read-only page; everything around it is unmapped. */
+const WINDOW = 0x10000n;
+const WINDOW_RW = 0x3000;
+const WINDOW_SIZE = 0x4000;
+const FS_BASE = WINDOW + 0x800n;
+const GS_BASE = WINDOW + 0x1800n;
+
+const GPRS: readonly Reg[] = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
+
+/** iced-x86 register → our full register name (memory operands use 32/64-bit registers only). */
+function fullReg(r: Register): Reg | null {
+  const name = Register[r];
+  if (!name) return null;
+  const m64 = /^R([A-D]X|SP|BP|SI|DI)$/.exec(name);
+  if (m64) return `r${m64[1].toLowerCase()}` as Reg;
+  const m32 = /^E([A-D]X|SP|BP|SI|DI)$/.exec(name);
+  if (m32) return `r${m32[1].toLowerCase()}` as Reg;
+  const mx = /^R(\d+)D?$/.exec(name);
+  if (mx) return `r${mx[1]}` as Reg;
+  return null;
+}
+
+/** EFLAGS bits of iced-x86 RflagsBits. */
+function eflagsOf(bits: number): bigint {
+  let v = 0n;
+  if (bits & RflagsBits.OF) v |= 0x800n;
+  if (bits & RflagsBits.SF) v |= 0x80n;
+  if (bits & RflagsBits.ZF) v |= 0x40n;
+  if (bits & RflagsBits.AF) v |= 0x10n;
+  if (bits & RflagsBits.CF) v |= 0x1n;
+  if (bits & RflagsBits.PF) v |= 0x4n;
+  return v;
+}
+
+/** mulberry32: a small deterministic PRNG; each test gets its own stream from (seed, index). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function testSeed(seed: number, index: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+interface Case {
+  bytes: Uint8Array;
+  insn: Instruction;
+  regs: Map<Reg, bigint>;
+  rflags: bigint;
+  text: string;
+}
+
+const INTERESTING = [0n, 1n, 2n, 0x7fn, 0x80n, 0xffn, 0x7fffn, 0x8000n, 0xffffn, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n,
+  0x7fffffffffffffffn, 0x8000000000000000n, 0xffffffffffffffffn, 0xfffffffffffffffen, 63n, 64n, 31n, 32n, 33n, 65n];
+
+export interface DifftestOptions {
+  arch: Arch;
+  count: number;
+  seed: number;
+  /** Run only this test index (replay). */
+  index?: number;
+  verbose?: boolean;
+  /** Called with each mismatch report; the run goes on (up to maxMismatches). */
+  onMismatch?: (report: string) => void;
+  maxMismatches?: number;
+}
+
+export interface DifftestResult {
+  ran: number;
+  skipped: number;
+  mismatches: number;
+  /** Compared instructions per mnemonic. */
+  byMnemonic: Map<string, number>;
+  /** Skipped (unsupported by the core) per mnemonic. */
+  unsupported: Map<string, number>;
+}
+
+class Pair {
+  readonly uc: Engine;
+  readonly wasm: Engine;
+  constructor(readonly arch: Arch) {
+    this.uc = this.setup('unicorn');
+    this.wasm = this.setup('wasm');
+  }
+  private setup(name: 'unicorn' | 'wasm'): Engine {
+    const e = createEngine(name, this.arch);
+    e.map(CODE, CODE_SIZE, Prot.RX);
+    e.map(WINDOW, WINDOW_RW, Prot.RW);
+    e.map(WINDOW + BigInt(WINDOW_RW), WINDOW_SIZE - WINDOW_RW, Prot.Read);
+    e.setReg('fsBase', FS_BASE);
+    e.setReg('gsBase', GS_BASE);
+    return e;
+  }
+  close(): void {
+    this.uc.close();
+    this.wasm.close();
+  }
+}
+
+/** The data window's bytes without copying (both engines back it with host memory). */
+function windowBytes(e: Engine): Uint8Array {
+  const rw = e.backing(WINDOW)!;
+  const ro = e.backing(WINDOW + BigInt(WINDOW_RW))!;
+  const out = new Uint8Array(WINDOW_SIZE);
+  out.set(rw.bytes.subarray(0, WINDOW_RW), 0);
+  out.set(ro.bytes.subarray(0, WINDOW_SIZE - WINDOW_RW), WINDOW_RW);
+  return out;
+}
+
+function setWindow(e: Engine, data: Uint8Array): void {
+  e.backing(WINDOW)!.bytes.set(data.subarray(0, WINDOW_RW));
+  e.backing(WINDOW + BigInt(WINDOW_RW))!.bytes.set(data.subarray(WINDOW_RW));
+}
+
+function hex(v: bigint, arch: Arch): string {
+  return '0x' + v.toString(16).padStart(arch === 'x64' ? 16 : 8, '0');
+}
+
+/** Generates test `index`: instruction bytes decoded by iced-x86 to an allowed mnemonic, and a machine state. */
+function generate(arch: Arch, seed: number, index: number, at: bigint, formatter: Formatter): Case {
+  const r = rng(testSeed(seed, index));
+  const byte = () => Math.floor(r() * 256);
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)];
+  const bitness = arch === 'x64' ? 64 : 32;
+  for (;;) {
+    const b: number[] = [];
+    if (r() < 0.15) b.push(0x66);
+    if (r() < 0.03) b.push(0x67);
+    if (r() < 0.03) b.push(0xf0);
+    if (r() < 0.05) b.push(pick([0x64, 0x65, 0x2e, 0x3e]));
+    const rep = r();
+    if (rep < 0.06) b.push(0xf3);
+    else if (rep < 0.1) b.push(0xf2);
+    if (arch === 'x64' && r() < 0.5) b.push(0x40 | Math.floor(r() * 16));
+    const two = r() < 0.3;
+    if (two) b.push(0x0f, pick(TWO_BYTE));
+    else b.push(pick(arch === 'x86' && r() < 0.1 ? ONE_BYTE_X86 : ONE_BYTE));
+    // String instructions: often with rep.
+    const op = b[b.length - 1];
+    if (!two && op >= 0xa4 && op <= 0xaf && op !== 0xa8 && op !== 0xa9 && r() < 0.5) b.unshift(r() < 0.5 ? 0xf3 : 0xf2);
+    // ModRM: favour register and simple memory forms a little.
+    let modrm = byte();
+    if (r() < 0.2) modrm |= 0xc0;
+    b.push(modrm);
+    while (b.length < 16) b.push(byte());
+    const bytes = Uint8Array.from(b);
+    const dec = new Decoder(bitness, bytes, DecoderOptions.None);
+    dec.ip = at;
+    const insn = dec.decode();
+    dec.free();
+    const codeName = Code[insn.code] ?? '';
+    if (insn.isInvalid || !ALLOWED.has(insn.mnemonic) || /xmm|mm|st\d|Far|far|16_rel|rel16|_r16_m16_|ptr16/i.test(codeName)) {
+      insn.free();
+      continue;
+    }
+    // Near branches with an operand-size prefix (16-bit ip) are not modelled.
+    if (b.includes(0x66) && /^(Call|Jmp|Ret|J|Loop)/.test(Mnemonic[insn.mnemonic]) && !/^(Cmov)/.test(Mnemonic[insn.mnemonic])) {
+      insn.free();
+      continue;
+    }
+    const len = insn.length;
+    const text = formatter.format(insn);
+    const state = randomState(arch, r, insn, at);
+    return { bytes: bytes.subarray(0, len), insn, regs: state.regs, rflags: state.rflags, text };
+  }
+}
+
+function randomState(arch: Arch, r: () => number, insn: Instruction, at: bigint): { regs: Map<Reg, bigint>; rflags: bigint } {
+  const mask = arch === 'x64' ? (1n << 64n) - 1n : 0xffffffffn;
+  const rand64 = () => (BigInt(Math.floor(r() * 2 ** 32)) << 32n) | BigInt(Math.floor(r() * 2 ** 32));
+  const windowAddr = () => WINDOW + BigInt(Math.floor(r() * WINDOW_SIZE));
+  const regs = new Map<Reg, bigint>();
+  for (const g of GPRS) {
+    const k = r();
+    let v: bigint;
+    if (k < 0.4) v = rand64();
+    else if (k < 0.6) v = BigInt(Math.floor(r() * 256));
+    else if (k < 0.8) v = INTERESTING[Math.floor(r() * INTERESTING.length)];
+    else v = windowAddr();
+    regs.set(g, v & mask);
+  }
+  regs.set('rsp', (WINDOW + 0x1000n + BigInt(Math.floor(r() * 0x800))) & (r() < 0.9 ? ~7n : ~0n));
+  if (insn.isStringInstruction) {
+    regs.set('rsi', windowAddr());
+    regs.set('rdi', windowAddr());
+    if (insn.hasRepPrefix || insn.hasRepePrefix || insn.hasRepnePrefix || r() < 0.5) regs.set('rcx', BigInt(Math.floor(r() * 7)));
+  }
+  // Small shift/rotate counts in cl half the time, so the interesting counts (0, 1, width) come up.
+  if (r() < 0.5) regs.set('rcx', (regs.get('rcx')! & ~0xffn) | BigInt(Math.floor(r() * 70)));
+  // Point the memory operand into the data window: solve the base (or the index) for a random target.
+  const base = fullReg(insn.memoryBase);
+  const index = fullReg(insn.memoryIndex);
+  if ((base || index) && r() < 0.95) {
+    const seg = insn.segmentPrefix === Register.FS ? FS_BASE : insn.segmentPrefix === Register.GS ? GS_BASE : 0n;
+    const target = windowAddr();
+    const disp = insn.memoryDisplacement;
+    const scale = BigInt(insn.memoryIndexScale);
+    const am = insn.memoryBase >= Register.EAX && insn.memoryBase <= Register.R15D ? 0xffffffffn : mask;
+    if (base && index && base !== index) {
+      const iv = BigInt(Math.floor(r() * 64));
+      regs.set(index, iv);
+      regs.set(base, (target - seg - disp - iv * scale) & am);
+    } else if (base && !index) {
+      regs.set(base, (target - seg - disp) & am);
+    } else if (index && !base) {
+      regs.set(index, ((target - seg - disp) / scale) & am);
+    } else if (base && index) {
+      regs.set(base, ((target - seg - disp) / (scale + 1n)) & am);
+    }
+  }
+  const flagBits = [0x1n, 0x4n, 0x10n, 0x40n, 0x80n, 0x800n, 0x400n];
+  let rflags = 0x2n;
+  for (const f of flagBits) if (r() < (f === 0x400n ? 0.25 : 0.5)) rflags |= f;
+  return { regs, rflags };
+}
+
+interface State {
+  exit: Exit;
+  regs: bigint[];
+  rip: bigint;
+  rflags: bigint;
+  count: number;
+  window: Uint8Array;
+}
+
+function runOne(e: Engine, c: Case, at: bigint, windowData: Uint8Array): State {
+  e.write(at, c.bytes);
+  setWindow(e, windowData);
+  for (const [g, v] of c.regs) e.setReg(g, v);
+  e.setReg('rflags', c.rflags);
+  const before = e.instructions;
+  const exit = e.run(at, 1);
+  return {
+    exit,
+    regs: GPRS.map((g) => e.getReg(g)),
+    rip: e.getReg('rip'),
+    rflags: e.getReg('rflags'),
+    count: e.instructions - before,
+    window: windowBytes(e),
+  };
+}
+
+function exitText(x: Exit, arch: Arch): string {
+  switch (x.kind) {
+    case 'trap': return `trap ${hex(x.address, arch)}`;
+    case 'fault': return `fault ${x.access} ${hex(x.address, arch)} pc ${hex(x.pc, arch)} ${x.reason}`;
+    case 'interrupt': return `interrupt ${x.vector} pc ${hex(x.pc, arch)}`;
+    case 'budget': return `budget pc ${hex(x.pc, arch)}`;
+    case 'error': return `error ${x.message} pc ${hex(x.pc, arch)}`;
+  }
+}
+
+/**
+ * Unicorn cannot stop on a budget before fetching the next instruction: a branch into unmapped (or
+ * non-executable) memory with the budget used up reports the fetch fault instead of the budget. Both are right
+ * about the machine; the next run() of the wasm core reports the same fault.
+ */
+function sameExit(u: State, w: State): boolean {
+  const a = u.exit, b = w.exit;
+  if (a.kind === 'fault' && a.access === 'fetch' && b.kind === 'budget') return b.pc === a.address;
+  return JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? v.toString(16) : v)) === JSON.stringify(b, (_k, v) => (typeof v === 'bigint' ? v.toString(16) : v));
+}
+
+function compare(arch: Arch, c: Case, u: State, w: State, seed: number, index: number, windowData: Uint8Array): string | null {
+  const flagMask = ~eflagsOf(c.insn.rflagsUndefined);
+  const problems: string[] = [];
+  if (!sameExit(u, w)) problems.push(`exit: unicorn ${exitText(u.exit, arch)} | wasm ${exitText(w.exit, arch)}`);
+  const fetchFaultBudget = u.exit.kind === 'fault' && w.exit.kind === 'budget';
+  if (u.count !== w.count && !fetchFaultBudget) problems.push(`instructions: unicorn ${u.count} | wasm ${w.count}`);
+  const n = arch === 'x64' ? 16 : 8;
+  for (let i = 0; i < n; i++) if (u.regs[i] !== w.regs[i]) problems.push(`${GPRS[i]}: unicorn ${hex(u.regs[i], arch)} | wasm ${hex(w.regs[i], arch)}`);
+  if (u.rip !== w.rip) problems.push(`rip: unicorn ${hex(u.rip, arch)} | wasm ${hex(w.rip, arch)}`);
+  if ((u.rflags & flagMask) !== (w.rflags & flagMask)) {
+    problems.push(`rflags: unicorn 0x${u.rflags.toString(16)} | wasm 0x${w.rflags.toString(16)} (undefined here: 0x${(~flagMask & 0xfffn).toString(16)})`);
+  }
+  for (let i = 0; i < WINDOW_SIZE; i++) {
+    if (u.window[i] !== w.window[i]) {
+      const a = WINDOW + BigInt(i);
+      problems.push(`memory ${hex(a, arch)}: unicorn ${u.window[i].toString(16)} | wasm ${w.window[i].toString(16)} (was ${windowData[i].toString(16)})`);
+      if (problems.length > 40) break;
+    }
+  }
+  if (problems.length === 0) return null;
+  const bytes = Array.from(c.bytes, (x) => x.toString(16).padStart(2, '0')).join(' ');
+  const regs = [...c.regs].map(([g, v]) => `${g}=${hex(v, arch)}`).join(' ');
+  return [
+    `MISMATCH ${arch} test ${index}: ${c.text}   [${bytes}]`,
+    `  before: ${regs} rflags=0x${c.rflags.toString(16)}`,
+    ...problems.map((p) => '  ' + p),
+    `  replay: npm run difftest -- --arch ${arch} --seed ${seed} --index ${index}`,
+  ].join('\n');
+}
+
+/** Runs the differential test; needs both engines (throws when Unicorn is unavailable). */
+export function difftest(o: DifftestOptions): DifftestResult {
+  if (!engineAvailable('unicorn') || !engineAvailable('wasm')) throw new Error('difftest needs both the unicorn and the wasm engine');
+  const formatter = new Formatter(FormatterSyntax.Intel);
+  const result: DifftestResult = { ran: 0, skipped: 0, mismatches: 0, byMnemonic: new Map(), unsupported: new Map() };
+  const wr = rng(o.seed ^ 0x5bd1e995);
+  const windowData = Uint8Array.from({ length: WINDOW_SIZE }, () => Math.floor(wr() * 256));
+  const slots = CODE_SIZE / SLOT;
+  let pair: Pair | null = null;
+  const first = o.index ?? 0;
+  const last = o.index !== undefined ? o.index + 1 : o.count;
+  try {
+    for (let i = first, used = slots; i < last; i++, used++) {
+      // Fresh engines when the code slots run out: Unicorn keeps translations of rewritten code.
+      if (used >= slots) {
+        pair?.close();
+        pair = new Pair(o.arch);
+        used = 0;
+      }
+      const at = CODE + BigInt(used * SLOT);
+      const c = generate(o.arch, o.seed, i, at, formatter);
+      const name = Mnemonic[c.insn.mnemonic];
+      const w = runOne(pair!.wasm, c, at, windowData);
+      if (w.exit.kind === 'error' && w.exit.message.startsWith('unsupported instruction')) {
+        result.skipped++;
+        result.unsupported.set(name, (result.unsupported.get(name) ?? 0) + 1);
+        c.insn.free();
+        continue;
+      }
+      const u = runOne(pair!.uc, c, at, windowData);
+      result.ran++;
+      result.byMnemonic.set(name, (result.byMnemonic.get(name) ?? 0) + 1);
+      const report = compare(o.arch, c, u, w, o.seed, i, windowData);
+      if (o.verbose) console.log(`${i}: ${c.text}  ${exitText(w.exit, o.arch)}`);
+      c.insn.free();
+      if (report) {
+        result.mismatches++;
+        o.onMismatch?.(report);
+        if (result.mismatches >= (o.maxMismatches ?? 20)) break;
+      }
+    }
+  } finally {
+    pair?.close();
+    formatter.free();
+  }
+  return result;
+}
+
+function main(argv: string[]): number {
+  const arg = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const archs = (arg('arch') ?? 'x64,x86').split(',') as Arch[];
+  const count = Number(arg('count') ?? 10000);
+  const seed = Number(arg('seed') ?? 1);
+  const index = arg('index') !== undefined ? Number(arg('index')) : undefined;
+  let failed = false;
+  for (const arch of archs) {
+    if (arch !== 'x64' && arch !== 'x86') {
+      console.error(`--arch: '${arch}' is not x64 or x86`);
+      return 2;
+    }
+    const t = performance.now();
+    const res = difftest({ arch, count, seed, index, verbose: argv.includes('--verbose'), onMismatch: (r) => console.log(r) });
+    const s = ((performance.now() - t) / 1000).toFixed(1);
+    console.log(`difftest ${arch} seed ${seed}: ${res.ran} compared, ${res.mismatches} mismatches, ${res.skipped} skipped as unsupported (${s} s)`);
+    if (res.unsupported.size) console.log(`  unsupported: ${[...res.unsupported].map(([m, n]) => `${m} ${n}`).join(', ')}`);
+    if (argv.includes('--stats')) console.log(`  compared: ${[...res.byMnemonic].sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ')}`);
+    if (res.mismatches) failed = true;
+  }
+  return failed ? 1 : 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,1090 @@
+// The run loop and the instruction handlers: executes decoded blocks until an exit, entirely inside wasm.
+//
+// Each handler reads its operands from the decoded record p. Memory accesses come first and a handler returns
+// as soon as one faults (flt), before it commits any register or flag, so a faulting instruction leaves the
+// state as it was, as Unicorn does. Only branches (RF_BRANCH, always last in a block) set rip; for the others
+// the loop sets it from the last record when the block ends.
+
+import {
+  REGS, SEGBASE, WMASKS, CPUID_TABLE, CPUID_MAX, R_OP, R_LEN, R_SZ, R_REG, R_RM, R_IDX, R_SCALE, R_SEG, R_ASZ, R_X,
+  R_FL, R_SZ2, R_DISP, R_IMM, R_ADDR, R_IMM2, RS, RF_BRANCH, RF_REP, RF_REPNE, RF_CL, BH_COUNT, BH_SIZE,
+} from './layout';
+import * as C from './cpu';
+import {
+  mask, msb, sext, bits, setLazy, getCF, getZF, getFlags, materialize, cond, flt, stop, linMask, long,
+  F_ADD, F_SUB, F_LOGIC, F_INC, F_DEC, F_SHL, F_SHR, F_MUL, CF, ZF, SF, OF, DF, ARITH,
+} from './cpu';
+import { rd, wr } from './mem';
+import { lookupBlock, decodeBlock } from './decode';
+import * as O from './ops';
+
+const RAX: u32 = 0;
+const RCX: u32 = 8;
+const RDX: u32 = 16;
+const RBX: u32 = 24;
+const RSP: u32 = 32;
+const RBP: u32 = 40;
+const RSI: u32 = 48;
+const RDI: u32 = 56;
+
+export let tscBase: u64 = 0;
+export let tscTicks: u64 = 3;
+export let cpuidCount: u32 = 0;
+
+export function setTsc(base: u64, ticks: u64): void {
+  tscBase = base;
+  tscTicks = ticks;
+}
+export function setCpuidCount(n: u32): void {
+  cpuidCount = n;
+}
+
+// ---- operands ------------------------------------------------------------------------------------------------------
+@inline function rget(off: u32, sz: i32): u64 {
+  return load<u64>(REGS + off) & mask(sz);
+}
+/** Register write: 8/16-bit merge, 32-bit zero-extends, 64-bit replaces. */
+@inline function rset(off: u32, sz: i32, v: u64): void {
+  const a = REGS + off;
+  const w = load<u64>(WMASKS + (<u32>sz << 3));
+  store<u64>(a, (load<u64>(a) & ~w) | (v & mask(sz)));
+}
+@inline function reg64(off: u32): u64 {
+  return load<u64>(REGS + off);
+}
+@inline function setReg64(off: u32, v: u64): void {
+  store<u64>(REGS + off, v);
+}
+
+/** The linear address of the record's memory operand. */
+@inline function ea(p: u32): u64 {
+  let a = load<u64>(p, R_DISP) + load<u64>(REGS + load<u8>(p, R_RM)) + (load<u64>(REGS + load<u8>(p, R_IDX)) << load<u8>(p, R_SCALE));
+  a &= mask(load<u8>(p, R_ASZ));
+  return (a + load<u64>(SEGBASE + load<u8>(p, R_SEG))) & linMask;
+}
+
+@inline function next(p: u32): u64 {
+  return (load<u64>(p, R_ADDR) + load<u8>(p, R_LEN)) & linMask;
+}
+
+// ---- stack -----------------------------------------------------------------------------------------------------------
+/** Pushes the low 1 << sz bytes of v; on a fault rsp is unchanged. */
+@inline function push(sz: i32, v: u64): void {
+  const sp = (reg64(RSP) - (<u64>1 << sz)) & linMask;
+  wr(sp, sz, v);
+  if (flt) return;
+  if (sz == 1) rset(RSP, 1, sp);
+  else setReg64(RSP, sp);
+}
+/** Pops 1 << sz bytes; on a fault returns 0 with rsp unchanged. */
+@inline function pop(sz: i32): u64 {
+  const sp = reg64(RSP);
+  const v = rd(sp & linMask, sz);
+  if (flt) return 0;
+  if (sz == 1) rset(RSP, 1, sp + 2);
+  else setReg64(RSP, (sp + (<u64>1 << sz)) & linMask);
+  return v;
+}
+
+// ---- arithmetic ----------------------------------------------------------------------------------------------------
+/** ALU operation kind on a, b (both already masked to sz); sets the lazy flags and returns the result. */
+function alu(kind: u32, sz: i32, a: u64, b: u64): u64 {
+  const m = mask(sz);
+  let r: u64;
+  switch (kind) {
+    case O.ALU_ADD: r = (a + b) & m; setLazy(F_ADD, sz, a, b, r); return r;
+    case O.ALU_OR: r = a | b; setLazy(F_LOGIC, sz, 0, 0, r); return r;
+    case O.ALU_ADC: r = (a + b + getCF()) & m; setLazy(F_ADD, sz, a, b, r); return r;
+    case O.ALU_SBB: r = (a - b - getCF()) & m; setLazy(F_SUB, sz, a, b, r); return r;
+    case O.ALU_XOR: r = a ^ b; setLazy(F_LOGIC, sz, 0, 0, r); return r;
+    case O.ALU_SUB:
+    case O.ALU_CMP: r = (a - b) & m; setLazy(F_SUB, sz, a, b, r); return r;
+    default: r = a & b; setLazy(F_LOGIC, sz, 0, 0, r); return r; // and, test
+  }
+}
+
+function unary(kind: u32, sz: i32, a: u64): u64 {
+  const m = mask(sz);
+  let r: u64;
+  switch (kind) {
+    case O.UN_INC: { const c = getCF(); r = (a + 1) & m; setLazy(F_INC, sz, a, c, r); return r; }
+    case O.UN_DEC: { const c = getCF(); r = (a - 1) & m; setLazy(F_DEC, sz, a, c, r); return r; }
+    case O.UN_NOT: return ~a & m;
+    default: r = (0 - a) & m; setLazy(F_SUB, sz, 0, a, r); return r;
+  }
+}
+
+/** Sets CF and OF directly (rotates). */
+@inline function setCfOf(cf: u64, ovf: u64): void {
+  materialize();
+  C.setFl((C.fl & ~(CF | OF)) | cf | (ovf << 11));
+}
+
+/** Group-2 shift/rotate kind of a (masked to sz) by the raw count; flags as Unicorn computes them. */
+function shift(kind: u32, sz: i32, a: u64, count: u64): u64 {
+  const c = count & (sz == 3 ? 63 : 31);
+  if (c == 0) return a;
+  const n = bits(sz);
+  const m = mask(sz);
+  switch (kind) {
+    case 0: { // rol
+      const k = c & (n - 1);
+      const r = k == 0 ? a : ((a << k) | (a >> (n - k))) & m;
+      const cf = r & 1;
+      setCfOf(cf, msb(r, sz) ^ cf);
+      return r;
+    }
+    case 1: { // ror
+      const k = c & (n - 1);
+      const r = k == 0 ? a : ((a >> k) | (a << (n - k))) & m;
+      setCfOf(msb(r, sz), msb(r, sz) ^ ((r >> (n - 2)) & 1));
+      return r;
+    }
+    case 2: { // rcl: rotate through carry, (n + 1)-bit rotation
+      const k = sz == 0 ? c % 9 : sz == 1 ? c % 17 : c;
+      if (k == 0) return a;
+      const cf = getCF();
+      let r: u64, ncf: u64;
+      if (sz == 3) {
+        r = (a << k) | (cf << (k - 1)) | (k > 1 ? a >> (65 - k) : 0);
+        ncf = (a >> (64 - k)) & 1;
+      } else {
+        const w = n + 1;
+        const v = (cf << n) | a;
+        const t = ((v << k) | (v >> (w - k))) & ((<u64>1 << w) - 1);
+        r = t & m;
+        ncf = (t >> n) & 1;
+      }
+      setCfOf(ncf, msb(a ^ r, sz));
+      return r;
+    }
+    case 3: { // rcr
+      const k = sz == 0 ? c % 9 : sz == 1 ? c % 17 : c;
+      if (k == 0) return a;
+      const cf = getCF();
+      let r: u64, ncf: u64;
+      if (sz == 3) {
+        r = (a >> k) | (cf << (64 - k)) | (k > 1 ? a << (65 - k) : 0);
+        ncf = (a >> (k - 1)) & 1;
+      } else {
+        const w = n + 1;
+        const v = (cf << n) | a;
+        const t = ((v >> k) | (v << (w - k))) & ((<u64>1 << w) - 1);
+        r = t & m;
+        ncf = (t >> n) & 1;
+      }
+      setCfOf(ncf, msb(a ^ r, sz));
+      return r;
+    }
+    case 5: { // shr
+      const t = a >> (c - 1);
+      const r = t >> 1;
+      setLazy(F_SHR, sz, t, 0, r);
+      return r;
+    }
+    case 7: { // sar
+      const s = sext(a, sz);
+      const t = <u64>(s >> <i64>(c - 1)) & m;
+      const r = <u64>(s >> <i64>c) & m;
+      setLazy(F_SHR, sz, t, 0, r);
+      return r;
+    }
+    default: { // shl, sal
+      const t = (a << (c - 1)) & m;
+      const r = (t << 1) & m;
+      setLazy(F_SHL, sz, t, 0, r);
+      return r;
+    }
+  }
+}
+
+/** shld (kind 0) / shrd (kind 1) of dst with bits from src, as Unicorn (QEMU) computes them. */
+function shiftDouble(kind: u32, sz: i32, dst: u64, src: u64, count: u64): u64 {
+  const c = count & (sz == 3 ? 63 : 31);
+  if (c == 0) return dst;
+  const m = mask(sz);
+  let t: u64, r: u64;
+  if (sz == 3) {
+    if (kind == 0) {
+      t = dst << (c - 1);
+      r = (dst << c) | (src >> (64 - c));
+    } else {
+      t = dst >> (c - 1);
+      r = (dst >> c) | (src << (64 - c));
+    }
+  } else {
+    // 16 and 32 bits: a 64-bit shift of the concatenation (16 bits: dst:src:dst, Intel's behaviour past 16).
+    if (kind == 0) {
+      const v = sz == 1 ? (dst << 32) | (src << 16) | dst : (dst << 32) | src;
+      t = (v << (c - 1)) >> 32;
+      r = (v << c) >> 32;
+    } else {
+      const lo = sz == 1 ? (src << 16) | dst : dst;
+      const hi = sz == 1 ? dst : src;
+      const v = (hi << 32) | lo;
+      t = v >> (c - 1);
+      r = v >> c;
+    }
+  }
+  t &= m;
+  r &= m;
+  setLazy(kind == 0 ? F_SHL : F_SHR, sz, t, 0, r);
+  return r;
+}
+
+/** High 64 bits of the unsigned 128-bit product. */
+function mulhu(a: u64, b: u64): u64 {
+  const a0 = a & 0xffffffff, a1 = a >> 32, b0 = b & 0xffffffff, b1 = b >> 32;
+  const p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+  const mid = (p00 >> 32) + (p01 & 0xffffffff) + (p10 & 0xffffffff);
+  return p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+}
+function mulhs(a: u64, b: u64): u64 {
+  let h = mulhu(a, b);
+  if (<i64>a < 0) h -= b;
+  if (<i64>b < 0) h -= a;
+  return h;
+}
+
+// Results of div128 (globals: AssemblyScript has no tuples without allocation).
+let dq: u64 = 0;
+let dr: u64 = 0;
+/** Unsigned (hi:lo) / d with hi < d (so the quotient fits 64 bits). */
+function div128(hi: u64, lo: u64, d: u64): void {
+  if (hi == 0) {
+    dq = lo / d;
+    dr = lo % d;
+    return;
+  }
+  let r = hi;
+  let q: u64 = 0;
+  for (let i = 0; i < 64; i++) {
+    const top = r >> 63;
+    r = (r << 1) | (lo >> 63);
+    lo <<= 1;
+    q <<= 1;
+    if (top != 0 || r >= d) {
+      r -= d;
+      q |= 1;
+    }
+  }
+  dq = q;
+  dr = r;
+}
+
+/** mul/imul/div/idiv (group 3 /4../7) with operand v. Returns false on #DE. */
+function mulDiv(kind: u32, sz: i32, v: u64): bool {
+  const m = mask(sz);
+  switch (kind) {
+    case 4: { // mul
+      if (sz == 3) {
+        const a = reg64(RAX);
+        const hi = mulhu(a, v);
+        const lo = a * v;
+        setReg64(RAX, lo);
+        setReg64(RDX, hi);
+        setLazy(F_MUL, 3, <u64>(hi != 0), 0, lo);
+        return true;
+      }
+      const p = rget(RAX, sz) * v;
+      const n = bits(sz);
+      const lo = p & m, hi = p >> n;
+      if (sz == 0) rset(RAX, 1, p);
+      else { rset(RAX, sz, lo); rset(RDX, sz, hi); }
+      setLazy(F_MUL, sz, <u64>(hi != 0), 0, lo);
+      return true;
+    }
+    case 5: { // imul
+      if (sz == 3) {
+        const a = reg64(RAX);
+        const hi = mulhs(a, v);
+        const lo = a * v;
+        setReg64(RAX, lo);
+        setReg64(RDX, hi);
+        setLazy(F_MUL, 3, <u64>(hi != <u64>(<i64>lo >> 63)), 0, lo);
+        return true;
+      }
+      const p = <u64>(sext(rget(RAX, sz), sz) * sext(v, sz));
+      const lo = p & m;
+      const hi = (p >> bits(sz)) & m;
+      if (sz == 0) rset(RAX, 1, p);
+      else { rset(RAX, sz, lo); rset(RDX, sz, hi); }
+      setLazy(F_MUL, sz, <u64>(<i64>p != sext(lo, sz)), 0, lo);
+      return true;
+    }
+    case 6: { // div
+      if (v == 0) return false;
+      if (sz == 3) {
+        const hi = reg64(RDX);
+        if (hi >= v) return false;
+        div128(hi, reg64(RAX), v);
+        setReg64(RAX, dq);
+        setReg64(RDX, dr);
+        return true;
+      }
+      const n = bits(sz);
+      const dividend = sz == 0 ? rget(RAX, 1) : (rget(RDX, sz) << n) | rget(RAX, sz);
+      const q = dividend / v;
+      if (q > m) return false;
+      const r = dividend % v;
+      if (sz == 0) rset(RAX, 1, (r << 8) | q);
+      else { rset(RAX, sz, q); rset(RDX, sz, r); }
+      return true;
+    }
+    default: { // idiv
+      if (v == 0) return false;
+      if (sz == 3) {
+        const hi = reg64(RDX), lo = reg64(RAX);
+        const neg = <i64>hi < 0;
+        // |dividend| as 128 bits
+        let mh = hi, ml = lo;
+        if (neg) { ml = ~lo + 1; mh = ~hi + <u64>(ml == 0); }
+        const dneg = <i64>v < 0;
+        const mv = dneg ? 0 - v : v;
+        if (mh >= mv) return false;
+        div128(mh, ml, mv);
+        const qneg = neg != dneg;
+        if (qneg ? dq > 0x8000000000000000 : dq > 0x7fffffffffffffff) return false;
+        setReg64(RAX, qneg ? 0 - dq : dq);
+        setReg64(RDX, neg ? 0 - dr : dr);
+        return true;
+      }
+      const n = bits(sz);
+      const dividend: i64 = sz == 0 ? sext(rget(RAX, 1), 1) : sz == 1 ? sext((rget(RDX, 1) << 16) | rget(RAX, 1), 2) : <i64>((rget(RDX, 2) << 32) | rget(RAX, 2));
+      const d = sext(v, sz);
+      if (dividend == i64.MIN_VALUE && d == -1) return false;
+      const q = dividend / d;
+      const half = <i64>1 << (n - 1);
+      if (q >= half || q < -half) return false;
+      const r = dividend % d;
+      if (sz == 0) rset(RAX, 1, ((<u64>r & 0xff) << 8) | (<u64>q & 0xff));
+      else { rset(RAX, sz, <u64>q); rset(RDX, sz, <u64>r); }
+      return true;
+    }
+  }
+}
+
+/** imul reg, a, b (two- and three-operand forms). */
+function imul2(sz: i32, a: u64, b: u64): u64 {
+  const m = mask(sz);
+  if (sz == 3) {
+    const lo = a * b;
+    const hi = mulhs(a, b);
+    setLazy(F_MUL, 3, <u64>(hi != <u64>(<i64>lo >> 63)), 0, lo);
+    return lo;
+  }
+  const p = sext(a, sz) * sext(b, sz);
+  const lo = <u64>p & m;
+  setLazy(F_MUL, sz, <u64>(p != sext(lo, sz)), 0, lo);
+  return lo;
+}
+
+// ---- string instructions -----------------------------------------------------------------------------------------
+/** One iteration of string instruction kind; false if a memory access faulted (nothing committed). */
+function strOnce(p: u32, kind: u32, sz: i32): bool {
+  const asz: i32 = load<u8>(p, R_ASZ);
+  const am = mask(asz);
+  const n = <u64>1 << sz;
+  const step = (C.fl & DF) != 0 ? 0 - n : n;
+  const si = reg64(RSI) & am;
+  const di = reg64(RDI) & am;
+  const src = (si + load<u64>(SEGBASE + load<u8>(p, R_SEG))) & linMask;
+  const dst = di & linMask;
+  switch (kind) {
+    case O.STR_MOVS: {
+      const v = rd(src, sz);
+      if (flt) return false;
+      wr(dst, sz, v);
+      if (flt) return false;
+      rset(RSI, asz, si + step);
+      rset(RDI, asz, di + step);
+      return true;
+    }
+    case O.STR_STOS: {
+      wr(dst, sz, reg64(RAX));
+      if (flt) return false;
+      rset(RDI, asz, di + step);
+      return true;
+    }
+    case O.STR_LODS: {
+      const v = rd(src, sz);
+      if (flt) return false;
+      rset(RAX, sz, v);
+      rset(RSI, asz, si + step);
+      return true;
+    }
+    case O.STR_CMPS: {
+      const a = rd(src, sz);
+      if (flt) return false;
+      const b = rd(dst, sz);
+      if (flt) return false;
+      alu(O.ALU_CMP, sz, a, b);
+      rset(RSI, asz, si + step);
+      rset(RDI, asz, di + step);
+      return true;
+    }
+    default: { // scas
+      const b = rd(dst, sz);
+      if (flt) return false;
+      alu(O.ALU_CMP, sz, rget(RAX, sz), b);
+      rset(RDI, asz, di + step);
+      return true;
+    }
+  }
+}
+
+/**
+ * A rep-prefixed string instruction, at most `allow` (≥ 1) counted steps. Unicorn counts one instruction per
+ * iteration plus one for the final entry that finds the count zero, but none for that when repe/repne ends the
+ * loop by its condition; each step is counted even when it faults. Sets rip; returns the steps counted.
+ */
+function repString(p: u32, allow: u64): u64 {
+  const kind: u32 = load<u8>(p, R_X);
+  const sz: i32 = load<u8>(p, R_SZ);
+  const asz: i32 = load<u8>(p, R_ASZ);
+  const f = load<u8>(p, R_FL);
+  const cmp = kind == O.STR_CMPS || kind == O.STR_SCAS;
+  const repne = (f & RF_REPNE) != 0;
+  let steps: u64 = 0;
+  for (;;) {
+    steps++;
+    const c = rget(RCX, asz);
+    if (c == 0) {
+      C.setRip(next(p));
+      return steps;
+    }
+    if (!strOnce(p, kind, sz)) {
+      C.setRip(load<u64>(p, R_ADDR));
+      return steps;
+    }
+    rset(RCX, asz, c - 1);
+    if (cmp && ((getZF() != 0) == repne)) {
+      C.setRip(next(p));
+      return steps;
+    }
+    if (steps == allow) {
+      C.setRip(load<u64>(p, R_ADDR));
+      return steps;
+    }
+  }
+  return steps;
+}
+
+// ---- system-ish ----------------------------------------------------------------------------------------------------
+function doCpuid(): void {
+  const leaf = <u32>reg64(RAX);
+  let a: u32 = 0, b: u32 = 0, c: u32 = 0, d: u32 = 0;
+  for (let i: u32 = 0; i < cpuidCount && i < CPUID_MAX; i++) {
+    const e = CPUID_TABLE + i * 20;
+    if (load<u32>(e) == leaf) {
+      a = load<u32>(e, 4); b = load<u32>(e, 8); c = load<u32>(e, 12); d = load<u32>(e, 16);
+      break;
+    }
+  }
+  setReg64(RAX, a);
+  setReg64(RBX, b);
+  setReg64(RCX, c);
+  setReg64(RDX, d);
+}
+
+function doRdtsc(before: u64, p: bool): void {
+  const t = tscBase + before * tscTicks;
+  setReg64(RAX, t & 0xffffffff);
+  setReg64(RDX, t >> 32);
+  if (p) setReg64(RCX, 0);
+}
+
+const POPF_MASK: u64 = ARITH | DF | 0x100 | 0x200 | 0x3000 | 0x4000 | 0x40000 | 0x200000;
+
+function flagOp(kind: u32): void {
+  switch (kind) {
+    case O.FO_CLC: materialize(); C.setFl(C.fl & ~CF); return;
+    case O.FO_STC: materialize(); C.setFl(C.fl | CF); return;
+    case O.FO_CMC: materialize(); C.setFl(C.fl ^ CF); return;
+    case O.FO_CLD: C.setFl(C.fl & ~DF); return;
+    case O.FO_STD: C.setFl(C.fl | DF); return;
+    case O.FO_LAHF: rset(1, 0, (getFlags() & 0xd5) | 2); return;
+    default: { // sahf
+      materialize();
+      C.setFl((C.fl & ~<u64>0xd5) | (rget(1, 0) & 0xd5));
+    }
+  }
+}
+
+/** bt/bts/btr/btc kind on value v with bit b; sets CF; returns the new value. */
+@inline function bitOp(kind: u32, v: u64, b: u64): u64 {
+  const bit = (v >> b) & 1;
+  materialize();
+  C.setFl((C.fl & ~CF) | bit);
+  switch (kind) {
+    case 1: return v | (<u64>1 << b);
+    case 2: return v & ~(<u64>1 << b);
+    case 3: return v ^ (<u64>1 << b);
+    default: return v;
+  }
+}
+
+/** bsf/bsr/tzcnt/lzcnt/popcnt of v into the register at off. */
+function bitScan(kind: u32, sz: i32, off: u32, v: u64): void {
+  const n = bits(sz);
+  switch (kind) {
+    case 0: // bsf: a zero source leaves the destination (Unicorn still writes it back, zero-extending)
+    case 1: {
+      const r = v == 0 ? rget(off, sz) : kind == 0 ? ctz<u64>(v) : 63 - clz<u64>(v);
+      rset(off, sz, r);
+      setLazy(F_LOGIC, sz, 0, 0, v);
+      return;
+    }
+    case 2:
+    case 3: {
+      const r = kind == 2 ? (v == 0 ? n : ctz<u64>(v)) : clz<u64>(v) - (64 - n);
+      rset(off, sz, r);
+      materialize();
+      C.setFl((C.fl & ~ARITH) | <u64>(v == 0) | (<u64>(r == 0) << 6) | (msb(r, sz) << 7));
+      return;
+    }
+    default: {
+      const r = popcnt<u64>(v);
+      rset(off, sz, r);
+      materialize();
+      C.setFl((C.fl & ~ARITH) | (<u64>(v == 0) << 6));
+    }
+  }
+}
+
+// ---- the loop -------------------------------------------------------------------------------------------------------
+/**
+ * Runs from pc until an exit, at most budget instructions (0: no limit). Returns the exit code; details are in
+ * cpu.ts (exitPc, exitAddr ...) and rip.
+ */
+export function run(pc: u64, budget: u64): i32 {
+  C.resetExit();
+  C.setRip(pc & linMask);
+  let left: u64 = budget == 0 ? 0xffffffffffffffff : budget;
+  for (;;) {
+    if (left == 0) return budgetExit();
+    const pcNow = C.rip;
+    let b = lookupBlock(pcNow);
+    if (b == 0) {
+      b = decodeBlock(pcNow);
+      if (b == 0) return C.exitCode; // trap or fetch fault
+    }
+    const n = <u64>load<u32>(b, BH_COUNT);
+    const lim = n < left ? n : left;
+    let p = b + BH_SIZE;
+    let i: u64 = 0;
+    while (i < lim) {
+      i++;
+      switch (load<u16>(p, R_OP)) {
+        case O.OP_NOP: break;
+        case O.OP_MOV_RR: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          rset(load<u8>(p, R_REG), sz, rget(load<u8>(p, R_RM), sz));
+          break;
+        }
+        case O.OP_MOV_RM: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const v = rd(ea(p), sz);
+          if (flt) break;
+          rset(load<u8>(p, R_REG), sz, v);
+          break;
+        }
+        case O.OP_MOV_MR: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          wr(ea(p), sz, rget(load<u8>(p, R_REG), sz));
+          break;
+        }
+        case O.OP_MOV_RI: rset(load<u8>(p, R_REG), load<u8>(p, R_SZ), load<u64>(p, R_IMM)); break;
+        case O.OP_MOV_MI: wr(ea(p), load<u8>(p, R_SZ), load<u64>(p, R_IMM)); break;
+        case O.OP_MOVZX_RR: rset(load<u8>(p, R_REG), load<u8>(p, R_SZ), rget(load<u8>(p, R_RM), load<u8>(p, R_SZ2))); break;
+        case O.OP_MOVZX_RM: {
+          const v = rd(ea(p), load<u8>(p, R_SZ2));
+          if (flt) break;
+          rset(load<u8>(p, R_REG), load<u8>(p, R_SZ), v);
+          break;
+        }
+        case O.OP_MOVSX_RR: {
+          const s2: i32 = load<u8>(p, R_SZ2);
+          rset(load<u8>(p, R_REG), load<u8>(p, R_SZ), <u64>sext(rget(load<u8>(p, R_RM), s2), s2));
+          break;
+        }
+        case O.OP_MOVSX_RM: {
+          const s2: i32 = load<u8>(p, R_SZ2);
+          const v = rd(ea(p), s2);
+          if (flt) break;
+          rset(load<u8>(p, R_REG), load<u8>(p, R_SZ), <u64>sext(v, s2));
+          break;
+        }
+        case O.OP_LEA: {
+          const a = (load<u64>(p, R_DISP) + load<u64>(REGS + load<u8>(p, R_RM)) + (load<u64>(REGS + load<u8>(p, R_IDX)) << load<u8>(p, R_SCALE))) & mask(load<u8>(p, R_ASZ));
+          rset(load<u8>(p, R_REG), load<u8>(p, R_SZ), a);
+          break;
+        }
+        case O.OP_ALU_RR: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const k: u32 = load<u8>(p, R_X);
+          const d: u32 = load<u8>(p, R_REG);
+          const r = alu(k, sz, rget(d, sz), rget(load<u8>(p, R_RM), sz));
+          if (k != O.ALU_CMP && k != O.ALU_TEST) rset(d, sz, r);
+          break;
+        }
+        case O.OP_ALU_RM: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const k: u32 = load<u8>(p, R_X);
+          const d: u32 = load<u8>(p, R_REG);
+          const v = rd(ea(p), sz);
+          if (flt) break;
+          const r = alu(k, sz, rget(d, sz), v);
+          if (k != O.ALU_CMP && k != O.ALU_TEST) rset(d, sz, r);
+          break;
+        }
+        case O.OP_ALU_MR: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const k: u32 = load<u8>(p, R_X);
+          const a = ea(p);
+          const v = rd(a, sz);
+          if (flt) break;
+          aluMem(k, sz, a, v, rget(load<u8>(p, R_REG), sz));
+          break;
+        }
+        case O.OP_ALU_RI: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const k: u32 = load<u8>(p, R_X);
+          const d: u32 = load<u8>(p, R_REG);
+          const r = alu(k, sz, rget(d, sz), load<u64>(p, R_IMM) & mask(sz));
+          if (k != O.ALU_CMP && k != O.ALU_TEST) rset(d, sz, r);
+          break;
+        }
+        case O.OP_ALU_MI: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const k: u32 = load<u8>(p, R_X);
+          const a = ea(p);
+          const v = rd(a, sz);
+          if (flt) break;
+          aluMem(k, sz, a, v, load<u64>(p, R_IMM) & mask(sz));
+          break;
+        }
+        case O.OP_UN_R: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const d: u32 = load<u8>(p, R_REG);
+          rset(d, sz, unary(load<u8>(p, R_X), sz, rget(d, sz)));
+          break;
+        }
+        case O.OP_UN_M: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const a = ea(p);
+          const v = rd(a, sz);
+          if (flt) break;
+          unaryMem(load<u8>(p, R_X), sz, a, v);
+          break;
+        }
+        case O.OP_PUSH_R: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          push(sz, rget(load<u8>(p, R_REG), sz));
+          break;
+        }
+        case O.OP_PUSH_I: push(load<u8>(p, R_SZ), load<u64>(p, R_IMM)); break;
+        case O.OP_PUSH_M: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const v = rd(ea(p), sz);
+          if (flt) break;
+          push(sz, v);
+          break;
+        }
+        case O.OP_POP_R: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const v = pop(sz);
+          if (flt) break;
+          rset(load<u8>(p, R_REG), sz, v);
+          break;
+        }
+        case O.OP_POP_M: {
+          // The destination address is computed with rsp already incremented.
+          const sz: i32 = load<u8>(p, R_SZ);
+          const sp = reg64(RSP);
+          const v = rd(sp & linMask, sz);
+          if (flt) break;
+          const nsp = sz == 1 ? (sp & ~<u64>0xffff) | ((sp + 2) & 0xffff) : (sp + (<u64>1 << sz)) & linMask;
+          setReg64(RSP, nsp);
+          wr(ea(p), sz, v);
+          if (flt) setReg64(RSP, sp);
+          break;
+        }
+        case O.OP_CALL: {
+          push(load<u8>(p, R_SZ), next(p));
+          if (flt) break;
+          C.setRip(load<u64>(p, R_IMM));
+          break;
+        }
+        case O.OP_CALL_R: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const t = rget(load<u8>(p, R_REG), sz);
+          push(sz, next(p));
+          if (flt) break;
+          C.setRip(t);
+          break;
+        }
+        case O.OP_CALL_M: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const t = rd(ea(p), sz);
+          if (flt) break;
+          push(sz, next(p));
+          if (flt) break;
+          C.setRip(t);
+          break;
+        }
+        case O.OP_RET: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const t = pop(sz);
+          if (flt) break;
+          const extra = load<u64>(p, R_IMM2);
+          if (extra != 0) setReg64(RSP, (reg64(RSP) + extra) & linMask);
+          C.setRip(t);
+          break;
+        }
+        case O.OP_JMP: C.setRip(load<u64>(p, R_IMM)); break;
+        case O.OP_JMP_R: C.setRip(rget(load<u8>(p, R_REG), load<u8>(p, R_SZ))); break;
+        case O.OP_JMP_M: {
+          const t = rd(ea(p), load<u8>(p, R_SZ));
+          if (flt) break;
+          C.setRip(t);
+          break;
+        }
+        case O.OP_JCC: C.setRip(cond(load<u8>(p, R_X)) ? load<u64>(p, R_IMM) : next(p)); break;
+        case O.OP_LOOP: {
+          const asz: i32 = load<u8>(p, R_ASZ);
+          const k: u32 = load<u8>(p, R_X);
+          let take: bool;
+          if (k == 3) take = rget(RCX, asz) == 0;
+          else {
+            const c = (rget(RCX, asz) - 1) & mask(asz);
+            rset(RCX, asz, c);
+            take = c != 0 && (k == 2 || (getZF() != 0) == (k == 1));
+          }
+          C.setRip(take ? load<u64>(p, R_IMM) : next(p));
+          break;
+        }
+        case O.OP_SETCC_R: rset(load<u8>(p, R_REG), 0, <u64>cond(load<u8>(p, R_X))); break;
+        case O.OP_SETCC_M: wr(ea(p), 0, <u64>cond(load<u8>(p, R_X))); break;
+        case O.OP_CMOV_RR: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const d: u32 = load<u8>(p, R_REG);
+          rset(d, sz, cond(load<u8>(p, R_X)) ? rget(load<u8>(p, R_RM), sz) : rget(d, sz));
+          break;
+        }
+        case O.OP_CMOV_RM: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const d: u32 = load<u8>(p, R_REG);
+          const v = rd(ea(p), sz);
+          if (flt) break;
+          rset(d, sz, cond(load<u8>(p, R_X)) ? v : rget(d, sz));
+          break;
+        }
+        case O.OP_SHIFT_R: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const d: u32 = load<u8>(p, R_REG);
+          const cnt = (load<u8>(p, R_FL) & RF_CL) != 0 ? reg64(RCX) & 0xff : load<u64>(p, R_IMM);
+          rset(d, sz, shift(load<u8>(p, R_X), sz, rget(d, sz), cnt));
+          break;
+        }
+        case O.OP_SHIFT_M: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const a = ea(p);
+          const v = rd(a, sz);
+          if (flt) break;
+          const cnt = (load<u8>(p, R_FL) & RF_CL) != 0 ? reg64(RCX) & 0xff : load<u64>(p, R_IMM);
+          shiftMem(load<u8>(p, R_X), sz, a, v, cnt);
+          break;
+        }
+        case O.OP_SHD_R: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const d: u32 = load<u8>(p, R_RM);
+          const cnt = (load<u8>(p, R_FL) & RF_CL) != 0 ? reg64(RCX) & 0xff : load<u64>(p, R_IMM);
+          rset(d, sz, shiftDouble(load<u8>(p, R_X), sz, rget(d, sz), rget(load<u8>(p, R_REG), sz), cnt));
+          break;
+        }
+        case O.OP_SHD_M: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const a = ea(p);
+          const v = rd(a, sz);
+          if (flt) break;
+          const cnt = (load<u8>(p, R_FL) & RF_CL) != 0 ? reg64(RCX) & 0xff : load<u64>(p, R_IMM);
+          shdMem(load<u8>(p, R_X), sz, a, v, rget(load<u8>(p, R_REG), sz), cnt);
+          break;
+        }
+        case O.OP_MULDIV_R: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          if (!mulDiv(load<u8>(p, R_X), sz, rget(load<u8>(p, R_REG), sz))) C.raiseInterrupt(0, load<u64>(p, R_ADDR));
+          break;
+        }
+        case O.OP_MULDIV_M: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const v = rd(ea(p), sz);
+          if (flt) break;
+          if (!mulDiv(load<u8>(p, R_X), sz, v)) C.raiseInterrupt(0, load<u64>(p, R_ADDR));
+          break;
+        }
+        case O.OP_IMUL_RR: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const d: u32 = load<u8>(p, R_REG);
+          const src = rget(load<u8>(p, R_RM), sz);
+          const r = load<u8>(p, R_X) != 0 ? imul2(sz, src, load<u64>(p, R_IMM) & mask(sz)) : imul2(sz, rget(d, sz), src);
+          rset(d, sz, r);
+          break;
+        }
+        case O.OP_IMUL_RM: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const d: u32 = load<u8>(p, R_REG);
+          const src = rd(ea(p), sz);
+          if (flt) break;
+          const r = load<u8>(p, R_X) != 0 ? imul2(sz, src, load<u64>(p, R_IMM) & mask(sz)) : imul2(sz, rget(d, sz), src);
+          rset(d, sz, r);
+          break;
+        }
+        case O.OP_CBW: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          rset(RAX, sz, <u64>sext(rget(RAX, sz - 1), sz - 1));
+          break;
+        }
+        case O.OP_CWD: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          rset(RDX, sz, msb(rget(RAX, sz), sz) != 0 ? 0xffffffffffffffff : 0);
+          break;
+        }
+        case O.OP_XCHG_RR: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const x: u32 = load<u8>(p, R_REG);
+          const y: u32 = load<u8>(p, R_RM);
+          const a = rget(x, sz), b2 = rget(y, sz);
+          rset(x, sz, b2);
+          rset(y, sz, a);
+          break;
+        }
+        case O.OP_XCHG_RM: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const x: u32 = load<u8>(p, R_REG);
+          const a = ea(p);
+          const v = rd(a, sz);
+          if (flt) break;
+          wr(a, sz, rget(x, sz));
+          if (flt) break;
+          rset(x, sz, v);
+          break;
+        }
+        case O.OP_LEAVE: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const bp = reg64(RBP);
+          const v = rd(bp & linMask, sz);
+          if (flt) break;
+          if (sz == 1) { rset(RSP, 1, bp + 2); rset(RBP, 1, v); }
+          else { setReg64(RSP, (bp + (<u64>1 << sz)) & linMask); setReg64(RBP, v); }
+          break;
+        }
+        case O.OP_STR: strOnce(p, load<u8>(p, R_X), load<u8>(p, R_SZ)); break;
+        case O.OP_REPSTR: {
+          const steps = repString(p, left - i + 1);
+          i += steps - 1;
+          break;
+        }
+        case O.OP_INT3: {
+          C.raiseInterrupt(3, load<u64>(p, R_ADDR));
+          C.setRip(next(p));
+          break;
+        }
+        case O.OP_INT: {
+          C.raiseInterrupt(<i32>load<u64>(p, R_IMM), load<u64>(p, R_ADDR));
+          C.setRip(next(p));
+          break;
+        }
+        case O.OP_UD: C.raiseInterrupt(6, load<u64>(p, R_ADDR)); break;
+        case O.OP_CPUID: doCpuid(); break;
+        case O.OP_RDTSC: doRdtsc(C.icount + i - 1, false); break;
+        case O.OP_RDTSCP: doRdtsc(C.icount + i - 1, true); break;
+        case O.OP_FLAGOP: flagOp(load<u8>(p, R_X)); break;
+        case O.OP_PUSHF: push(load<u8>(p, R_SZ), getFlags() & ~<u64>0x30000); break;
+        case O.OP_POPF: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const v = pop(sz);
+          if (flt) break;
+          const m = POPF_MASK & mask(sz);
+          C.setFlags((getFlags() & ~m) | (v & m));
+          break;
+        }
+        case O.OP_BT_R: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const d: u32 = load<u8>(p, R_RM);
+          const off = (load<u8>(p, R_FL) & RF_CL) != 0 ? load<u64>(p, R_IMM) : rget(load<u8>(p, R_REG), sz);
+          const k: u32 = load<u8>(p, R_X);
+          const r = bitOp(k, rget(d, sz), off & (bits(sz) - 1));
+          if (k != 0) rset(d, sz, r);
+          break;
+        }
+        case O.OP_BT_M: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          let a = ea(p);
+          let off: u64;
+          if ((load<u8>(p, R_FL) & RF_CL) != 0) off = load<u64>(p, R_IMM);
+          else {
+            // A register bit offset is signed and may address memory outside the operand.
+            off = rget(load<u8>(p, R_REG), sz);
+            a = (a + (<u64>(sext(off, sz) >> (3 + sz)) << sz)) & linMask;
+          }
+          const v = rd(a, sz);
+          if (flt) break;
+          btMem(load<u8>(p, R_X), sz, a, v, off & (bits(sz) - 1));
+          break;
+        }
+        case O.OP_BITSCAN_R: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          bitScan(load<u8>(p, R_X), sz, load<u8>(p, R_REG), rget(load<u8>(p, R_RM), sz));
+          break;
+        }
+        case O.OP_BITSCAN_M: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const v = rd(ea(p), sz);
+          if (flt) break;
+          bitScan(load<u8>(p, R_X), sz, load<u8>(p, R_REG), v);
+          break;
+        }
+        case O.OP_XADD_R: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const d: u32 = load<u8>(p, R_RM);
+          const s: u32 = load<u8>(p, R_REG);
+          const dv = rget(d, sz);
+          const r = alu(O.ALU_ADD, sz, dv, rget(s, sz));
+          rset(s, sz, dv);
+          rset(d, sz, r);
+          break;
+        }
+        case O.OP_XADD_M: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const a = ea(p);
+          const dv = rd(a, sz);
+          if (flt) break;
+          const s: u32 = load<u8>(p, R_REG);
+          const sv = rget(s, sz);
+          wr(a, sz, (dv + sv) & mask(sz));
+          if (flt) break;
+          alu(O.ALU_ADD, sz, dv, sv);
+          rset(s, sz, dv);
+          break;
+        }
+        case O.OP_CMPXCHG_R: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const d: u32 = load<u8>(p, R_RM);
+          const old = rget(d, sz);
+          const acc = rget(RAX, sz);
+          const nv = acc == old ? rget(load<u8>(p, R_REG), sz) : old;
+          alu(O.ALU_CMP, sz, acc, old);
+          rset(RAX, sz, old);
+          rset(d, sz, nv);
+          break;
+        }
+        case O.OP_CMPXCHG_M: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const a = ea(p);
+          const old = rd(a, sz);
+          if (flt) break;
+          const acc = rget(RAX, sz);
+          wr(a, sz, acc == old ? rget(load<u8>(p, R_REG), sz) : old);
+          if (flt) break;
+          alu(O.ALU_CMP, sz, acc, old);
+          rset(RAX, sz, old);
+          break;
+        }
+        case O.OP_CMPXCHG8B: {
+          const a = ea(p);
+          const old = rd(a, 3);
+          if (flt) break;
+          const cmpv = (rget(RDX, 2) << 32) | rget(RAX, 2);
+          const eq = old == cmpv;
+          wr(a, 3, eq ? (rget(RCX, 2) << 32) | rget(RBX, 2) : old);
+          if (flt) break;
+          materialize();
+          C.setFl(eq ? C.fl | ZF : C.fl & ~ZF);
+          if (!eq) { rset(RAX, 2, old & 0xffffffff); rset(RDX, 2, old >> 32); }
+          break;
+        }
+        case O.OP_BSWAP: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const d: u32 = load<u8>(p, R_REG);
+          const v = reg64(d);
+          // bswap r16 is undefined; Unicorn (QEMU) treats it as the 32-bit form.
+          if (sz == 3) setReg64(d, bswap<u64>(v));
+          else rset(d, 2, <u64>bswap<u32>(<u32>v));
+          break;
+        }
+        default: { // OP_UNSUPPORTED
+          C.raiseUnsupported(load<u64>(p, R_ADDR));
+          i--;
+          break;
+        }
+      }
+      if (stop) break;
+      p += RS;
+    }
+    C.addIcount(i);
+    left -= i;
+    if (stop) {
+      if (C.exitCode == C.EXIT_NONE) {
+        // A write hit decoded code: continue after this instruction with freshly decoded blocks.
+        if ((load<u8>(p, R_FL) & RF_BRANCH) == 0) C.setRip(next(p));
+        C.resetExit();
+        continue;
+      }
+      if (C.exitCode == C.EXIT_FAULT || C.exitCode == C.EXIT_UNSUPPORTED) C.setRip(load<u64>(p, R_ADDR));
+      else if (C.exitCode == C.EXIT_INTERRUPT && load<u16>(p, R_OP) != O.OP_INT3 && load<u16>(p, R_OP) != O.OP_INT) C.setRip(load<u64>(p, R_ADDR));
+      if (C.exitCode == C.EXIT_FAULT) C.setExitPc(load<u64>(p, R_ADDR));
+      return C.exitCode;
+    }
+    // The block ran to its end (or to the budget): a non-branch last instruction falls through.
+    p -= RS;
+    if ((load<u8>(p, R_FL) & RF_BRANCH) == 0) C.setRip(next(p));
+  }
+  return 0;
+}
+
+function budgetExit(): i32 {
+  C.resetExit();
+  C.setExit(C.EXIT_BUDGET, C.rip);
+  return C.EXIT_BUDGET;
+}
+
+// Memory-destination tails, out of line to keep the loop small.
+function aluMem(k: u32, sz: i32, a: u64, v: u64, src: u64): void {
+  if (k == O.ALU_CMP || k == O.ALU_TEST) {
+    alu(k, sz, v, src);
+    return;
+  }
+  // Compute into temporaries first: the flags must not change if the write faults.
+  const sOp = C.lfOp, sSz = C.lfSz, sA = C.lfA, sB = C.lfB, sR = C.lfR;
+  const r = alu(k, sz, v, src);
+  wr(a, sz, r);
+  if (flt) setLazy(sOp, sSz, sA, sB, sR);
+}
+function unaryMem(k: u32, sz: i32, a: u64, v: u64): void {
+  const sOp = C.lfOp, sSz = C.lfSz, sA = C.lfA, sB = C.lfB, sR = C.lfR;
+  const r = unary(k, sz, v);
+  wr(a, sz, r);
+  if (flt) setLazy(sOp, sSz, sA, sB, sR);
+}
+function shiftMem(k: u32, sz: i32, a: u64, v: u64, cnt: u64): void {
+  const sFl = C.fl, sOp = C.lfOp, sSz = C.lfSz, sA = C.lfA, sB = C.lfB, sR = C.lfR;
+  const r = shift(k, sz, v, cnt);
+  wr(a, sz, r);
+  if (flt) { C.setFl(sFl); setLazy(sOp, sSz, sA, sB, sR); }
+}
+function shdMem(k: u32, sz: i32, a: u64, v: u64, src: u64, cnt: u64): void {
+  const sOp = C.lfOp, sSz = C.lfSz, sA = C.lfA, sB = C.lfB, sR = C.lfR;
+  const r = shiftDouble(k, sz, v, src, cnt);
+  wr(a, sz, r);
+  if (flt) setLazy(sOp, sSz, sA, sB, sR);
+}
+function btMem(k: u32, sz: i32, a: u64, v: u64, bit: u64): void {
+  const sFl = C.fl, sOp = C.lfOp, sSz = C.lfSz, sA = C.lfA, sB = C.lfB, sR = C.lfR;
+  const r = bitOp(k, v, bit);
+  if (k == 0) return;
+  wr(a, sz, r);
+  if (flt) { C.setFl(sFl); setLazy(sOp, sSz, sA, sB, sR); }
+}
+

@@ -1,0 +1,280 @@
+// Guest memory: 4 KiB frames in linear memory, a hashed page table (vpn → frame, protections), software TLBs
+// for reads and writes, and the guest access paths with Unicorn's fault semantics.
+//
+// A read or write hits its TLB with one compare; a miss walks the page table and fills the entry. Frames that
+// hold decoded code never get a write-TLB entry, so every write to them takes the slow path, which bumps the
+// frame's generation (invalidating its decoded blocks) and stops the current block.
+
+import {
+  TLB_READ, TLB_WRITE, TLB_SIZE, TLB_EMPTY, PT, PT_BITS, PT_SIZE, PT_FREE, MAX_FRAMES, FRAME_GEN, FRAME_CODE,
+  FRAMES,
+} from './layout';
+import { raiseFault, codeWritten, flt, mask, ACC_READ, ACC_WRITE, ACC_FETCH } from './cpu';
+
+export const PROT_READ: u32 = 1;
+export const PROT_WRITE: u32 = 2;
+export const PROT_EXEC: u32 = 4;
+
+export let mappedPages: u32 = 0;
+
+// ---- page table ----------------------------------------------------------------------------------------------
+@inline function ptHash(vpn: u64): u32 {
+  return <u32>((vpn * 0x9e3779b97f4a7c15) >> (64 - PT_BITS));
+}
+@inline function ptSlot(i: u32): u32 {
+  return PT + (i << 4);
+}
+
+/** The page table slot holding vpn, or 0. */
+export function ptFind(vpn: u64): u32 {
+  let i = ptHash(vpn);
+  for (;;) {
+    const s = ptSlot(i);
+    const k = load<u64>(s);
+    if (k == vpn) return s;
+    if (k == PT_FREE) return 0;
+    i = (i + 1) & (PT_SIZE - 1);
+  }
+  return 0;
+}
+
+function ptInsert(vpn: u64, frame: u32, prot: u32): void {
+  let i = ptHash(vpn);
+  for (;;) {
+    const s = ptSlot(i);
+    if (load<u64>(s) == PT_FREE) {
+      store<u64>(s, vpn);
+      store<u32>(s, frame, 8);
+      store<u32>(s, prot, 12);
+      return;
+    }
+    i = (i + 1) & (PT_SIZE - 1);
+  }
+}
+
+/** Removes slot s, shifting later entries of its probe run back so lookups need no tombstones. */
+function ptRemoveSlot(s: u32): void {
+  let i = (s - PT) >> 4;
+  let j = i;
+  for (;;) {
+    store<u64>(ptSlot(i), PT_FREE);
+    for (;;) {
+      j = (j + 1) & (PT_SIZE - 1);
+      const sj = ptSlot(j);
+      const k = load<u64>(sj);
+      if (k == PT_FREE) return;
+      const h = ptHash(k);
+      // Entry j may move to i only if its home h is not cyclically in (i, j].
+      const movable = i <= j ? h <= i || h > j : h <= i && h > j;
+      if (movable) {
+        const si = ptSlot(i);
+        store<u64>(si, k);
+        store<u64>(si, load<u64>(sj, 8), 8);
+        i = j;
+        break;
+      }
+    }
+  }
+}
+
+export function ptClear(): void {
+  memory.fill(PT, 0xff, PT_SIZE << 4);
+}
+
+// ---- frames --------------------------------------------------------------------------------------------------
+@inline export function frameHost(frame: u32): u32 {
+  return FRAMES + (frame << 12);
+}
+
+@inline function bumpGen(frame: u32): void {
+  const g = FRAME_GEN + (frame << 2);
+  store<u32>(g, load<u32>(g) + 1);
+  store<u8>(FRAME_CODE + frame, 0);
+}
+
+// ---- TLB -----------------------------------------------------------------------------------------------------
+@inline function tlbIndex(vpn: u64): u32 {
+  return (<u32>vpn & (TLB_SIZE - 1)) << 4;
+}
+
+export function tlbFlushPage(vpn: u64): void {
+  const i = tlbIndex(vpn);
+  if (load<u64>(TLB_READ + i) == vpn) store<u64>(TLB_READ + i, TLB_EMPTY);
+  if (load<u64>(TLB_WRITE + i) == vpn) store<u64>(TLB_WRITE + i, TLB_EMPTY);
+}
+
+export function tlbFlushAll(): void {
+  memory.fill(TLB_READ, 0xff, TLB_SIZE << 4);
+  memory.fill(TLB_WRITE, 0xff, TLB_SIZE << 4);
+}
+
+// ---- host-side page operations ---------------------------------------------------------------------------------
+/**
+ * Maps vpn to frame (chosen by the host, which keeps each mapped region's frames contiguous so it can hand out one
+ * view per region, and grows linear memory first). 0: mapped; 1: already mapped; 2: page table full.
+ */
+export function mapPage(vpn: u64, prot: u32, frame: u32): i32 {
+  if (ptFind(vpn) != 0) return 1;
+  if (mappedPages >= (PT_SIZE >> 1) || frame >= MAX_FRAMES) return 2;
+  memory.fill(frameHost(frame), 0, 4096);
+  ptInsert(vpn, frame, prot);
+  mappedPages++;
+  tlbFlushPage(vpn);
+  return 0;
+}
+
+/** 0: unmapped; 1: was not mapped. The host takes the frame back. */
+export function unmapPage(vpn: u64): i32 {
+  const s = ptFind(vpn);
+  if (s == 0) return 1;
+  bumpGen(load<u32>(s, 8));
+  ptRemoveSlot(s);
+  mappedPages--;
+  tlbFlushPage(vpn);
+  return 0;
+}
+
+/** 0: changed; 1: not mapped. Blocks decoded from the page are dropped (it may have lost execute permission). */
+export function protectPage(vpn: u64, prot: u32): i32 {
+  const s = ptFind(vpn);
+  if (s == 0) return 1;
+  store<u32>(s, prot, 12);
+  bumpGen(load<u32>(s, 8));
+  tlbFlushPage(vpn);
+  return 0;
+}
+
+/** The host address of a mapped page (permissions ignored, as uc_mem_read/write do), or 0. */
+export function hostPage(vpn: u64, forWrite: i32): u32 {
+  const s = ptFind(vpn);
+  if (s == 0) return 0;
+  const f = load<u32>(s, 8);
+  if (forWrite && load<u8>(FRAME_CODE + f)) bumpGen(f);
+  return frameHost(f);
+}
+
+// ---- guest access ----------------------------------------------------------------------------------------------
+/**
+ * The host page address for an access of kind acc to lin's page, filling the TLB; 0 after raising a fault at
+ * faultAt. Writes to a frame holding decoded code invalidate its blocks and stop the current block.
+ */
+export function translate(lin: u64, acc: i32, faultAt: u64): u32 {
+  const vpn = lin >> 12;
+  const s = ptFind(vpn);
+  if (s == 0) {
+    raiseFault(acc, faultAt, 0);
+    return 0;
+  }
+  const prot = load<u32>(s, 12);
+  const need = acc == ACC_READ ? PROT_READ : acc == ACC_WRITE ? PROT_WRITE : PROT_EXEC;
+  if ((prot & need) == 0) {
+    raiseFault(acc, faultAt, 1);
+    return 0;
+  }
+  const f = load<u32>(s, 8);
+  const h = frameHost(f);
+  const i = tlbIndex(vpn);
+  if (acc == ACC_READ) {
+    store<u64>(TLB_READ + i, vpn);
+    store<u32>(TLB_READ + i, h, 8);
+  } else if (acc == ACC_WRITE) {
+    if (load<u8>(FRAME_CODE + f)) {
+      bumpGen(f);
+      codeWritten();
+    }
+    store<u64>(TLB_WRITE + i, vpn);
+    store<u32>(TLB_WRITE + i, h, 8);
+  }
+  return h;
+}
+
+/** Marks the frame behind a fetched page as holding code: its write-TLB entry goes, so writes take the slow path. */
+export function markCode(vpn: u64, frame: u32): void {
+  store<u8>(FRAME_CODE + frame, 1);
+  const i = tlbIndex(vpn);
+  if (load<u64>(TLB_WRITE + i) == vpn) store<u64>(TLB_WRITE + i, TLB_EMPTY);
+}
+
+/** The frame index behind a host page address. */
+@inline export function frameOf(host: u32): u32 {
+  return (host - FRAMES) >> 12;
+}
+
+@inline export function frameGen(frame: u32): u32 {
+  return load<u32>(FRAME_GEN + (frame << 2));
+}
+
+/** Reads 1 << sz bytes at lin (zero-extended). On a fault returns 0 with flt set. */
+@inline export function rd(lin: u64, sz: i32): u64 {
+  const vpn = lin >> 12;
+  const e = TLB_READ + tlbIndex(vpn);
+  const off = <u32>lin & 0xfff;
+  if (load<u64>(e) == vpn && off <= 0x1000 - (1 << sz)) {
+    return load<u64>(load<u32>(e, 8) + off) & mask(sz);
+  }
+  return rdSlow(lin, sz);
+}
+
+export function rdSlow(lin: u64, sz: i32): u64 {
+  const n = <u32>1 << sz;
+  const off = <u32>lin & 0xfff;
+  const h1 = translate(lin, ACC_READ, lin);
+  if (h1 == 0) return 0;
+  if (off + n <= 0x1000) return load<u64>(h1 + off) & mask(sz);
+  // Crossing into the next page: Unicorn reports a fault there at the page's first byte.
+  const next = (lin | 0xfff) + 1;
+  const h2 = translate(next, ACC_READ, next);
+  if (h2 == 0) return 0;
+  let v: u64 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const o = off + i;
+    const b = o < 0x1000 ? load<u8>(h1 + o) : load<u8>(h2 + o - 0x1000);
+    v |= <u64>b << (<u64>i << 3);
+  }
+  return v;
+}
+
+/** Writes the low 1 << sz bytes of v at lin. On a fault nothing is written and flt is set. */
+@inline export function wr(lin: u64, sz: i32, v: u64): void {
+  const vpn = lin >> 12;
+  const e = TLB_WRITE + tlbIndex(vpn);
+  const off = <u32>lin & 0xfff;
+  if (load<u64>(e) == vpn && off <= 0x1000 - (1 << sz)) {
+    const h = load<u32>(e, 8) + off;
+    const m = mask(sz);
+    store<u64>(h, (load<u64>(h) & ~m) | (v & m));
+    return;
+  }
+  wrSlow(lin, sz, v);
+}
+
+export function wrSlow(lin: u64, sz: i32, v: u64): void {
+  const n = <u32>1 << sz;
+  const off = <u32>lin & 0xfff;
+  const h1 = translate(lin, ACC_WRITE, lin);
+  if (h1 == 0) return;
+  if (off + n <= 0x1000) {
+    const h = h1 + off;
+    const m = mask(sz);
+    store<u64>(h, (load<u64>(h) & ~m) | (v & m));
+    return;
+  }
+  // Crossing pages: both are checked before any byte is written; Unicorn names the last byte in a fault on the
+  // second page (it stores the bytes from the end).
+  const next = (lin | 0xfff) + 1;
+  const h2 = translate(next, ACC_WRITE, lin + n - 1);
+  if (h2 == 0) return;
+  for (let i: u32 = 0; i < n; i++) {
+    const o = off + i;
+    const b = <u8>(v >> (<u64>i << 3));
+    if (o < 0x1000) store<u8>(h1 + o, b);
+    else store<u8>(h2 + o - 0x1000, b);
+  }
+}
+
+/** Reads a byte for the decoder through the execute permission; -1 after raising a fetch fault. */
+export function fetchHost(lin: u64): u32 {
+  return translate(lin, ACC_FETCH, lin);
+}
+
+export { flt };

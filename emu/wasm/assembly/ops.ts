@@ -1,0 +1,107 @@
+// Handler ids of decoded instructions: the decoder (decode.ts) emits them, the run loop (exec.ts) dispatches on them.
+// Forms: _RR both operands registers, _RM register ← memory, _MR memory ← register, _RI/_MI with an immediate.
+
+export const OP_UNSUPPORTED: u16 = 0;
+export const OP_UD: u16 = 1;
+export const OP_NOP: u16 = 2;
+export const OP_MOV_RR: u16 = 3;
+export const OP_MOV_RM: u16 = 4;
+export const OP_MOV_MR: u16 = 5;
+export const OP_MOV_RI: u16 = 6;
+export const OP_MOV_MI: u16 = 7;
+export const OP_MOVZX_RR: u16 = 8;
+export const OP_MOVZX_RM: u16 = 9;
+export const OP_MOVSX_RR: u16 = 10;
+export const OP_MOVSX_RM: u16 = 11;
+export const OP_LEA: u16 = 12;
+export const OP_ALU_RR: u16 = 13;
+export const OP_ALU_RM: u16 = 14;
+export const OP_ALU_MR: u16 = 15;
+export const OP_ALU_RI: u16 = 16;
+export const OP_ALU_MI: u16 = 17;
+export const OP_UN_R: u16 = 18;
+export const OP_UN_M: u16 = 19;
+export const OP_PUSH_R: u16 = 20;
+export const OP_PUSH_I: u16 = 21;
+export const OP_PUSH_M: u16 = 22;
+export const OP_POP_R: u16 = 23;
+export const OP_POP_M: u16 = 24;
+export const OP_CALL: u16 = 25;
+export const OP_CALL_R: u16 = 26;
+export const OP_CALL_M: u16 = 27;
+export const OP_RET: u16 = 28;
+export const OP_JMP: u16 = 29;
+export const OP_JMP_R: u16 = 30;
+export const OP_JMP_M: u16 = 31;
+export const OP_JCC: u16 = 32;
+export const OP_LOOP: u16 = 33;
+export const OP_SETCC_R: u16 = 34;
+export const OP_SETCC_M: u16 = 35;
+export const OP_CMOV_RR: u16 = 36;
+export const OP_CMOV_RM: u16 = 37;
+export const OP_SHIFT_R: u16 = 38;
+export const OP_SHIFT_M: u16 = 39;
+export const OP_MULDIV_R: u16 = 40;
+export const OP_MULDIV_M: u16 = 41;
+export const OP_IMUL_RR: u16 = 42;
+export const OP_IMUL_RM: u16 = 43;
+export const OP_CBW: u16 = 44;
+export const OP_CWD: u16 = 45;
+export const OP_XCHG_RR: u16 = 46;
+export const OP_XCHG_RM: u16 = 47;
+export const OP_LEAVE: u16 = 48;
+export const OP_STR: u16 = 49;
+export const OP_REPSTR: u16 = 50;
+export const OP_INT3: u16 = 51;
+export const OP_INT: u16 = 52;
+export const OP_CPUID: u16 = 53;
+export const OP_RDTSC: u16 = 54;
+export const OP_RDTSCP: u16 = 55;
+export const OP_FLAGOP: u16 = 56;
+export const OP_PUSHF: u16 = 57;
+export const OP_POPF: u16 = 58;
+export const OP_BT_R: u16 = 59;
+export const OP_BT_M: u16 = 60;
+export const OP_BITSCAN_R: u16 = 61;
+export const OP_BITSCAN_M: u16 = 62;
+export const OP_XADD_R: u16 = 63;
+export const OP_XADD_M: u16 = 64;
+export const OP_CMPXCHG_R: u16 = 65;
+export const OP_CMPXCHG_M: u16 = 66;
+export const OP_BSWAP: u16 = 67;
+export const OP_SHD_R: u16 = 68;
+export const OP_SHD_M: u16 = 69;
+export const OP_CMPXCHG8B: u16 = 70;
+
+// ALU kinds (R_X of OP_ALU_*), in opcode order; TEST is AND without the write-back.
+export const ALU_ADD: u8 = 0;
+export const ALU_OR: u8 = 1;
+export const ALU_ADC: u8 = 2;
+export const ALU_SBB: u8 = 3;
+export const ALU_AND: u8 = 4;
+export const ALU_SUB: u8 = 5;
+export const ALU_XOR: u8 = 6;
+export const ALU_CMP: u8 = 7;
+export const ALU_TEST: u8 = 8;
+
+// Unary kinds (R_X of OP_UN_*).
+export const UN_INC: u8 = 0;
+export const UN_DEC: u8 = 1;
+export const UN_NOT: u8 = 2;
+export const UN_NEG: u8 = 3;
+
+// String kinds (R_X of OP_STR / OP_REPSTR).
+export const STR_MOVS: u8 = 0;
+export const STR_CMPS: u8 = 1;
+export const STR_STOS: u8 = 2;
+export const STR_LODS: u8 = 3;
+export const STR_SCAS: u8 = 4;
+
+// Flag operations (R_X of OP_FLAGOP).
+export const FO_CLC: u8 = 0;
+export const FO_STC: u8 = 1;
+export const FO_CMC: u8 = 2;
+export const FO_CLD: u8 = 3;
+export const FO_STD: u8 = 4;
+export const FO_LAHF: u8 = 5;
+export const FO_SAHF: u8 = 6;

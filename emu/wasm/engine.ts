@@ -1,0 +1,370 @@
+// The wasm engine: kdemu's own x86/x64 core (AssemblyScript in emu/wasm/assembly, built to build/wasm/core.wasm)
+// behind the Engine interface. No native dependency: guest memory, the decoded-block cache and the run loop all
+// live in the module's linear memory, and one run() call stays inside wasm until an exit.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { EngineMemoryError, EngineUnavailableError, PAGE_SIZE, Prot } from '../engine.js';
+import type { Access, Arch, Backing, Engine, Exit, Reg } from '../engine.js';
+import { cpuidLeaf, TSC_BASE, TSC_TICKS_PER_INSTRUCTION } from '../cpuid.js';
+
+/** The module's exports (emu/wasm/assembly/index.ts); i64 values cross as BigInt. */
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  init(isLong: number): void;
+  getReg(i: number): bigint;
+  setReg(i: number, v: bigint): void;
+  mapPage(vpn: bigint, prot: number, frame: number): number;
+  framesBase(): number;
+  maxFrames(): number;
+  unmapPage(vpn: bigint): number;
+  protectPage(vpn: bigint, prot: number): number;
+  hostPage(vpn: bigint, forWrite: number): number;
+  addTrap(begin: bigint, end: bigint): number;
+  setCpuid(i: number, leaf: number, a: number, b: number, c: number, d: number): void;
+  setCpuidCount(n: number): void;
+  setTsc(base: bigint, ticks: bigint): void;
+  run(pc: bigint, budget: bigint): number;
+  instructions(): bigint;
+  exitPc(): bigint;
+  exitAddr(): bigint;
+  exitAccess(): number;
+  exitReason(): number;
+  exitVector(): number;
+  flushCode(): void;
+}
+
+// Exit codes and access kinds (emu/wasm/assembly/cpu.ts).
+const EXIT_TRAP = 1;
+const EXIT_FAULT = 2;
+const EXIT_INTERRUPT = 3;
+const EXIT_BUDGET = 4;
+const EXIT_UNSUPPORTED = 5;
+const ACCESS: readonly Access[] = ['read', 'write', 'fetch'];
+
+const REG_INDEX: Record<Reg, number> = {
+  rax: 0, rcx: 1, rdx: 2, rbx: 3, rsp: 4, rbp: 5, rsi: 6, rdi: 7,
+  r8: 8, r9: 9, r10: 10, r11: 11, r12: 12, r13: 13, r14: 14, r15: 15,
+  rip: 16, rflags: 17, fsBase: 18, gsBase: 19,
+};
+
+/** Where scripts/setup.sh puts the compiled core (asconfig.json). */
+export function wasmCorePath(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  let root = path.resolve(here, '..', '..');
+  // From dist/emu/wasm the repository root is one level further up.
+  if (path.basename(root) === 'dist') root = path.dirname(root);
+  return path.join(root, 'build', 'wasm', 'core.wasm');
+}
+
+let compiled: WebAssembly.Module | Error | undefined;
+
+/** The compiled core, compiled once per process (synchronously: engines are created synchronously). */
+function coreModule(): WebAssembly.Module {
+  if (compiled instanceof Error) throw compiled;
+  if (compiled) return compiled;
+  const file = wasmCorePath();
+  if (!existsSync(file)) {
+    compiled = new EngineUnavailableError(`the wasm engine needs ${path.relative(process.cwd(), file)}: run npm run setup`);
+    throw compiled;
+  }
+  compiled = new WebAssembly.Module(readFileSync(file));
+  return compiled;
+}
+
+/** True when the compiled core is present. */
+export function wasmAvailable(): boolean {
+  try {
+    coreModule();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const MAX_U64 = (1n << 64n) - 1n;
+
+/**
+ * A mapped region: its frames are contiguous in linear memory, so the kernel layer gets one view of it. Linear
+ * memory can grow (which detaches old views), so the views are renewed on access when the buffer changed; the
+ * object itself stays the same for the region's lifetime, as Backing requires.
+ */
+class Region implements Backing {
+  private cachedBytes: Uint8Array | undefined;
+  private cachedView: DataView | undefined;
+  constructor(
+    readonly begin: bigint,
+    readonly size: number,
+    /** Byte offset of the first frame in linear memory. */
+    readonly host: number,
+    readonly frame: number,
+    public code: boolean,
+    private readonly memory: WebAssembly.Memory,
+  ) {}
+  get end(): bigint {
+    return this.begin + BigInt(this.size);
+  }
+  get bytes(): Uint8Array {
+    const b = this.cachedBytes;
+    if (b && b.buffer === this.memory.buffer) return b;
+    return (this.cachedBytes = new Uint8Array(this.memory.buffer, this.host, this.size));
+  }
+  get view(): DataView {
+    const v = this.cachedView;
+    if (v && v.buffer === this.memory.buffer) return v;
+    return (this.cachedView = new DataView(this.memory.buffer, this.host, this.size));
+  }
+}
+
+export class WasmEngine implements Engine {
+  readonly name = 'wasm' as const;
+  private readonly core: CoreExports;
+  private bytes: Uint8Array;
+  private readonly addrMask: bigint;
+  private closed = false;
+  /** Mapped regions sorted by address. */
+  private readonly regions: Region[] = [];
+  private last: Region | undefined;
+  /** Frames handed out so far (the high-water mark) and the runs given back, sorted by first frame. */
+  private frameTop = 0;
+  private readonly freeRuns: { first: number; count: number }[] = [];
+
+  constructor(readonly arch: Arch) {
+    const instance = new WebAssembly.Instance(coreModule(), {});
+    this.core = instance.exports as unknown as CoreExports;
+    this.bytes = new Uint8Array(this.core.memory.buffer);
+    this.addrMask = arch === 'x64' ? MAX_U64 : 0xffffffffn;
+    this.core.init(arch === 'x64' ? 1 : 0);
+    // CPUID answers: every basic and extended leaf up to the maxima the table reports (others read as zero).
+    const leaves: number[] = [];
+    const maxBasic = cpuidLeaf(0)[0] >>> 0;
+    for (let l = 0; l <= maxBasic && leaves.length < 32; l++) leaves.push(l);
+    const maxExt = cpuidLeaf(0x80000000)[0] >>> 0;
+    for (let l = 0x80000000; l <= maxExt && leaves.length < 64; l++) leaves.push(l);
+    leaves.forEach((leaf, i) => {
+      const [a, b, c, d] = cpuidLeaf(leaf);
+      this.core.setCpuid(i, leaf, a, b, c, d);
+    });
+    this.core.setCpuidCount(leaves.length);
+    this.core.setTsc(TSC_BASE, TSC_TICKS_PER_INSTRUCTION);
+  }
+
+  get instructions(): number {
+    return Number(this.core.instructions());
+  }
+
+  /** A view of linear memory, renewed when the module grew it. */
+  private view(): Uint8Array {
+    if (this.bytes.buffer !== this.core.memory.buffer) this.bytes = new Uint8Array(this.core.memory.buffer);
+    return this.bytes;
+  }
+
+  private checkRange(what: string, address: bigint, size: number): void {
+    if (address % BigInt(PAGE_SIZE) !== 0n || size % PAGE_SIZE !== 0 || size === 0) {
+      throw new Error(`${what}(0x${address.toString(16)}, 0x${size.toString(16)}): address and size must be page aligned and non-zero`);
+    }
+  }
+
+  /** A run of count contiguous frames (first fit over the runs given back, else fresh), growing memory as needed. */
+  private allocFrames(count: number): number {
+    for (let i = 0; i < this.freeRuns.length; i++) {
+      const r = this.freeRuns[i];
+      if (r.count < count) continue;
+      const first = r.first;
+      r.first += count;
+      r.count -= count;
+      if (r.count === 0) this.freeRuns.splice(i, 1);
+      return first;
+    }
+    const first = this.frameTop;
+    if (first + count > this.core.maxFrames()) throw new Error(`out of guest memory: ${this.core.maxFrames() * 4} KiB are mapped at most`);
+    // One spare frame past the last keeps the core's 8-byte accesses at a frame's end inside linear memory.
+    const need = this.core.framesBase() + (first + count + 1) * PAGE_SIZE;
+    const have = this.core.memory.buffer.byteLength;
+    if (need > have) this.core.memory.grow(Math.ceil((need - have) / 65536));
+    this.frameTop += count;
+    return first;
+  }
+
+  private freeFrames(first: number, count: number): void {
+    const runs = this.freeRuns;
+    let i = runs.findIndex((r) => r.first > first);
+    if (i < 0) i = runs.length;
+    runs.splice(i, 0, { first, count });
+    // Merge with the neighbours.
+    if (i + 1 < runs.length && runs[i].first + runs[i].count === runs[i + 1].first) {
+      runs[i].count += runs[i + 1].count;
+      runs.splice(i + 1, 1);
+    }
+    if (i > 0 && runs[i - 1].first + runs[i - 1].count === runs[i].first) {
+      runs[i - 1].count += runs[i].count;
+      runs.splice(i, 1);
+    }
+  }
+
+  map(address: bigint, size: number, prot: Prot): void {
+    this.checkRange('map', address, size);
+    const first = address >> 12n;
+    const pages = size / PAGE_SIZE;
+    for (let i = 0; i < pages; i++) {
+      if (this.core.hostPage(first + BigInt(i), 0) !== 0) {
+        throw new Error(`map(0x${address.toString(16)}, 0x${size.toString(16)}): overlaps mapped memory`);
+      }
+    }
+    const frame = this.allocFrames(pages);
+    for (let i = 0; i < pages; i++) {
+      if (this.core.mapPage(first + BigInt(i), prot, frame + i) !== 0) {
+        for (let j = 0; j < i; j++) this.core.unmapPage(first + BigInt(j));
+        this.freeFrames(frame, pages);
+        throw new Error(`map(0x${address.toString(16)}, 0x${size.toString(16)}): out of guest memory (page table full)`);
+      }
+    }
+    const region = new Region(address, size, this.core.framesBase() + frame * PAGE_SIZE, frame, (prot & Prot.Exec) !== 0, this.core.memory);
+    const i = this.regions.findIndex((r) => r.begin > address);
+    this.regions.splice(i < 0 ? this.regions.length : i, 0, region);
+  }
+
+  unmap(address: bigint, size: number): void {
+    const i = this.regions.findIndex((r) => r.begin === address && r.size === size);
+    if (i < 0) throw new Error(`unmap(0x${address.toString(16)}, 0x${size.toString(16)}): not a mapped region`);
+    const [r] = this.regions.splice(i, 1);
+    this.last = undefined;
+    const first = address >> 12n;
+    for (let p = 0; p < size / PAGE_SIZE; p++) this.core.unmapPage(first + BigInt(p));
+    this.freeFrames(r.frame, size / PAGE_SIZE);
+  }
+
+  protect(address: bigint, size: number, prot: Prot): void {
+    this.checkRange('protect', address, size);
+    const first = address >> 12n;
+    const pages = size / PAGE_SIZE;
+    for (let i = 0; i < pages; i++) {
+      if (this.core.hostPage(first + BigInt(i), 0) === 0) throw new Error(`protect(0x${address.toString(16)}): memory not mapped`);
+    }
+    for (let i = 0; i < pages; i++) this.core.protectPage(first + BigInt(i), prot);
+    const r = this.regionAt(address);
+    if (r && prot & Prot.Exec) r.code = true;
+  }
+
+  /** The region holding address, or undefined. */
+  private regionAt(address: bigint): Region | undefined {
+    const l = this.last;
+    if (l && address >= l.begin && address < l.end) return l;
+    for (const r of this.regions) {
+      if (address >= r.begin && address < r.end) return (this.last = r);
+    }
+    return undefined;
+  }
+
+  backing(address: bigint): Backing | undefined {
+    return this.regionAt(address);
+  }
+
+  /** Host addresses of the pages under [address, address+size), or null if one is unmapped. */
+  private pages(address: bigint, size: number, forWrite: boolean): number[] | null {
+    const out: number[] = [];
+    const last = (address + BigInt(size) - 1n) >> 12n;
+    for (let vpn = address >> 12n; vpn <= last; vpn++) {
+      const h = this.core.hostPage(vpn, forWrite ? 1 : 0);
+      if (h === 0) return null;
+      out.push(h);
+    }
+    return out;
+  }
+
+  read(address: bigint, size: number): Uint8Array {
+    const out = new Uint8Array(size);
+    if (size === 0) return out;
+    const hosts = this.pages(address, size, false);
+    if (!hosts) throw new EngineMemoryError(address, size, 'read');
+    const mem = this.view();
+    let off = Number(address & 0xfffn);
+    let done = 0;
+    for (const h of hosts) {
+      const n = Math.min(PAGE_SIZE - off, size - done);
+      out.set(mem.subarray(h + off, h + off + n), done);
+      done += n;
+      off = 0;
+    }
+    return out;
+  }
+
+  write(address: bigint, data: Uint8Array): void {
+    if (data.length === 0) return;
+    if (!this.pages(address, data.length, false)) throw new EngineMemoryError(address, data.length, 'write');
+    // Second pass with forWrite: frames holding decoded code drop their blocks.
+    const hosts = this.pages(address, data.length, true)!;
+    const mem = this.view();
+    let off = Number(address & 0xfffn);
+    let done = 0;
+    for (const h of hosts) {
+      const n = Math.min(PAGE_SIZE - off, data.length - done);
+      mem.set(data.subarray(done, done + n), h + off);
+      done += n;
+      off = 0;
+    }
+  }
+
+  getReg(reg: Reg): bigint {
+    const v = BigInt.asUintN(64, this.core.getReg(REG_INDEX[reg]));
+    return this.arch === 'x86' ? v & 0xffffffffn : v;
+  }
+
+  setReg(reg: Reg, value: bigint): void {
+    this.core.setReg(REG_INDEX[reg], BigInt.asIntN(64, this.arch === 'x86' ? BigInt.asUintN(32, value) : value));
+  }
+
+  readRegs(regs: readonly Reg[], out: BigUint64Array): void {
+    for (let i = 0; i < regs.length; i++) out[i] = this.getReg(regs[i]);
+  }
+
+  writeRegs(regs: readonly Reg[], values: readonly bigint[]): void {
+    for (let i = 0; i < regs.length; i++) this.setReg(regs[i], values[i]);
+  }
+
+  addTrapRange(begin: bigint, end: bigint): void {
+    if (this.core.addTrap(BigInt.asIntN(64, begin), BigInt.asIntN(64, end)) !== 0) throw new Error('addTrapRange: too many trap ranges');
+  }
+
+  run(pc: bigint, budget: number): Exit {
+    const code = this.core.run(BigInt.asIntN(64, pc & this.addrMask), BigInt(budget));
+    const u = (v: bigint): bigint => BigInt.asUintN(64, v) & this.addrMask;
+    switch (code) {
+      case EXIT_TRAP:
+        return { kind: 'trap', address: u(this.core.exitAddr()) };
+      case EXIT_FAULT: {
+        const access = ACCESS[this.core.exitAccess()];
+        const address = u(this.core.exitAddr());
+        const reason = this.core.exitReason() === 0 ? 'unmapped' : 'protection';
+        return { kind: 'fault', access, address, pc: access === 'fetch' ? address : u(this.core.exitPc()), reason };
+      }
+      case EXIT_INTERRUPT:
+        return { kind: 'interrupt', vector: this.core.exitVector(), pc: u(this.core.exitPc()) };
+      case EXIT_BUDGET:
+        return { kind: 'budget', pc: this.getReg('rip') };
+      case EXIT_UNSUPPORTED: {
+        const at = u(this.core.exitPc());
+        return { kind: 'error', message: `unsupported instruction ${this.instructionBytes(at)} at 0x${at.toString(16)}`, pc: at };
+      }
+      default:
+        return { kind: 'error', message: `the wasm core stopped with code ${code}`, pc: this.getReg('rip') };
+    }
+  }
+
+  /** Up to 15 bytes at pc, as hex, for an unsupported-instruction report. */
+  private instructionBytes(pc: bigint): string {
+    for (let n = 15; n > 0; n--) {
+      try {
+        return Array.from(this.read(pc, n), (b) => b.toString(16).padStart(2, '0')).join(' ');
+      } catch {
+        /* shorter: the next page is unmapped */
+      }
+    }
+    return '??';
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
