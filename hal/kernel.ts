@@ -174,6 +174,12 @@ export class Kernel {
   }
 
   private frame: Frame | undefined;
+  /** Nesting of export calls (an export that calls the guest that calls an export ...), and their register scratch. */
+  private depth = 0;
+  private readonly regScratch: BigUint64Array[] = [];
+  private regsAt(depth: number): BigUint64Array {
+    return (this.regScratch[depth] ??= new BigUint64Array(5));
+  }
   /** Per declaration, computed on first call: parameter kinds and names in order, x86 stack slots popped. */
   private readonly shapes = new Map<AnyExport, { kinds: ParamKind[]; names: string[]; slots: number }>();
 
@@ -207,7 +213,7 @@ export class Kernel {
   private onTrap(address: bigint): bigint {
     const stub = this.stubs.get(address);
     // One batched register read per call: the stack pointer and the register arguments.
-    const regs = new BigUint64Array(5);
+    const regs = this.regsAt(this.depth);
     this.m.engine.readRegs(this.arch === 'x64' ? TRAP_REGS_X64 : TRAP_REGS_X86, regs);
     const sp = regs[0];
     const ret = this.m.ptr(sp);
@@ -222,6 +228,7 @@ export class Kernel {
     this.apiCalls++;
     const outer = this.frame;
     this.frame = { sp, ret, regs };
+    this.depth++;
     try {
       if (stub.kind === 'internal') return this.callInternal(stub, ret);
       return this.callExport(stub.decl, ret);
@@ -239,6 +246,7 @@ export class Kernel {
       });
     } finally {
       this.frame = outer;
+      this.depth--;
     }
   }
 

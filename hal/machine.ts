@@ -245,6 +245,18 @@ export class Machine {
     return s;
   }
 
+  /** Fills [a, a+size) with one byte value (memset, zeroing new objects) without building a host buffer. */
+  fill(a: bigint, size: number, value = 0): void {
+    if (size <= 0) return;
+    const o = this.at(a, size, true);
+    if (o >= 0) {
+      const b = this.engine.backing(a)!;
+      b.bytes.fill(value & 0xff, o, o + size);
+      return;
+    }
+    this.write(a, new Uint8Array(size).fill(value & 0xff));
+  }
+
   writeWString(a: bigint, s: string, nul = true): void {
     const b = new Uint8Array(s.length * 2 + (nul ? 2 : 0));
     for (let i = 0; i < s.length; i++) {

@@ -226,8 +226,11 @@ export class UnicornEngine implements Engine {
   }
 
   get instructions(): number {
-    return Number(this.counter.readBigUInt64LE(0));
+    return Number(this.counter.readBigUInt64LE(0)) - this.trapsHit;
   }
+
+  /** Trap exits so far: the counting hook counted each trapped (never executed) instruction once. */
+  private trapsHit = 0;
 
   private stop(p: Pending): void {
     if (!this.pending) this.pending = p;
@@ -484,8 +487,8 @@ export class UnicornEngine implements Engine {
     const p = this.pending as Pending | null;
     this.pending = null;
     if (p?.kind === 'trap') {
-      // The counting hook ran for the trap instruction, which did not execute.
-      this.counter.writeBigUInt64LE(this.counter.readBigUInt64LE(0) - 1n, 0);
+      // The counting hook ran for the trap instruction, which did not execute: instructions subtracts these.
+      this.trapsHit++;
       return { kind: 'trap', address: p.address };
     }
     const here = this.getReg('rip');

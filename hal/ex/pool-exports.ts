@@ -71,7 +71,7 @@ export const exports = [
         }
         return 0n;
       }
-      if (!(required & POOL_FLAG_UNINITIALIZED) && a.NumberOfBytes > 0n) k.m.write(p, new Uint8Array(Number(a.NumberOfBytes)));
+      if (!(required & POOL_FLAG_UNINITIALIZED) && a.NumberOfBytes > 0n) k.m.fill(p, Number(a.NumberOfBytes));
       return p;
     },
   }),

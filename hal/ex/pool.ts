@@ -65,12 +65,9 @@ export class Pool {
     }
     const address = start + BigInt(this.header);
     // A pool header the way drivers may peek at it: block size in header units, pool type, tag.
-    const hdr = new Uint8Array(this.header);
-    const dv = new DataView(hdr.buffer);
-    dv.setUint16(0, (need / this.header) << 0, true);
-    dv.setUint16(2, poolType & 0xffff, true);
-    dv.setUint32(4, tag >>> 0, true);
-    this.m.write(start, hdr);
+    this.m.setU16(start, need / this.header);
+    this.m.setU16(start + 2n, poolType & 0xffff);
+    this.m.setU32(start + 4n, tag >>> 0);
     this.blocks.set(address, { address, size, tag: tag >>> 0, poolType, owner, caller, seq: this.seq++ });
     return address;
   }

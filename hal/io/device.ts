@@ -38,7 +38,7 @@ export function createDevice(
       return { status };
     }
   }
-  m.write(addr, new Uint8Array(total));
+  m.fill(addr, total);
   const o = L.DEVICE_OBJECT.off;
   m.setU16(addr + BigInt(o.Type), IO_TYPE_DEVICE);
   m.setU16(addr + BigInt(o.Size), devSize + extensionSize);

@@ -72,7 +72,7 @@ function createDriverObject(k: Kernel, service: string, start: bigint, size: num
   const total = L.DRIVER_OBJECT.size + L.DRIVER_EXTENSION.size;
   const obj = k.pool.allocate(total, tagOf('Driv'), 0, 'system', 'IopLoadDriver');
   if (obj === null) throw new Error('pool exhausted creating the driver object');
-  m.write(obj, new Uint8Array(total));
+  m.fill(obj, total);
   const o = L.DRIVER_OBJECT.off;
   const ext = obj + BigInt(L.DRIVER_OBJECT.size);
   m.setU16(obj + BigInt(o.Type), IO_TYPE_DRIVER);

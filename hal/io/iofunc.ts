@@ -86,7 +86,7 @@ function createFileObject(k: Kernel, dev: DeviceRecord, remainder: string, grant
   const m = k.m;
   const size = L.FILE_OBJECT.size;
   const file = alloc(k, size + remainder.length * 2 + 2, 'File');
-  m.write(file, new Uint8Array(size));
+  m.fill(file, size);
   const o = L.FILE_OBJECT.off;
   m.setU16(file + BigInt(o.Type), IO_TYPE_FILE);
   m.setU16(file + BigInt(o.Size), size);
@@ -113,7 +113,7 @@ function freeFileObject(k: Kernel, file: bigint): void {
 function securityContext(k: Kernel, access: number): bigint {
   const p = k.ptrSize;
   const ctx = alloc(k, 4 * p, 'Se  ');
-  k.m.write(ctx, new Uint8Array(4 * p));
+  k.m.fill(ctx, 4 * p);
   k.m.setU32(ctx + BigInt(2 * p), access);
   return ctx;
 }

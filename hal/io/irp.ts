@@ -44,7 +44,7 @@ export function allocateIrp(k: Kernel, stackSize: number, owner: 'driver' | 'sys
 export function initializeIrp(k: Kernel, irp: bigint, size: number, stackSize: number): void {
   const o = k.L.IRP.off;
   const m = k.m;
-  m.write(irp, new Uint8Array(size));
+  m.fill(irp, size);
   m.setU16(irp + BigInt(o.Type), IO_TYPE_IRP);
   m.setU16(irp + BigInt(o.Size), size);
   m.setU8(irp + BigInt(o.StackCount), stackSize);
@@ -139,7 +139,7 @@ export function completeRequest(k: Kernel, irp: bigint, _boost: number): void {
     const st = m.u32(irp + BigInt(o['IoStatus.Status'])) | 0;
     const cancelled = m.u8(irp + BigInt(o.Cancel)) !== 0;
     const invoke = routine !== 0n && ((st >= 0 && control & SL_INVOKE_ON_SUCCESS) || (st < 0 && control & SL_INVOKE_ON_ERROR) || (cancelled && control & SL_INVOKE_ON_CANCEL));
-    m.write(sl + BigInt(so.MinorFunction), new Uint8Array(1));
+    m.setU8(sl + BigInt(so.MinorFunction), 0);
     m.setU8(sl + BigInt(so.Control), 0);
     m.setPtr(sl + BigInt(so.CompletionRoutine), 0n);
     m.setPtr(sl + BigInt(so.Context), 0n);

@@ -71,7 +71,7 @@ export const exports = [
     params: { dest: 'ptr', c: 'i32', count: 'usize' },
     ret: 'ptr',
     impl: (k, a) => {
-      if (a.count > 0n) k.m.write(a.dest, new Uint8Array(Number(a.count)).fill(a.c & 0xff));
+      k.m.fill(a.dest, Number(a.count), a.c);
       return a.dest;
     },
   }),

@@ -74,7 +74,8 @@ export class UserSession {
     const buf = this.heap.allocate(Math.max(length, 1), 0x72657355 /* 'User' */, 0, 'system', 'user buffer');
     if (buf === null) throw new Error('the emulated user process ran out of memory');
     try {
-      this.k.m.write(buf, init ?? new Uint8Array(length));
+      if (init) this.k.m.write(buf, init);
+      else this.k.m.fill(buf, length);
       const r = op(buf);
       return 'win32Error' in r ? r : this.result(r);
     } finally {

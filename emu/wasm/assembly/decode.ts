@@ -199,9 +199,9 @@ function modrm(rec: u32): void {
 @inline function osz(): i32 {
   return rexW ? 3 : pOsz16 ? 1 : 2;
 }
-/** Stack operand size: 64 in long mode (16 with 0x66), 32 in 32-bit mode. */
+/** Stack operand size: 64 in long mode (16 with 0x66 unless REX.W), 32 in 32-bit mode (16 with 0x66). */
 @inline function ssz(): i32 {
-  return pOsz16 ? 1 : long ? 3 : 2;
+  return long ? (rexW || !pOsz16 ? 3 : 1) : pOsz16 ? 1 : 2;
 }
 /** An immediate of size sz (64-bit operands take a sign-extended imm32). */
 function immOf(sz: i32): u64 {

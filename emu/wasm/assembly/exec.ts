@@ -63,6 +63,13 @@ export function setCpuidCount(n: u32): void {
   return (a + load<u64>(SEGBASE + load<u8>(p, R_SEG))) & linMask;
 }
 
+/** The memory operand's address moved by adj bytes before the address-size wrap (bt with a register offset). */
+function eaMoved(p: u32, adj: u64): u64 {
+  let a = load<u64>(p, R_DISP) + load<u64>(REGS + load<u8>(p, R_RM)) + (load<u64>(REGS + load<u8>(p, R_IDX)) << load<u8>(p, R_SCALE)) + adj;
+  a &= mask(load<u8>(p, R_ASZ));
+  return (a + load<u64>(SEGBASE + load<u8>(p, R_SEG))) & linMask;
+}
+
 @inline function next(p: u32): u64 {
   return (load<u64>(p, R_ADDR) + load<u8>(p, R_LEN)) & linMask;
 }
@@ -921,13 +928,15 @@ export function run(pc: u64, budget: u64): i32 {
         }
         case O.OP_BT_M: {
           const sz: i32 = load<u8>(p, R_SZ);
-          let a = ea(p);
+          let a: u64;
           let off: u64;
-          if ((load<u8>(p, R_FL) & RF_CL) != 0) off = load<u64>(p, R_IMM);
-          else {
+          if ((load<u8>(p, R_FL) & RF_CL) != 0) {
+            off = load<u64>(p, R_IMM);
+            a = ea(p);
+          } else {
             // A register bit offset is signed and may address memory outside the operand.
             off = rget(load<u8>(p, R_REG), sz);
-            a = (a + (<u64>(sext(off, sz) >> (3 + sz)) << sz)) & linMask;
+            a = eaMoved(p, <u64>(sext(off, sz) >> (3 + sz)) << sz);
           }
           const v = rd(a, sz);
           if (flt) break;
@@ -1072,7 +1081,8 @@ function shiftMem(k: u32, sz: i32, a: u64, v: u64, cnt: u64): void {
   const sFl = C.fl, sOp = C.lfOp, sSz = C.lfSz, sA = C.lfA, sB = C.lfB, sR = C.lfR;
   const r = shift(k, sz, v, cnt);
   wr(a, sz, r);
-  if (flt) { C.setFl(sFl); setLazy(sOp, sSz, sA, sB, sR); }
+  // Unicorn (QEMU) computes rcl/rcr flags in a helper before the store, so they stay changed when it faults.
+  if (flt && k != 2 && k != 3) { C.setFl(sFl); setLazy(sOp, sSz, sA, sB, sR); }
 }
 function shdMem(k: u32, sz: i32, a: u64, v: u64, src: u64, cnt: u64): void {
   const sOp = C.lfOp, sSz = C.lfSz, sA = C.lfA, sB = C.lfB, sR = C.lfR;

@@ -259,16 +259,15 @@ export function wrSlow(lin: u64, sz: i32, v: u64): void {
     store<u64>(h, (load<u64>(h) & ~m) | (v & m));
     return;
   }
-  // Crossing pages: both are checked before any byte is written; Unicorn names the last byte in a fault on the
-  // second page (it stores the bytes from the end).
+  // Crossing pages, as Unicorn does it: the bytes on the first page are stored, then a fault on the second page
+  // is reported at the access's last byte.
   const next = (lin | 0xfff) + 1;
   const h2 = translate(next, ACC_WRITE, lin + n - 1);
-  if (h2 == 0) return;
   for (let i: u32 = 0; i < n; i++) {
     const o = off + i;
     const b = <u8>(v >> (<u64>i << 3));
     if (o < 0x1000) store<u8>(h1 + o, b);
-    else store<u8>(h2 + o - 0x1000, b);
+    else if (h2 != 0) store<u8>(h2 + o - 0x1000, b);
   }
 }
 
