@@ -35,7 +35,7 @@ export function renderReport(r: Report): string {
   out.push(c.bold('Unload') + (r.unload.called ? ' called' : ' not called'));
   if (r.outcome === 'completed') {
     if (r.unload.leaks.length === 0) out.push('  no leaks');
-    for (const l of r.unload.leaks) out.push(`  ${c.yellow('leak')} ${l.kind.padEnd(8)} ${l.detail}${l.caller ? ` (allocated at ${l.caller})` : ''}`);
+    for (const l of r.unload.leaks) out.push(`  ${c.yellow('leak')} ${l.kind.padEnd(8)} ${l.detail}${l.driver ? ` (${l.driver})` : ''}${l.caller ? ` (allocated at ${l.caller})` : ''}`);
   }
   if (r.stop) {
     out.push(c.red(c.bold(`Stopped: ${r.outcome}`)) + ` — ${r.stop.reason}`);

@@ -9,7 +9,7 @@ import { OS_VERSION } from './rtl/version.js';
 export const BOOT_SYSTEM_TIME = 133485408000000000n;
 
 /** KPCR fields drivers reach through gs (x64) / fs (x86), and inline KeGetCurrentThread/KeGetCurrentIrql reads. */
-const KPCR = {
+export const KPCR = {
   x64: { size: 0x1000, self: 0x18, currentPrcb: 0x20, irql: 0x50, prcb: 0x180, prcbCurrentThread: 0x08, prcbNumber: 0x24 },
   x86: { size: 0x1000, self: 0x1c, currentPrcb: 0x20, irql: 0x24, prcb: 0x120, prcbCurrentThread: 0x04, prcbNumber: 0x10 },
 } as const;
@@ -121,4 +121,5 @@ export const data: DataExportDecl[] = [
   objectTypeVariable('PsThreadType'),
   objectTypeVariable('ExEventObjectType'),
   objectTypeVariable('ExSemaphoreObjectType'),
+  objectTypeVariable('CmKeyObjectType'),
 ];

@@ -1,13 +1,24 @@
 // The export table: every implemented kernel export, gathered from the subsystem modules that define them.
 
 import type { AnyExport, DataExportDecl } from './export.js';
+import { exports as cmCallback } from './cm/callback.js';
 import { exports as dbgPrint } from './dbg/print.js';
 import { exports as pool } from './ex/pool-exports.js';
+import { exports as interlocked } from './ex/interlocked.js';
+import { exports as resource } from './ex/resource.js';
 import { exports as device } from './io/device.js';
+import { exports as driver } from './io/driver.js';
 import { exports as irp } from './io/irp.js';
+import { exports as remlock } from './io/remlock.js';
 import { exports as symlink } from './io/symlink.js';
+import { exports as apc } from './ke/apc.js';
 import { exports as bug } from './ke/bug.js';
+import { exports as event } from './ke/event.js';
 import { exports as irql } from './ke/irql.js';
+import { exports as mutex } from './ke/mutex.js';
+import { exports as spinlock } from './ke/spinlock.js';
+import { exports as wait } from './ke/wait.js';
+import { exports as object } from './ob/object.js';
 import { exports as sysroutine } from './mm/sysroutine.js';
 import { exports as ps } from './ps/process.js';
 import { exports as crt } from './rtl/crt.js';
@@ -16,7 +27,8 @@ import { exports as version } from './rtl/version.js';
 import { data } from './boot.js';
 
 export const EXPORTS: readonly AnyExport[] = [
-  ...dbgPrint, ...pool, ...device, ...irp, ...symlink, ...bug, ...irql, ...sysroutine, ...ps, ...crt, ...unicode, ...version,
+  ...cmCallback, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...apc, ...bug, ...event, ...irql,
+  ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...ps, ...crt, ...unicode, ...version,
 ].sort((a, b) => (a.module + '!' + a.name).localeCompare(b.module + '!' + b.name));
 
 export const DATA_EXPORTS: readonly DataExportDecl[] = data;

@@ -1,8 +1,9 @@
 // The public API types: run options, operations, and the JSON report (the contract in docs/cli.md).
 
 import type { Arch } from '../emu/engine.js';
+import type { EngineName } from '../emu/index.js';
 
-export type EngineName = 'unicorn' | 'wasm';
+export type { EngineName };
 
 /** One user-mode operation, as given on the command line or in a --script file. */
 export type Operation =
@@ -60,6 +61,8 @@ export interface LeakReport {
   detail: string;
   /** symlink: the target it still points to. */
   target?: string;
+  /** device, symlink: the driver object that owns it when it is not the loaded driver's (one made by IoCreateDriver). */
+  driver?: string;
   tag?: string;
   size?: number;
   caller?: string;

@@ -19,7 +19,7 @@ import { callDriverEntry, callDriverUnload, loadDriver, unloadRoutine } from './
 import type { DriverRecord } from './io/state.js';
 import { Kernel } from './kernel.js';
 import { hex } from './machine.js';
-import type { LeakReport, TraceEvent } from './report.js';
+import type { LeakReport, RunOptions } from './report.js';
 import { tagText } from './ex/pool.js';
 import { UserSession } from './user/fileapi.js';
 
@@ -28,16 +28,7 @@ export class InputError extends Error {}
 
 export const DEFAULT_ENGINE: EngineName = 'unicorn';
 
-export interface SessionOptions {
-  driverPath: string;
-  driverBytes: Uint8Array;
-  engine?: EngineName;
-  onTrace?: (event: TraceEvent) => void;
-  /** Instruction budget for the whole session (0 or absent: none). */
-  maxInstructions?: number;
-  /** Wall-clock budget for the whole session in milliseconds (0 or absent: none). */
-  timeoutMs?: number;
-}
+export type SessionOptions = Pick<RunOptions, 'driverPath' | 'driverBytes' | 'engine' | 'onTrace' | 'maxInstructions' | 'timeoutMs'>;
 
 /** Parses and checks that the image is a kernel driver kdemu can load. */
 export function parseDriver(bytes: Uint8Array): PeImage {
@@ -100,8 +91,14 @@ export class DriverSession {
     const k = this.k;
     const d = this.driver;
     const out: LeakReport[] = [];
-    for (const dev of k.io.devices) if (dev.driver === d && !dev.deleted) out.push({ kind: 'device', detail: dev.name ?? hex(dev.address) });
-    for (const l of k.ns.symlinks()) if (l.creator === d.name) out.push({ kind: 'symlink', detail: l.link, target: l.target });
+    // The driver's own objects, and those of the drivers its code created with IoCreateDriver (named by "driver").
+    const owners = k.io.drivers.filter((x) => createdBy(x, d));
+    const owner = (x: DriverRecord) => (x === d ? {} : { driver: x.objectName });
+    for (const dev of k.io.devices) if (owners.includes(dev.driver) && !dev.deleted) out.push({ kind: 'device', detail: dev.name ?? hex(dev.address), ...owner(dev.driver) });
+    for (const l of k.ns.symlinks()) {
+      const x = owners.find((o) => o.objectName === l.creator);
+      if (x) out.push({ kind: 'symlink', detail: l.link, target: l.target, ...owner(x) });
+    }
     for (const b of k.pool.live()) {
       if (b.owner === 'driver') out.push({ kind: 'pool', detail: `${b.size} bytes tagged '${tagText(b.tag)}' at ${hex(b.address)}`, tag: tagText(b.tag), size: b.size, caller: b.caller });
     }
@@ -119,4 +116,10 @@ export class DriverSession {
     this.closed = true;
     this.engine.close();
   }
+}
+
+/** True when x is d or was created, directly or through others, by d's code (IoCreateDriver). */
+function createdBy(x: DriverRecord | undefined, d: DriverRecord): boolean {
+  for (; x; x = x.createdBy) if (x === d) return true;
+  return false;
 }

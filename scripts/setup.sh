@@ -45,5 +45,12 @@ if [ ! -f "$hook" ] || [ emu/unicorn/counter.c -nt "$hook" ]; then
   gcc -O2 -shared -fPIC -o "$hook" emu/unicorn/counter.c
 fi
 
-# 5. Samples.
+# 5. The wasm CPU core: AssemblyScript (emu/wasm/assembly) → build/wasm/core.wasm, when a source or asconfig.json changed.
+core=build/wasm/core.wasm
+if [ ! -f "$core" ] || [ -n "$(find emu/wasm/assembly asconfig.json -newer "$core" 2>/dev/null | head -n 1)" ]; then
+  say "building $core"
+  npx asc --config asconfig.json --target release
+fi
+
+# 6. Samples.
 bash scripts/build-samples.sh $([ "$quiet" = 1 ] && echo --quiet)

@@ -84,6 +84,8 @@ export function wasmAvailable(): boolean {
 }
 
 const MAX_U64 = (1n << 64n) - 1n;
+/** Instructions per call into the core (see run). */
+const SLICE = 1 << 22;
 
 /**
  * A mapped region: its frames are contiguous in linear memory, so the kernel layer gets one view of it. Linear
@@ -328,7 +330,26 @@ export class WasmEngine implements Engine {
   }
 
   run(pc: bigint, budget: number): Exit {
-    const code = this.core.run(BigInt.asIntN(64, pc & this.addrMask), BigInt(budget));
+    // Long runs go in slices: V8 swaps in optimized code for the core only between calls (no on-stack
+    // replacement), so a single long call would stay in its baseline compilation. Slices change nothing else:
+    // the core resumes exactly where a budget exit left it, mid-rep included.
+    let code: number;
+    let left = budget;
+    for (;;) {
+      const slice = left === 0 ? SLICE : Math.min(left, SLICE);
+      try {
+        code = this.core.run(BigInt.asIntN(64, pc & this.addrMask), BigInt(slice));
+      } catch (e) {
+        // A trap inside the core is a bug in it; it becomes an exit, never an exception across the engine boundary.
+        return { kind: 'error', message: `the wasm core trapped: ${(e as Error).message}`, pc };
+      }
+      if (code !== EXIT_BUDGET) break;
+      if (left !== 0) {
+        left -= slice;
+        if (left === 0) break;
+      }
+      pc = BigInt.asUintN(64, this.core.getReg(16));
+    }
     const u = (v: bigint): bigint => BigInt.asUintN(64, v) & this.addrMask;
     switch (code) {
       case EXIT_TRAP:

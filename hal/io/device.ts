@@ -7,6 +7,7 @@ import { DO_DEVICE_HAS_NAME, DO_DEVICE_INITIALIZING, DO_EXCLUSIVE, IO_TYPE_DEVIC
 import { initializeEvent, initializeListHead, SynchronizationEvent } from '../ke/dispatcher.js';
 import { readUnicodeString } from '../rtl/unicode.js';
 import type { DeviceRecord } from './state.js';
+import { referencesTaken } from '../ob/object.js';
 
 /** Device types whose DEVICE_OBJECT.SectorSize Windows sets (disk-like devices: 512 bytes). */
 const SECTOR_DEVICE_TYPES = new Set([0x2, 0x3, 0x7, 0x8, 0x9, 0x14, 0x24]);
@@ -87,8 +88,8 @@ export function deleteDevice(k: Kernel, device: bigint): void {
   }
   if (rec.name !== undefined) k.ns.remove(rec.name);
   rec.deleted = true;
-  // The object lives on while files are open on it (object manager reference counting).
-  if (rec.openCount === 0) k.pool.free_(device, 0);
+  // The object lives on while files are open on it or drivers hold references (ObfDereferenceObject frees it).
+  if (rec.openCount === 0 && referencesTaken(k, device) === 0) k.pool.free_(device, 0);
 }
 
 /** DEVOBJ_EXTENSION is opaque beyond { CSHORT Type; USHORT Size; PDEVICE_OBJECT DeviceObject; }: we give it room for those. */

@@ -1,15 +1,17 @@
-// Driver loading and lifetime: map the image, build the DRIVER_OBJECT, call DriverEntry, call DriverUnload.
+// Driver objects: map a driver image and build its DRIVER_OBJECT, DriverEntry, DriverUnload, and IoCreateDriver.
 
 import path from 'node:path';
 import { bindImports, mapImage, needsPreferredBase, type PeImage } from '../../emu/pe/index.js';
 import { Prot } from '../../emu/engine.js';
+import { defineExport } from '../export.js';
 import type { Kernel } from '../kernel.js';
 import { hex } from '../machine.js';
 import { STATUS, ntSuccess } from '../rtl/ntstatus.js';
-import { IO_TYPE_DRIVER, IRP_MJ_MAXIMUM_FUNCTION, DO_DEVICE_INITIALIZING } from './constants.js';
+import { IO_TYPE_DRIVER, IRP_MJ_MAXIMUM_FUNCTION, DO_DEVICE_INITIALIZING, DRVO_BUILTIN_DRIVER } from './constants.js';
 import { completeRequest } from './irp.js';
 import { tagOf } from './device.js';
 import type { DriverRecord } from './state.js';
+import { readUnicodeString } from '../rtl/unicode.js';
 
 /** Spacing between loaded driver images. */
 const IMAGE_STRIDE = 0x1000000n;
@@ -67,27 +69,40 @@ export function fillUnicodeString(k: Kernel, us: bigint, buffer: bigint, length:
 }
 
 function createDriverObject(k: Kernel, service: string, start: bigint, size: number, init: bigint): bigint {
+  const obj = allocateDriverObject(k, 'IopLoadDriver');
+  if (obj === null) throw new Error('pool exhausted creating the driver object');
   const L = k.L;
   const m = k.m;
-  const total = L.DRIVER_OBJECT.size + L.DRIVER_EXTENSION.size;
-  const obj = k.pool.allocate(total, tagOf('Driv'), 0, 'system', 'IopLoadDriver');
-  if (obj === null) throw new Error('pool exhausted creating the driver object');
-  m.fill(obj, total);
   const o = L.DRIVER_OBJECT.off;
   const ext = obj + BigInt(L.DRIVER_OBJECT.size);
-  m.setU16(obj + BigInt(o.Type), IO_TYPE_DRIVER);
-  m.setU16(obj + BigInt(o.Size), L.DRIVER_OBJECT.size);
   m.setPtr(obj + BigInt(o.DriverStart), start);
   m.setU32(obj + BigInt(o.DriverSize), size);
-  m.setPtr(obj + BigInt(o.DriverExtension), ext);
-  m.setPtr(ext + BigInt(L.DRIVER_EXTENSION.off.DriverObject), obj);
   const keyName = systemUnicodeString(k, service);
   m.write(ext + BigInt(L.DRIVER_EXTENSION.off.ServiceKeyName), m.read(keyName, L.UNICODE_STRING.size));
   const driverName = systemUnicodeString(k, `\\Driver\\${service}`);
   m.write(obj + BigInt(o.DriverName), m.read(driverName, L.UNICODE_STRING.size));
   m.setPtr(obj + BigInt(o.HardwareDatabase), systemUnicodeString(k, '\\REGISTRY\\MACHINE\\HARDWARE\\DESCRIPTION\\SYSTEM'));
   m.setPtr(obj + BigInt(o.DriverInit), init);
-  // Every slot starts at the I/O manager's IopInvalidDeviceRequest, as on Windows.
+  return obj;
+}
+
+/**
+ * A zeroed DRIVER_OBJECT followed by its DRIVER_EXTENSION: Type, Size, the extension's back pointer, and every
+ * MajorFunction slot at the I/O manager's IopInvalidDeviceRequest, as on Windows.
+ */
+function allocateDriverObject(k: Kernel, caller: string): bigint | null {
+  const L = k.L;
+  const m = k.m;
+  const total = L.DRIVER_OBJECT.size + L.DRIVER_EXTENSION.size;
+  const obj = k.pool.allocate(total, tagOf('Driv'), 0, 'system', caller);
+  if (obj === null) return null;
+  m.write(obj, new Uint8Array(total));
+  const o = L.DRIVER_OBJECT.off;
+  const ext = obj + BigInt(L.DRIVER_OBJECT.size);
+  m.setU16(obj + BigInt(o.Type), IO_TYPE_DRIVER);
+  m.setU16(obj + BigInt(o.Size), L.DRIVER_OBJECT.size);
+  m.setPtr(obj + BigInt(o.DriverExtension), ext);
+  m.setPtr(ext + BigInt(L.DRIVER_EXTENSION.off.DriverObject), obj);
   const invalid = invalidDeviceRequest(k);
   for (let i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++) m.setPtr(obj + BigInt(o.MajorFunction) + BigInt(i * k.ptrSize), invalid);
   return obj;
@@ -140,6 +155,102 @@ export function callDriverUnload(k: Kernel, d: DriverRecord): void {
     k.io.current = undefined;
   }
 }
+
+// ---- IoCreateDriver -----------------------------------------------------------------------------------------
+
+/** KUSER_SHARED_DATA.TickCount (its low 32 bits): the tick count the kernel keeps (no virtual clock runs yet). */
+const KUSD_TICK_COUNT = 0x320n;
+/** IoCreateDriver retries a generated name this many times when it collides. */
+const NAME_RETRIES = 100;
+
+/** A pool block holding a copy of `text` (with a terminating NUL when `terminate`), and the string's byte length. */
+function poolString(k: Kernel, text: string, terminate: boolean): { buffer: bigint; length: number } | null {
+  const length = text.length * 2;
+  const buffer = k.pool.allocate(Math.max(length + (terminate ? 2 : 0), 1), tagOf('IoNm'), 1 /* PagedPool */, 'system', 'IoCreateDriver');
+  if (buffer === null) return null;
+  if (terminate) k.m.writeWString(buffer, text);
+  else for (let i = 0; i < text.length; i++) k.m.setU16(buffer + BigInt(2 * i), text.charCodeAt(i));
+  return { buffer, length };
+}
+
+/**
+ * IoCreateDriver(DriverName, InitializationFunction), undocumented, as ReactOS implements it (io/iomgr/driver.c):
+ * a new permanent DRIVER_OBJECT with no image (DriverStart, DriverSize, DriverSection 0; Flags DRVO_BUILTIN_DRIVER)
+ * named DriverName, or "\Driver\%08u" of the tick count when DriverName is NULL (retried on a collision); its
+ * ServiceKeyName is the same name; every MajorFunction starts at IopInvalidDeviceRequest. The initialization
+ * routine runs at once as InitializationFunction(DriverObject, NULL), and its status is the return value. On
+ * failure the name is removed (the object is made temporary and dereferenced); on success MajorFunction slots the
+ * routine set to NULL go back to IopInvalidDeviceRequest. Devices and symbolic links the routine creates belong to
+ * the new driver.
+ */
+export function createDriver(k: Kernel, driverName: bigint, init: bigint): number {
+  const L = k.L;
+  const m = k.m;
+  const o = L.DRIVER_OBJECT.off;
+  const caller = k.callerAddress();
+  for (let attempt = 0; ; attempt++) {
+    const name = driverName !== 0n ? readUnicodeString(k, driverName) : `\\Driver\\${String(m.u32(m.layout.sharedUserData + KUSD_TICK_COUNT)).padStart(8, '0')}`;
+    const obj = allocateDriverObject(k, 'IoCreateDriver');
+    const service = poolString(k, name, true);
+    const copy = poolString(k, name, false);
+    const free = (): void => {
+      for (const b of [obj, service?.buffer, copy?.buffer]) if (b) k.pool.free_(b, 0);
+    };
+    if (obj === null || service === null || copy === null) {
+      free();
+      return STATUS.INSUFFICIENT_RESOURCES;
+    }
+    m.setU32(obj + BigInt(o.Flags), DRVO_BUILTIN_DRIVER);
+    m.setPtr(obj + BigInt(o.DriverInit), init);
+    fillUnicodeString(k, obj + BigInt(L.DRIVER_OBJECT.size + L.DRIVER_EXTENSION.off.ServiceKeyName), service.buffer, service.length, service.length + 2);
+    fillUnicodeString(k, obj + BigInt(o.DriverName), copy.buffer, copy.length, copy.length);
+    const inserted = k.ns.insert(name, { type: 'driver', address: obj });
+    if (inserted !== STATUS.SUCCESS) {
+      free();
+      if (driverName === 0n && inserted === STATUS.OBJECT_NAME_COLLISION && attempt < NAME_RETRIES) continue;
+      return inserted;
+    }
+    const creator = k.io.current ?? k.io.drivers.find((d) => d.image === k.moduleOf(caller));
+    const image = k.moduleOf(init) ?? creator?.image ?? { name: '', base: 0n, size: 0 };
+    const record: DriverRecord = { name, object: obj, image, objectName: k.ns.canonical(name), ...(creator ? { createdBy: creator } : {}) };
+    k.io.drivers.push(record);
+    const outer = k.io.current;
+    k.io.current = record;
+    let status: number;
+    try {
+      status = Number(k.callRoutine(init, [obj, 0n], 'DriverInit (IoCreateDriver)') & 0xffffffffn);
+    } finally {
+      k.io.current = outer;
+    }
+    if (!ntSuccess(status)) {
+      // ObMakeTemporaryObject + ObDereferenceObject: the name goes; the object goes too unless devices still hold it.
+      k.ns.remove(record.objectName);
+      if (!k.io.devices.some((d) => d.driver === record && !d.deleted)) {
+        k.io.drivers.splice(k.io.drivers.indexOf(record), 1);
+        free();
+      }
+      return status;
+    }
+    const invalid = invalidDeviceRequest(k);
+    for (let i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++) {
+      const slot = obj + BigInt(o.MajorFunction) + BigInt(i * k.ptrSize);
+      if (m.ptr(slot) === 0n) m.setPtr(slot, invalid);
+    }
+    return status;
+  }
+}
+
+export const exports = [
+  defineExport({
+    module: 'ntoskrnl.exe',
+    name: 'IoCreateDriver',
+    cc: 'stdcall',
+    proto: 'NTSTATUS IoCreateDriver(PUNICODE_STRING DriverName, PDRIVER_INITIALIZE InitializationFunction)',
+    params: { DriverName: 'pustr', InitializationFunction: 'ptr' },
+    ret: 'status',
+    impl: (k, a) => createDriver(k, a.DriverName, a.InitializationFunction),
+  }),
+];
 
 export function describeDriver(k: Kernel, d: DriverRecord): string {
   return `${d.objectName} at ${hex(d.object)}`;

@@ -8,8 +8,10 @@ export interface DriverRecord {
   /** The DRIVER_OBJECT in guest memory. */
   object: bigint;
   image: Module;
-  /** "\Driver\<name>". */
+  /** "\Driver\<name>": its name in the object namespace, which also attributes symbolic links to it. */
   objectName: string;
+  /** The driver whose code created this one with IoCreateDriver (whose image holds its routines). */
+  createdBy?: DriverRecord;
 }
 
 export interface DeviceRecord {
@@ -40,7 +42,7 @@ export class IoState {
   private nextHandle = 0x4;
   /** IRPs a dispatch routine returned without completing or pending: lost to their caller. */
   readonly lostIrps: { irp: bigint; major: string; device: string }[] = [];
-  /** The driver whose code is running (DriverEntry/unload), to attribute symbolic links. */
+  /** The driver whose code is running (DriverEntry, an IoCreateDriver routine, unload), to attribute symbolic links. */
   current: DriverRecord | undefined;
 
   deviceAt(address: bigint): DeviceRecord | undefined {

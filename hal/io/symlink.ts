@@ -8,7 +8,7 @@ import { STATUS } from '../rtl/ntstatus.js';
 function create(k: Kernel, link: bigint, target: bigint): number {
   const name = readUnicodeString(k, link);
   const to = readUnicodeString(k, target);
-  return k.ns.insert(name, { type: 'symlink', target: to, creator: k.io.current?.name ?? k.symbolize(k.callerAddress()) });
+  return k.ns.insert(name, { type: 'symlink', target: to, creator: k.io.current?.objectName ?? k.symbolize(k.callerAddress()) });
 }
 
 const createParams = { SymbolicLinkName: 'pustr', DeviceName: 'pustr' } as const;

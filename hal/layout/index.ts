@@ -4,6 +4,7 @@
 //   L.IRP.size                          // 0xd0
 //   L.IRP.off['IoStatus.Information']   // 0x38 (a typo in the path is a compile error)
 
+import * as ex from './ex.js';
 import * as io from './io.js';
 import * as ke from './ke.js';
 import * as rtl from './rtl.js';
@@ -37,6 +38,9 @@ export const defs = {
   KDEVICE_QUEUE_ENTRY: ke.KDEVICE_QUEUE_ENTRY,
   KDEVICE_QUEUE: ke.KDEVICE_QUEUE,
 
+  OWNER_ENTRY: ex.OWNER_ENTRY,
+  ERESOURCE: ex.ERESOURCE,
+
   IO_STATUS_BLOCK: io.IO_STATUS_BLOCK,
   MDL: io.MDL,
   SECTION_OBJECT_POINTERS: io.SECTION_OBJECT_POINTERS,
@@ -49,6 +53,7 @@ export const defs = {
   FILE_OBJECT: io.FILE_OBJECT,
   IO_STACK_LOCATION: io.IO_STACK_LOCATION,
   IRP: io.IRP,
+  IO_REMOVE_LOCK_COMMON_BLOCK: io.IO_REMOVE_LOCK_COMMON_BLOCK,
 } as const;
 
 export type TypeName = keyof typeof defs;

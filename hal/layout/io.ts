@@ -328,3 +328,11 @@ export const IRP = struct(
   },
   { align: MEMORY_ALLOCATION_ALIGNMENT, mingwLacksAlign: true },
 );
+
+// IO_REMOVE_LOCK is this common block alone in free builds (the DBG block follows it only #if DBG).
+export const IO_REMOVE_LOCK_COMMON_BLOCK = struct('IO_REMOVE_LOCK_COMMON_BLOCK', {
+  Removed: u8,
+  Reserved: array(u8, 3),
+  IoCount: i32,
+  RemoveEvent: KEVENT,
+});

@@ -56,6 +56,15 @@ export class Processes {
     return this.cur.eprocess;
   }
 
+  /** 'Process' or 'Thread' when the address is one of the EPROCESS/ETHREAD objects kdemu created. */
+  objectAt(address: bigint): 'Process' | 'Thread' | undefined {
+    for (const p of this.procs) {
+      if (p.eprocess === address) return 'Process';
+      if (p.ethread === address) return 'Thread';
+    }
+    return undefined;
+  }
+
   get pid(): number {
     return this.cur.pid;
   }

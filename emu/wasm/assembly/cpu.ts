@@ -196,7 +196,10 @@ export function setFlags(v: u64): void {
 /** Evaluates condition code cc (the low nibble of jcc/setcc/cmovcc). */
 export function cond(cc: u32): bool {
   let r: bool;
-  if (lfOp == F_SUB) {
+  if ((cc >> 1) == 2 && lfOp != F_NONE) {
+    // jz/jnz: every lazy kind keeps the result.
+    r = lfR == 0;
+  } else if (lfOp == F_SUB) {
     // After cmp/sub the common conditions come straight from the operands.
     const sz = lfSz;
     switch (cc >> 1) {

@@ -7,11 +7,11 @@
 // there with an unsupported-instruction exit naming the bytes, so a gap is never silent.
 
 import {
-  REGS, REG_ZERO, TRAPS, BIDX, BIDX_SIZE, ARENA, ARENA_END, BH_ADDR, BH_COUNT, BH_FRAME1, BH_GEN1, BH_FRAME2,
+  REG_ZERO, TRAPS, BIDX, BIDX_SIZE, ARENA, ARENA_END, BH_ADDR, BH_COUNT, BH_FRAME1, BH_GEN1, BH_FRAME2,
   BH_GEN2, BH_SIZE, NO_FRAME, BLOCK_MAX, R_OP, R_LEN, R_SZ, R_REG, R_RM, R_IDX, R_SCALE, R_SEG, R_ASZ, R_X, R_FL,
-  R_SZ2, R_DISP, R_IMM, R_ADDR, R_IMM2, RS, RF_BRANCH, RF_REP, RF_REPNE, RF_MEM, RF_CL, TLB_EMPTY,
+  R_SZ2, R_DISP, R_IMM, R_IMM2, R_ADDR, RS, RF_BRANCH, RF_REP, RF_REPNE, RF_MEM, RF_CL, NO_VPN,
 } from './layout';
-import { long, linMask, stop, exitCode, resetExit, EXIT_TRAP } from './cpu';
+import { long, linMask, resetExit } from './cpu';
 import * as cpu from './cpu';
 import { fetchHost, markCode, frameOf, frameGen } from './mem';
 import * as O from './ops';
@@ -37,6 +37,7 @@ let arenaTop: u32 = ARENA;
 
 /** Drops every decoded block (trap ranges changed, or the arena is full). */
 export function flushBlocks(): void {
+  if (arenaTop == ARENA) return; // nothing decoded since the last flush
   memory.fill(BIDX, 0, BIDX_SIZE << 4);
   arenaTop = ARENA;
 }
@@ -55,7 +56,7 @@ export function flushBlocks(): void {
 // ---- byte fetch ---------------------------------------------------------------------------------------------------
 let dStart: u64 = 0; // address of the instruction being decoded
 let dPos: u32 = 0; // bytes of it consumed so far
-let dVpn: u64 = TLB_EMPTY; // page the fetch cache holds
+let dVpn: u64 = NO_VPN; // page the fetch cache holds
 let dHost: u32 = 0;
 let dFault: bool = false;
 let blkVpn: u64 = 0;
@@ -139,6 +140,10 @@ function modrm(rec: u32): void {
     return;
   }
   store<u8>(rec, load<u8>(rec, R_FL) | RF_MEM, R_FL);
+  if (pAsz32 && !long) {
+    modrm16(rec, rm);
+    return;
+  }
   let base: u32 = REG_ZERO;
   let index: u32 = REG_ZERO;
   let scale: u32 = 0;
@@ -162,6 +167,32 @@ function modrm(rec: u32): void {
   store<u8>(rec, <u8>base, R_RM);
   store<u8>(rec, <u8>index, R_IDX);
   store<u8>(rec, <u8>scale, R_SCALE);
+  store<u64>(rec, disp, R_DISP);
+}
+
+/** 16-bit addressing (0x67 in 32-bit mode): bx/bp + si/di + disp8/disp16, wrapped to 16 bits by R_ASZ. */
+function modrm16(rec: u32, rm: u32): void {
+  // rm: 0 bx+si, 1 bx+di, 2 bp+si, 3 bp+di, 4 si, 5 di, 6 bp (disp16 alone when mod = 0), 7 bx
+  const BX: u32 = 3 << 3, BP: u32 = 5 << 3, SI: u32 = 6 << 3, DI: u32 = 7 << 3;
+  let base: u32 = REG_ZERO;
+  let index: u32 = REG_ZERO;
+  let disp: u64 = 0;
+  if (rm < 4) {
+    base = rm < 2 ? BX : BP;
+    index = (rm & 1) == 0 ? SI : DI;
+  } else if (rm == 4) base = SI;
+  else if (rm == 5) base = DI;
+  else if (rm == 7) base = BX;
+  else if (mMod != 0) base = BP;
+  if (rm == 6 && mMod == 0) disp = fetch16();
+  else if (mMod == 1) disp = sx8(<u64>fetch8());
+  else if (mMod == 2) disp = <u64>(<i64>(<i16>fetch16()));
+  // The registers are 16 bits wide here: bases and indexes hold 32-bit values, but the sum wraps at 16 bits,
+  // which the address mask does; only the low 16 bits of each register may count, so mask them by using the
+  // register offsets as is and relying on wrap-around: (a + b) mod 2^16 depends on a mod 2^16 and b mod 2^16.
+  store<u8>(rec, <u8>base, R_RM);
+  store<u8>(rec, <u8>index, R_IDX);
+  store<u8>(rec, 0, R_SCALE);
   store<u64>(rec, disp, R_DISP);
 }
 
@@ -257,13 +288,7 @@ function decodeInsn(rec: u32): void {
       }
     } else break;
   }
-  if (pAsz32 && !long) {
-    // 16-bit addressing in 32-bit mode: not implemented.
-    setOp(rec, O.OP_UNSUPPORTED);
-    store<u8>(rec, <u8>dPos, R_LEN);
-    return;
-  }
-  store<u8>(rec, <u8>(long && !pAsz32 ? 3 : 2), R_ASZ);
+  store<u8>(rec, <u8>(long ? (pAsz32 ? 2 : 3) : pAsz32 ? 1 : 2), R_ASZ);
   store<u8>(rec, <u8>(pSeg << 3), R_SEG);
 
   if (op == 0x0f) decodeTwoByte(rec);
@@ -279,6 +304,17 @@ function decodeInsn(rec: u32): void {
   // With 0x67 in long mode the memory operand (rip-relative included) wraps at 32 bits: done by R_ASZ in ea().
   if (pRep) addFl(rec, RF_REP);
   if (pRepne) addFl(rec, RF_REPNE);
+  specialize(rec);
+}
+
+/** Rewrites the hottest generic forms to their specialized handler ids (ops.ts). */
+function specialize(rec: u32): void {
+  const op = load<u16>(rec, R_OP);
+  const k = <u16>load<u8>(rec, R_X);
+  if (op == O.OP_ALU_RR && k != O.ALU_ADC && k != O.ALU_SBB) setOp(rec, O.OP_ALU_RR_K + k);
+  else if (op == O.OP_ALU_RI && k != O.ALU_ADC && k != O.ALU_SBB) setOp(rec, O.OP_ALU_RI_K + k);
+  else if (op == O.OP_UN_R && k == O.UN_INC) setOp(rec, O.OP_INC_R);
+  else if (op == O.OP_UN_R && k == O.UN_DEC) setOp(rec, O.OP_DEC_R);
 }
 
 function decodeOneByte(rec: u32, op: u32): void {
@@ -437,7 +473,7 @@ function decodeOneByte(rec: u32, op: u32): void {
       // mov al/eAX <-> moffs: the offset is address-sized.
       const sz = (op & 1) == 0 ? 0 : osz();
       setSz(rec, sz);
-      const off = long && !pAsz32 ? fetch64() : fetch32();
+      const off = long ? (pAsz32 ? fetch32() : fetch64()) : pAsz32 ? fetch16() : fetch32();
       addFl(rec, RF_MEM);
       store<u64>(rec, off, R_DISP);
       store<u8>(rec, 0, R_REG);
@@ -569,8 +605,104 @@ function decodeOneByte(rec: u32, op: u32): void {
   }
 }
 
+/** SSE forms (0F xx with a mandatory 66/F3/F2 prefix or none); false if op is not one of them. */
+function decodeSse(rec: u32, op: u32): bool {
+  // The mandatory prefix selects the instruction; it is not an operand-size or rep prefix here.
+  const p66 = pOsz16, pf3 = pRep, pf2 = pRepne;
+  let kind: i32 = -1;
+  let aligned = false;
+  let alu: i32 = -1;
+  if (pf2) return false;
+  switch (op) {
+    case 0x10: case 0x11: if (pf3) return false; kind = op == 0x10 ? O.SSE_LOAD : O.SSE_STORE; break; // movups/movupd
+    case 0x28: case 0x29: if (pf3) return false; kind = op == 0x28 ? O.SSE_LOAD : O.SSE_STORE; aligned = true; break; // movaps/movapd
+    case 0x6f: case 0x7f: // movdqa (66) / movdqu (f3)
+      if (!p66 && !pf3) return false;
+      kind = op == 0x6f ? O.SSE_LOAD : O.SSE_STORE;
+      aligned = p66;
+      break;
+    case 0x6e: if (!p66 || pf3) return false; kind = O.SSE_TO_XMM; break;
+    case 0x7e: kind = pf3 ? O.SSE_MOVQ_LOAD : p66 ? O.SSE_FROM_XMM : -1; if (kind < 0) return false; break;
+    case 0xd6: if (!p66 || pf3) return false; kind = O.SSE_MOVQ_STORE; break;
+    case 0x57: if (pf3) return false; alu = O.SX_PXOR; break; // xorps/xorpd: the same bits
+    case 0x54: if (pf3) return false; alu = O.SX_PAND; break; // andps/andpd
+    case 0x55: if (pf3) return false; alu = O.SX_PANDN; break;
+    case 0x56: if (pf3) return false; alu = O.SX_POR; break; // orps/orpd
+    case 0xef: case 0xeb: case 0xdb: case 0xdf: case 0x6c: case 0x6d: case 0x74: case 0xd4: case 0x60: case 0x61:
+    case 0x62: case 0xf8: case 0xfc: case 0xda: case 0x75: case 0x76: case 0x70:
+      if (!p66 || pf3) return false;
+      switch (op) {
+        case 0xef: alu = O.SX_PXOR; break;
+        case 0xeb: alu = O.SX_POR; break;
+        case 0xdb: alu = O.SX_PAND; break;
+        case 0xdf: alu = O.SX_PANDN; break;
+        case 0x6c: alu = O.SX_PUNPCKLQDQ; break;
+        case 0x6d: alu = O.SX_PUNPCKHQDQ; break;
+        case 0x74: alu = O.SX_PCMPEQB; break;
+        case 0x75: alu = O.SX_PCMPEQW; break;
+        case 0x76: alu = O.SX_PCMPEQD; break;
+        case 0xd4: alu = O.SX_PADDQ; break;
+        case 0x60: alu = O.SX_PUNPCKLBW; break;
+        case 0x61: alu = O.SX_PUNPCKLWD; break;
+        case 0x62: alu = O.SX_PUNPCKLDQ; break;
+        case 0xf8: alu = O.SX_PSUBB; break;
+        case 0xfc: alu = O.SX_PADDB; break;
+        case 0xda: alu = O.SX_PMINUB; break;
+        default: alu = O.SX_PSHUFD; // 0x70
+      }
+      break;
+    case 0x73: {
+      // 66 0f 73 /3 psrldq, /7 pslldq xmm, imm8 (other /n: per-element shifts, not implemented)
+      if (!p66 || pf3) return false;
+      modrm(rec);
+      if (isMem(rec) || (mRegRaw != 3 && mRegRaw != 7)) { unsupported(rec); return true; }
+      pOsz16 = false;
+      setOp(rec, O.OP_SSE_ALU);
+      setX(rec, mRegRaw == 3 ? O.SX_PSRLDQ : O.SX_PSLLDQ);
+      store<u8>(rec, <u8>mRm, R_REG);
+      store<u8>(rec, <u8>mRm, R_RM);
+      setImm(rec, <u64>fetch8());
+      return true;
+    }
+    case 0xd7:
+      if (!p66 || pf3) return false;
+      modrm(rec);
+      if (isMem(rec)) { setOp(rec, O.OP_UD); return true; }
+      setOp(rec, O.OP_PMOVMSKB);
+      setSz(rec, 2);
+      store<u8>(rec, <u8>(mReg << 3), R_REG);
+      store<u8>(rec, <u8>mRm, R_RM);
+      pOsz16 = false;
+      return true;
+    default: return false;
+  }
+  pOsz16 = false;
+  pRep = false;
+  modrm(rec);
+  store<u8>(rec, <u8>mReg, R_REG);
+  if (alu >= 0) {
+    setOp(rec, O.OP_SSE_ALU);
+    setX(rec, alu);
+    if (!isMem(rec)) store<u8>(rec, <u8>mRm, R_RM);
+    if (alu == O.SX_PSHUFD) setImm(rec, <u64>fetch8());
+    return true;
+  }
+  setOp(rec, O.OP_SSE_MOV);
+  setX(rec, kind);
+  store<u8>(rec, aligned ? 1 : 0, R_SZ2);
+  if (kind == O.SSE_TO_XMM || kind == O.SSE_FROM_XMM) {
+    const sz = rexW ? 3 : 2;
+    setSz(rec, sz);
+    if (!isMem(rec)) store<u8>(rec, <u8>(mRm << 3), R_RM); // a general register
+  } else if (!isMem(rec)) {
+    store<u8>(rec, <u8>mRm, R_RM); // an xmm register
+  }
+  return true;
+}
+
 function decodeTwoByte(rec: u32): void {
   const op = fetch8();
+  if (decodeSse(rec, op)) return;
   if (op >= 0x80 && op <= 0x8f) {
     if (pOsz16) { unsupported(rec); return; }
     const rel = sx32(fetch32());
@@ -601,6 +733,13 @@ function decodeTwoByte(rec: u32): void {
   }
   switch (op) {
     case 0x0b: case 0xff: case 0xb9: setOp(rec, O.OP_UD); return;
+    case 0xae: {
+      // lfence / mfence / sfence: ordering is trivial on one emulated CPU.
+      modrm(rec);
+      if (!isMem(rec) && mRegRaw >= 5 && !pOsz16 && !pRep && !pRepne) { setOp(rec, O.OP_NOP); return; }
+      unsupported(rec);
+      return;
+    }
     case 0x31: setOp(rec, O.OP_RDTSC); return;
     case 0xa2: setOp(rec, O.OP_CPUID); return;
     case 0x01: {
@@ -694,7 +833,7 @@ export function decodeBlock(addr: u64): u32 {
   if (arenaTop + BH_SIZE + BLOCK_MAX * RS > ARENA_END) flushBlocks();
   const b = arenaTop;
   blkVpn = addr >> 12;
-  dVpn = TLB_EMPTY;
+  dVpn = NO_VPN;
   frame1 = NO_FRAME;
   frame2 = NO_FRAME;
   let n: u32 = 0;
@@ -738,7 +877,6 @@ export function decodeBlock(addr: u64): u32 {
   return b;
 }
 
-export { REGS, stop, exitCode, EXIT_TRAP };
 
 export function setTrapCount(n: u32): void {
   trapCount = n;

@@ -6,13 +6,13 @@
 // the loop sets it from the last record when the block ends.
 
 import {
-  REGS, SEGBASE, WMASKS, CPUID_TABLE, CPUID_MAX, R_OP, R_LEN, R_SZ, R_REG, R_RM, R_IDX, R_SCALE, R_SEG, R_ASZ, R_X,
-  R_FL, R_SZ2, R_DISP, R_IMM, R_ADDR, R_IMM2, RS, RF_BRANCH, RF_REP, RF_REPNE, RF_CL, BH_COUNT, BH_SIZE,
+  XMM, SCRATCH, REGS, SEGBASE, WMASKS, CPUID_TABLE, CPUID_MAX, R_OP, R_LEN, R_SZ, R_REG, R_RM, R_IDX, R_SCALE, R_SEG, R_ASZ, R_X,
+  R_FL, R_SZ2, R_DISP, R_IMM, R_ADDR, R_IMM2, RS, RF_BRANCH, RF_REP, RF_REPNE, RF_CL, RF_MEM, BH_COUNT, BH_SIZE,
 } from './layout';
 import * as C from './cpu';
 import {
-  mask, msb, sext, bits, setLazy, getCF, getZF, getFlags, materialize, cond, flt, stop, linMask, long,
-  F_ADD, F_SUB, F_LOGIC, F_INC, F_DEC, F_SHL, F_SHR, F_MUL, CF, ZF, SF, OF, DF, ARITH,
+  mask, msb, sext, bits, setLazy, getCF, getZF, getFlags, materialize, cond, flt, stop, linMask,
+  F_ADD, F_SUB, F_LOGIC, F_INC, F_DEC, F_SHL, F_SHR, F_MUL, CF, ZF, OF, DF, ARITH,
 } from './cpu';
 import { rd, wr } from './mem';
 import { lookupBlock, decodeBlock } from './decode';
@@ -95,7 +95,7 @@ function eaMoved(p: u32, adj: u64): u64 {
 
 // ---- arithmetic ----------------------------------------------------------------------------------------------------
 /** ALU operation kind on a, b (both already masked to sz); sets the lazy flags and returns the result. */
-function alu(kind: u32, sz: i32, a: u64, b: u64): u64 {
+@inline function alu(kind: u32, sz: i32, a: u64, b: u64): u64 {
   const m = mask(sz);
   let r: u64;
   switch (kind) {
@@ -421,9 +421,10 @@ function strOnce(p: u32, kind: u32, sz: i32): bool {
       return true;
     }
     case O.STR_CMPS: {
-      const a = rd(src, sz);
-      if (flt) return false;
+      // Unicorn reads es:[rdi] first: which fault is reported when both are bad depends on it.
       const b = rd(dst, sz);
+      if (flt) return false;
+      const a = rd(src, sz);
       if (flt) return false;
       alu(O.ALU_CMP, sz, a, b);
       rset(RSI, asz, si + step);
@@ -559,6 +560,198 @@ function bitScan(kind: u32, sz: i32, off: u32, v: u64): void {
   }
 }
 
+// ---- SSE ------------------------------------------------------------------------------------------------------------
+@inline function xmm(i: u32): u32 {
+  return XMM + (i << 4);
+}
+
+/** SSE data movement; misaligned movaps/movdqa raise #GP (13). */
+function sseMov(p: u32): void {
+  const kind: u32 = load<u8>(p, R_X);
+  const mem = (load<u8>(p, R_FL) & RF_MEM) != 0;
+  const x = xmm(load<u8>(p, R_REG));
+  switch (kind) {
+    case O.SSE_LOAD: {
+      if (!mem) { memory.copy(x, xmm(load<u8>(p, R_RM)), 16); return; }
+      const a = ea(p);
+      if (load<u8>(p, R_SZ2) != 0 && (a & 15) != 0) { C.raiseInterrupt(13, load<u64>(p, R_ADDR)); return; }
+      const lo = rd(a, 3);
+      if (flt) return;
+      const hi = rd((a + 8) & linMask, 3);
+      if (flt) return;
+      store<u64>(x, lo);
+      store<u64>(x, hi, 8);
+      return;
+    }
+    case O.SSE_STORE: {
+      if (!mem) { memory.copy(xmm(load<u8>(p, R_RM)), x, 16); return; }
+      const a = ea(p);
+      if (load<u8>(p, R_SZ2) != 0 && (a & 15) != 0) { C.raiseInterrupt(13, load<u64>(p, R_ADDR)); return; }
+      wr128(a, load<u64>(x), load<u64>(x, 8));
+      return;
+    }
+    case O.SSE_TO_XMM: {
+      const sz: i32 = load<u8>(p, R_SZ);
+      const v = mem ? rd(ea(p), sz) : rget(load<u8>(p, R_RM), sz);
+      if (flt) return;
+      store<u64>(x, v);
+      store<u64>(x, 0, 8);
+      return;
+    }
+    case O.SSE_FROM_XMM: {
+      const sz: i32 = load<u8>(p, R_SZ);
+      const v = load<u64>(x) & mask(sz);
+      if (mem) wr(ea(p), sz, v);
+      else rset(load<u8>(p, R_RM), sz, v);
+      return;
+    }
+    case O.SSE_MOVQ_LOAD: {
+      const v = mem ? rd(ea(p), 3) : load<u64>(xmm(load<u8>(p, R_RM)));
+      if (flt) return;
+      store<u64>(x, v);
+      store<u64>(x, 0, 8);
+      return;
+    }
+    default: { // movq xmm/m64, xmm
+      const v = load<u64>(x);
+      if (mem) { wr(ea(p), 3, v); return; }
+      const d = xmm(load<u8>(p, R_RM));
+      store<u64>(d, v);
+      store<u64>(d, 0, 8);
+    }
+  }
+}
+
+/** A 16-byte store as two 8-byte stores, like Unicorn: a fault on the second leaves the first written. */
+function wr128(a: u64, lo: u64, hi: u64): void {
+  wr(a, 3, lo);
+  if (flt) return;
+  wr((a + 8) & linMask, 3, hi);
+}
+
+function sseAlu(p: u32): void {
+  const kind: u32 = load<u8>(p, R_X);
+  const x = xmm(load<u8>(p, R_REG));
+  let lo: u64, hi: u64;
+  if ((load<u8>(p, R_FL) & RF_MEM) != 0) {
+    // Legacy SSE memory operands must be 16-byte aligned.
+    const a = ea(p);
+    if ((a & 15) != 0) { C.raiseInterrupt(13, load<u64>(p, R_ADDR)); return; }
+    lo = rd(a, 3);
+    if (flt) return;
+    hi = rd((a + 8) & linMask, 3);
+    if (flt) return;
+  } else {
+    const y = xmm(load<u8>(p, R_RM));
+    lo = load<u64>(y);
+    hi = load<u64>(y, 8);
+  }
+  if (kind >= O.SX_PUNPCKLBW) {
+    sseBytes(kind, x, lo, hi, load<u64>(p, R_IMM));
+    return;
+  }
+  const dl = load<u64>(x), dh = load<u64>(x, 8);
+  let rl: u64, rh: u64;
+  switch (kind) {
+    case O.SX_PXOR: rl = dl ^ lo; rh = dh ^ hi; break;
+    case O.SX_POR: rl = dl | lo; rh = dh | hi; break;
+    case O.SX_PAND: rl = dl & lo; rh = dh & hi; break;
+    case O.SX_PANDN: rl = ~dl & lo; rh = ~dh & hi; break;
+    case O.SX_PUNPCKLQDQ: rl = dl; rh = lo; break;
+    case O.SX_PUNPCKHQDQ: rl = dh; rh = hi; break;
+    case O.SX_PCMPEQB: rl = bytesEqual(dl, lo); rh = bytesEqual(dh, hi); break;
+    default: rl = dl + lo; rh = dh + hi; // paddq
+  }
+  store<u64>(x, rl);
+  store<u64>(x, rh, 8);
+}
+
+/**
+ * The byte-shuffling and per-element operations, on the 16-byte images: d = xmm x, s = the source (lo, hi).
+ * Built in SCRATCH and copied back, since the source may be x itself.
+ */
+function sseBytes(kind: u32, x: u32, lo: u64, hi: u64, imm: u64): void {
+  const s = SCRATCH;
+  const t = SCRATCH + 16;
+  store<u64>(s, lo);
+  store<u64>(s, hi, 8);
+  switch (kind) {
+    case O.SX_PUNPCKLBW:
+      for (let i: u32 = 0; i < 8; i++) { store<u8>(t + 2 * i, load<u8>(x + i)); store<u8>(t + 2 * i + 1, load<u8>(s + i)); }
+      break;
+    case O.SX_PUNPCKLWD:
+      for (let i: u32 = 0; i < 4; i++) { store<u16>(t + 4 * i, load<u16>(x + 2 * i)); store<u16>(t + 4 * i + 2, load<u16>(s + 2 * i)); }
+      break;
+    case O.SX_PUNPCKLDQ:
+      for (let i: u32 = 0; i < 2; i++) { store<u32>(t + 8 * i, load<u32>(x + 4 * i)); store<u32>(t + 8 * i + 4, load<u32>(s + 4 * i)); }
+      break;
+    case O.SX_PSUBB:
+      for (let i: u32 = 0; i < 16; i++) store<u8>(t + i, load<u8>(x + i) - load<u8>(s + i));
+      break;
+    case O.SX_PADDB:
+      for (let i: u32 = 0; i < 16; i++) store<u8>(t + i, load<u8>(x + i) + load<u8>(s + i));
+      break;
+    case O.SX_PMINUB:
+      for (let i: u32 = 0; i < 16; i++) { const a = load<u8>(x + i), b = load<u8>(s + i); store<u8>(t + i, a < b ? a : b); }
+      break;
+    case O.SX_PCMPEQW:
+      for (let i: u32 = 0; i < 8; i++) store<u16>(t + 2 * i, load<u16>(x + 2 * i) == load<u16>(s + 2 * i) ? 0xffff : 0);
+      break;
+    case O.SX_PCMPEQD:
+      for (let i: u32 = 0; i < 4; i++) store<u32>(t + 4 * i, load<u32>(x + 4 * i) == load<u32>(s + 4 * i) ? 0xffffffff : 0);
+      break;
+    case O.SX_PSHUFD:
+      for (let i: u32 = 0; i < 4; i++) store<u32>(t + 4 * i, load<u32>(s + 4 * ((<u32>imm >> (2 * i)) & 3)));
+      break;
+    case O.SX_PSRLDQ: {
+      const n: u32 = imm > 16 ? 16 : <u32>imm;
+      for (let i: u32 = 0; i < 16; i++) store<u8>(t + i, i + n < 16 ? load<u8>(x + i + n) : 0);
+      break;
+    }
+    default: { // pslldq
+      const n: u32 = imm > 16 ? 16 : <u32>imm;
+      for (let i: u32 = 0; i < 16; i++) store<u8>(t + i, i >= n ? load<u8>(x + i - n) : 0);
+    }
+  }
+  memory.copy(x, t, 16);
+}
+
+/** 0xff in each byte where a and b agree, else 0. */
+function bytesEqual(a: u64, b: u64): u64 {
+  let r: u64 = 0;
+  const d = a ^ b;
+  for (let i: u64 = 0; i < 64; i += 8) if (((d >> i) & 0xff) == 0) r |= <u64>0xff << i;
+  return r;
+}
+
+function pmovmskb(p: u32): void {
+  const x = xmm(load<u8>(p, R_RM));
+  const lo = load<u64>(x), hi = load<u64>(x, 8);
+  let m: u64 = 0;
+  for (let i: u64 = 0; i < 8; i++) {
+    m |= ((lo >> (i * 8 + 7)) & 1) << i;
+    m |= ((hi >> (i * 8 + 7)) & 1) << (i + 8);
+  }
+  rset(load<u8>(p, R_REG), 2, m);
+}
+
+@inline function aluRR(p: u32, k: u32): void {
+  const sz: i32 = load<u8>(p, R_SZ);
+  const d: u32 = load<u8>(p, R_REG);
+  const r = alu(k, sz, rget(d, sz), rget(load<u8>(p, R_RM), sz));
+  if (k != O.ALU_CMP && k != O.ALU_TEST) rset(d, sz, r);
+}
+@inline function aluRI(p: u32, k: u32): void {
+  const sz: i32 = load<u8>(p, R_SZ);
+  const d: u32 = load<u8>(p, R_REG);
+  const r = alu(k, sz, rget(d, sz), load<u64>(p, R_IMM) & mask(sz));
+  if (k != O.ALU_CMP && k != O.ALU_TEST) rset(d, sz, r);
+}
+/** The carry flag inc/dec keep: cheap when the previous flag-setter was an inc/dec too. */
+@inline function keptCF(): u64 {
+  return C.lfOp == F_INC || C.lfOp == F_DEC ? C.lfB : getCF();
+}
+
 // ---- the loop -------------------------------------------------------------------------------------------------------
 /**
  * Runs from pc until an exit, at most budget instructions (0: no limit). Returns the exit code; details are in
@@ -625,6 +818,38 @@ export function run(pc: u64, budget: u64): i32 {
         case O.OP_LEA: {
           const a = (load<u64>(p, R_DISP) + load<u64>(REGS + load<u8>(p, R_RM)) + (load<u64>(REGS + load<u8>(p, R_IDX)) << load<u8>(p, R_SCALE))) & mask(load<u8>(p, R_ASZ));
           rset(load<u8>(p, R_REG), load<u8>(p, R_SZ), a);
+          break;
+        }
+        case O.OP_ALU_RR_K + O.ALU_ADD: aluRR(p, O.ALU_ADD); break;
+        case O.OP_ALU_RR_K + O.ALU_OR: aluRR(p, O.ALU_OR); break;
+        case O.OP_ALU_RR_K + O.ALU_AND: aluRR(p, O.ALU_AND); break;
+        case O.OP_ALU_RR_K + O.ALU_SUB: aluRR(p, O.ALU_SUB); break;
+        case O.OP_ALU_RR_K + O.ALU_XOR: aluRR(p, O.ALU_XOR); break;
+        case O.OP_ALU_RR_K + O.ALU_CMP: aluRR(p, O.ALU_CMP); break;
+        case O.OP_ALU_RR_K + O.ALU_TEST: aluRR(p, O.ALU_TEST); break;
+        case O.OP_ALU_RI_K + O.ALU_ADD: aluRI(p, O.ALU_ADD); break;
+        case O.OP_ALU_RI_K + O.ALU_OR: aluRI(p, O.ALU_OR); break;
+        case O.OP_ALU_RI_K + O.ALU_AND: aluRI(p, O.ALU_AND); break;
+        case O.OP_ALU_RI_K + O.ALU_SUB: aluRI(p, O.ALU_SUB); break;
+        case O.OP_ALU_RI_K + O.ALU_XOR: aluRI(p, O.ALU_XOR); break;
+        case O.OP_ALU_RI_K + O.ALU_CMP: aluRI(p, O.ALU_CMP); break;
+        case O.OP_ALU_RI_K + O.ALU_TEST: aluRI(p, O.ALU_TEST); break;
+        case O.OP_INC_R: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const d: u32 = load<u8>(p, R_REG);
+          const a = rget(d, sz);
+          const r = (a + 1) & mask(sz);
+          setLazy(F_INC, sz, a, keptCF(), r);
+          rset(d, sz, r);
+          break;
+        }
+        case O.OP_DEC_R: {
+          const sz: i32 = load<u8>(p, R_SZ);
+          const d: u32 = load<u8>(p, R_REG);
+          const a = rget(d, sz);
+          const r = (a - 1) & mask(sz);
+          setLazy(F_DEC, sz, a, keptCF(), r);
+          rset(d, sz, r);
           break;
         }
         case O.OP_ALU_RR: {
@@ -1023,6 +1248,9 @@ export function run(pc: u64, budget: u64): i32 {
           else rset(d, 2, <u64>bswap<u32>(<u32>v));
           break;
         }
+        case O.OP_SSE_MOV: sseMov(p); break;
+        case O.OP_SSE_ALU: sseAlu(p); break;
+        case O.OP_PMOVMSKB: pmovmskb(p); break;
         default: { // OP_UNSUPPORTED
           C.raiseUnsupported(load<u64>(p, R_ADDR));
           i--;

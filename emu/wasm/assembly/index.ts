@@ -2,7 +2,7 @@
 
 import { REGS, SEGBASE, MASKS, WMASKS, CPUID_TABLE, CPUID_MAX, TRAPS, TRAPS_MAX, FRAMES, MAX_FRAMES } from './layout';
 import * as C from './cpu';
-import { mapPage, unmapPage, protectPage, hostPage, ptClear, tlbFlushAll } from './mem';
+import { mapPage, unmapPage, protectPage, hostPage } from './mem';
 import { flushBlocks } from './decode';
 import * as D from './decode';
 import { setTsc, setCpuidCount } from './exec';
@@ -10,7 +10,7 @@ import { setTsc, setCpuidCount } from './exec';
 export { run } from './exec';
 export { mapPage, unmapPage, protectPage, hostPage, setTsc, setCpuidCount };
 
-/** Resets the machine for long mode (1) or 32-bit protected mode (0). */
+/** Sets up a fresh instance for long mode (1) or 32-bit protected mode (0); called once, before anything else. */
 export function init(isLong: i32): void {
   C.setMode(isLong);
   store<u64>(MASKS, 0xff);
@@ -21,11 +21,7 @@ export function init(isLong: i32): void {
   store<u64>(WMASKS + 8, 0xffff);
   store<u64>(WMASKS + 16, 0xffffffffffffffff);
   store<u64>(WMASKS + 24, 0xffffffffffffffff);
-  memory.fill(REGS, 0, 0x100);
-  memory.fill(SEGBASE, 0, 0x100);
-  ptClear();
-  tlbFlushAll();
-  flushBlocks();
+  // A fresh instance's memory is zero, which is an empty page table, TLB and block index: nothing to clear.
   C.setFlags(2);
 }
 

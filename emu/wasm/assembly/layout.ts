@@ -13,6 +13,8 @@ export const SEGBASE: u32 = 0x1100;
 export const MASKS: u32 = 0x1200;
 /** Register write masks by size code: 8/16-bit writes merge, 32-bit writes zero-extend, 64-bit writes replace. */
 export const WMASKS: u32 = 0x1220;
+/** SSE registers: 16 × 128 bits (xmm0..xmm15). */
+export const XMM: u32 = 0x1400;
 /** CPUID answers: up to 64 entries of (leaf u32, eax, ebx, ecx, edx), filled by the host from emu/cpuid.ts. */
 export const CPUID_TABLE: u32 = 0x2000;
 export const CPUID_MAX: u32 = 64;
@@ -22,20 +24,25 @@ export const TRAPS_MAX: u32 = 256;
 /** Scratch for the host: instruction bytes of an unsupported-instruction exit (16 bytes). */
 export const SCRATCH: u32 = 0x4000;
 
-/** Software TLBs, direct mapped by virtual page number: entries of (vpn u64, host page address u32, pad). */
+/**
+ * Software TLBs, direct mapped by virtual page number: entries of (vpn + 1 u64, host page address u32, pad).
+ * Tags are vpn + 1 so that zeroed memory is an empty TLB: a fresh instance needs no initialisation pass.
+ */
 export const TLB_BITS: u32 = 12;
 export const TLB_SIZE: u32 = 1 << TLB_BITS;
 export const TLB_READ: u32 = 0x10000;
 export const TLB_WRITE: u32 = 0x20000;
-/** A tag that matches no virtual page number (they have at most 52 bits). */
-export const TLB_EMPTY: u64 = 0xffffffffffffffff;
+/** The tag of an empty entry. */
+export const TLB_EMPTY: u64 = 0;
+/** A page number no address has (they have at most 52 bits). */
+export const NO_VPN: u64 = 0xffffffffffffffff;
 
-/** Page table: open addressing with linear probing, entries of (vpn u64, frame index u32, prot u32). */
+/** Page table: open addressing with linear probing, entries of (vpn + 1 u64, frame index u32, prot u32); 0 is free. */
 export const PT: u32 = 0x40000;
 export const PT_BITS: u32 = 18;
 export const PT_SIZE: u32 = 1 << PT_BITS;
-/** An empty page table slot has this vpn. */
-export const PT_FREE: u64 = 0xffffffffffffffff;
+/** The key of an empty page table slot. */
+export const PT_FREE: u64 = 0;
 
 /** Decoded-block index: direct mapped by block start address, entries of (address u64, block pointer u32, pad). */
 export const BIDX: u32 = 0x440000;

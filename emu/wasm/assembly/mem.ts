@@ -28,10 +28,11 @@ export let mappedPages: u32 = 0;
 /** The page table slot holding vpn, or 0. */
 export function ptFind(vpn: u64): u32 {
   let i = ptHash(vpn);
+  const key = vpn + 1;
   for (;;) {
     const s = ptSlot(i);
     const k = load<u64>(s);
-    if (k == vpn) return s;
+    if (k == key) return s;
     if (k == PT_FREE) return 0;
     i = (i + 1) & (PT_SIZE - 1);
   }
@@ -43,7 +44,7 @@ function ptInsert(vpn: u64, frame: u32, prot: u32): void {
   for (;;) {
     const s = ptSlot(i);
     if (load<u64>(s) == PT_FREE) {
-      store<u64>(s, vpn);
+      store<u64>(s, vpn + 1);
       store<u32>(s, frame, 8);
       store<u32>(s, prot, 12);
       return;
@@ -63,7 +64,7 @@ function ptRemoveSlot(s: u32): void {
       const sj = ptSlot(j);
       const k = load<u64>(sj);
       if (k == PT_FREE) return;
-      const h = ptHash(k);
+      const h = ptHash(k - 1);
       // Entry j may move to i only if its home h is not cyclically in (i, j].
       const movable = i <= j ? h <= i || h > j : h <= i && h > j;
       if (movable) {
@@ -78,7 +79,7 @@ function ptRemoveSlot(s: u32): void {
 }
 
 export function ptClear(): void {
-  memory.fill(PT, 0xff, PT_SIZE << 4);
+  memory.fill(PT, 0, PT_SIZE << 4);
 }
 
 // ---- frames --------------------------------------------------------------------------------------------------
@@ -99,13 +100,13 @@ export function ptClear(): void {
 
 export function tlbFlushPage(vpn: u64): void {
   const i = tlbIndex(vpn);
-  if (load<u64>(TLB_READ + i) == vpn) store<u64>(TLB_READ + i, TLB_EMPTY);
-  if (load<u64>(TLB_WRITE + i) == vpn) store<u64>(TLB_WRITE + i, TLB_EMPTY);
+  if (load<u64>(TLB_READ + i) == vpn + 1) store<u64>(TLB_READ + i, TLB_EMPTY);
+  if (load<u64>(TLB_WRITE + i) == vpn + 1) store<u64>(TLB_WRITE + i, TLB_EMPTY);
 }
 
 export function tlbFlushAll(): void {
-  memory.fill(TLB_READ, 0xff, TLB_SIZE << 4);
-  memory.fill(TLB_WRITE, 0xff, TLB_SIZE << 4);
+  memory.fill(TLB_READ, 0, TLB_SIZE << 4);
+  memory.fill(TLB_WRITE, 0, TLB_SIZE << 4);
 }
 
 // ---- host-side page operations ---------------------------------------------------------------------------------
@@ -175,14 +176,14 @@ export function translate(lin: u64, acc: i32, faultAt: u64): u32 {
   const h = frameHost(f);
   const i = tlbIndex(vpn);
   if (acc == ACC_READ) {
-    store<u64>(TLB_READ + i, vpn);
+    store<u64>(TLB_READ + i, vpn + 1);
     store<u32>(TLB_READ + i, h, 8);
   } else if (acc == ACC_WRITE) {
     if (load<u8>(FRAME_CODE + f)) {
       bumpGen(f);
       codeWritten();
     }
-    store<u64>(TLB_WRITE + i, vpn);
+    store<u64>(TLB_WRITE + i, vpn + 1);
     store<u32>(TLB_WRITE + i, h, 8);
   }
   return h;
@@ -192,7 +193,7 @@ export function translate(lin: u64, acc: i32, faultAt: u64): u32 {
 export function markCode(vpn: u64, frame: u32): void {
   store<u8>(FRAME_CODE + frame, 1);
   const i = tlbIndex(vpn);
-  if (load<u64>(TLB_WRITE + i) == vpn) store<u64>(TLB_WRITE + i, TLB_EMPTY);
+  if (load<u64>(TLB_WRITE + i) == vpn + 1) store<u64>(TLB_WRITE + i, TLB_EMPTY);
 }
 
 /** The frame index behind a host page address. */
@@ -209,7 +210,7 @@ export function markCode(vpn: u64, frame: u32): void {
   const vpn = lin >> 12;
   const e = TLB_READ + tlbIndex(vpn);
   const off = <u32>lin & 0xfff;
-  if (load<u64>(e) == vpn && off <= 0x1000 - (1 << sz)) {
+  if (load<u64>(e) == vpn + 1 && off <= 0x1000 - (1 << sz)) {
     return load<u64>(load<u32>(e, 8) + off) & mask(sz);
   }
   return rdSlow(lin, sz);
@@ -239,7 +240,7 @@ export function rdSlow(lin: u64, sz: i32): u64 {
   const vpn = lin >> 12;
   const e = TLB_WRITE + tlbIndex(vpn);
   const off = <u32>lin & 0xfff;
-  if (load<u64>(e) == vpn && off <= 0x1000 - (1 << sz)) {
+  if (load<u64>(e) == vpn + 1 && off <= 0x1000 - (1 << sz)) {
     const h = load<u32>(e, 8) + off;
     const m = mask(sz);
     store<u64>(h, (load<u64>(h) & ~m) | (v & m));

@@ -72,6 +72,48 @@ export const OP_BSWAP: u16 = 67;
 export const OP_SHD_R: u16 = 68;
 export const OP_SHD_M: u16 = 69;
 export const OP_CMPXCHG8B: u16 = 70;
+/** SSE data movement, R_X: an SSE_* kind below. R_REG and (register form) R_RM are xmm numbers. */
+export const OP_SSE_MOV: u16 = 71;
+/** SSE integer/logic operation xmm(R_REG) op= xmm/m128, R_X: an SX_* kind. */
+export const OP_SSE_ALU: u16 = 72;
+/** pmovmskb r32, xmm. */
+export const OP_PMOVMSKB: u16 = 73;
+
+// Specialized forms of the hottest ALU instructions (decoded instead of OP_ALU_RR / OP_ALU_RI with that kind),
+// so the operation is a constant inside the handler: kind k has ids OP_ALU_RR_K + k and OP_ALU_RI_K + k.
+export const OP_ALU_RR_K: u16 = 80; // .. 88
+export const OP_ALU_RI_K: u16 = 90; // .. 98
+export const OP_INC_R: u16 = 100;
+export const OP_DEC_R: u16 = 101;
+
+export const SSE_LOAD: u8 = 0; // xmm ← xmm/m128 (R_SZ2 = 1: the memory operand must be 16-byte aligned)
+export const SSE_STORE: u8 = 1; // xmm/m128 ← xmm
+export const SSE_TO_XMM: u8 = 2; // movd/movq xmm ← r/m32/64, upper bits zeroed
+export const SSE_FROM_XMM: u8 = 3; // movd/movq r/m32/64 ← xmm
+export const SSE_MOVQ_LOAD: u8 = 4; // movq xmm ← xmm/m64, upper bits zeroed
+export const SSE_MOVQ_STORE: u8 = 5; // movq xmm/m64 ← xmm (register form zeroes the upper bits)
+
+export const SX_PXOR: u8 = 0;
+export const SX_POR: u8 = 1;
+export const SX_PAND: u8 = 2;
+export const SX_PANDN: u8 = 3;
+export const SX_PUNPCKLQDQ: u8 = 4;
+export const SX_PUNPCKHQDQ: u8 = 5;
+export const SX_PCMPEQB: u8 = 6;
+export const SX_PADDQ: u8 = 7;
+export const SX_PUNPCKLBW: u8 = 8;
+export const SX_PUNPCKLWD: u8 = 9;
+export const SX_PUNPCKLDQ: u8 = 10;
+export const SX_PSUBB: u8 = 11;
+export const SX_PADDB: u8 = 12;
+export const SX_PMINUB: u8 = 13;
+export const SX_PCMPEQW: u8 = 14;
+export const SX_PCMPEQD: u8 = 15;
+/** pshufd xmm, xmm/m128, imm8 (R_IMM). */
+export const SX_PSHUFD: u8 = 16;
+/** psrldq / pslldq xmm, imm8 (register only, R_IMM bytes). */
+export const SX_PSRLDQ: u8 = 17;
+export const SX_PSLLDQ: u8 = 18;
 
 // ALU kinds (R_X of OP_ALU_*), in opcode order; TEST is AND without the write-back.
 export const ALU_ADD: u8 = 0;

@@ -1,0 +1,116 @@
+// Mutex dispatcher objects (KMUTEX, a KMUTANT): KeInitializeMutex, KeReleaseMutex, KeReadStateMutex, and the
+// acquisition a satisfied wait performs (used by wait.ts).
+//
+// SignalState is 1 when free and goes down by one per acquisition by its owner (recursive acquisition);
+// KeReleaseMutex raises it back and frees the mutex at 1. A KMUTEX disables normal kernel APCs while held
+// (ApcDisable = 1: the owner's KernelApcDisable count, see apc.ts). kdemu keeps no KTHREAD, so the owner's list of
+// held mutants (MutantListEntry) is not linked.
+
+import { defineExport } from '../export.js';
+import type { Kernel } from '../kernel.js';
+import { GuestStop, hex } from '../machine.js';
+import { STATUS } from '../rtl/ntstatus.js';
+import { initializeListHead } from './dispatcher.js';
+import { adjustKernelApcDisable } from './apc.js';
+
+export const MutantObject = 2;
+const KMODE_EXCEPTION_NOT_HANDLED = 0x1e;
+const MINLONG = -0x80000000;
+
+function fields(k: Kernel, mutex: bigint) {
+  const o = k.L.KMUTANT.off;
+  return {
+    type: mutex + BigInt(o['Header.Type']),
+    size: mutex + BigInt(o['Header.Size']),
+    signal: mutex + BigInt(o['Header.SignalState']),
+    waitList: mutex + BigInt(o['Header.WaitListHead']),
+    owner: mutex + BigInt(o.OwnerThread),
+    abandoned: mutex + BigInt(o.Abandoned),
+    apcDisable: mutex + BigInt(o.ApcDisable),
+  };
+}
+
+/** An exception the routine raises; kdemu does not dispatch kernel exceptions to driver handlers yet. */
+function raised(k: Kernel, routine: string, status: number, why: string): never {
+  throw new GuestStop('bugcheck', `${routine} from ${k.symbolize(k.callerAddress())} raised ${hex(status, 8)} (${why}); kdemu does not dispatch kernel exceptions to driver handlers yet, so it is not handled`, {
+    bugcheck: { code: KMODE_EXCEPTION_NOT_HANDLED, params: [BigInt(status), k.callerAddress(), 0n, 0n] },
+  });
+}
+
+/** True when a wait on the mutant can be satisfied now: it is free, or the waiter already owns it. */
+export function mutantSignaled(k: Kernel, mutant: bigint): boolean {
+  const f = fields(k, mutant);
+  return (k.m.u32(f.signal) | 0) > 0 || k.m.ptr(f.owner) === k.ps.currentThread;
+}
+
+/** A satisfied wait takes the mutant (KiSatisfyMutantWait); returns STATUS_SUCCESS or STATUS.ABANDONED. */
+export function acquireMutant(k: Kernel, mutant: bigint, routine: string): number {
+  const f = fields(k, mutant);
+  const m = k.m;
+  const state = m.u32(f.signal) | 0;
+  if (state === MINLONG) raised(k, routine, STATUS.MUTANT_LIMIT_EXCEEDED, `mutant ${hex(mutant)} acquired recursively too many times`);
+  m.setU32(f.signal, state - 1);
+  let status = 0;
+  if (state - 1 === 0) {
+    m.setPtr(f.owner, k.ps.currentThread);
+    adjustKernelApcDisable(k, -m.u8(f.apcDisable));
+    if (m.u8(f.abandoned)) {
+      m.setU8(f.abandoned, 0);
+      status = STATUS.ABANDONED;
+    }
+  }
+  return status;
+}
+
+export const exports = [
+  defineExport({
+    module: 'ntoskrnl.exe',
+    name: 'KeInitializeMutex',
+    cc: 'stdcall',
+    proto: 'VOID KeInitializeMutex(PRKMUTEX Mutex, ULONG Level)',
+    params: { Mutex: 'ptr', Level: 'u32' },
+    ret: 'void',
+    impl: (k, a) => {
+      const f = fields(k, a.Mutex);
+      k.m.setU8(f.type, MutantObject);
+      k.m.setU8(f.size, k.L.KMUTANT.size / 4);
+      k.m.setU32(f.signal, 1);
+      initializeListHead(k, f.waitList);
+      k.m.setPtr(f.owner, 0n);
+      k.m.setU8(f.abandoned, 0);
+      k.m.setU8(f.apcDisable, 1);
+    },
+  }),
+  defineExport({
+    module: 'ntoskrnl.exe',
+    name: 'KeReadStateMutex',
+    cc: 'stdcall',
+    proto: 'LONG KeReadStateMutex(PRKMUTEX Mutex)',
+    params: { Mutex: 'ptr' },
+    ret: 'i32',
+    impl: (k, a) => k.m.u32(fields(k, a.Mutex).signal) | 0,
+  }),
+  defineExport({
+    module: 'ntoskrnl.exe',
+    name: 'KeReleaseMutex',
+    cc: 'stdcall',
+    proto: 'LONG KeReleaseMutex(PRKMUTEX Mutex, BOOLEAN Wait)',
+    params: { Mutex: 'ptr', Wait: 'bool' },
+    ret: 'i32',
+    impl: (k, a) => {
+      const f = fields(k, a.Mutex);
+      const m = k.m;
+      const previous = m.u32(f.signal) | 0;
+      if (m.ptr(f.owner) !== k.ps.currentThread) {
+        raised(k, 'KeReleaseMutex', m.u8(f.abandoned) ? STATUS.ABANDONED : STATUS.MUTANT_NOT_OWNED, `mutex ${hex(a.Mutex)} is not owned by the calling thread`);
+      }
+      m.setU32(f.signal, previous + 1);
+      if (previous + 1 === 1) {
+        m.setPtr(f.owner, 0n);
+        adjustKernelApcDisable(k, m.u8(f.apcDisable));
+      }
+      // Wait = TRUE only keeps the IRQL raised for the KeWaitXxx call that must follow; kdemu does not raise it.
+      return previous;
+    },
+  }),
+];

@@ -1,0 +1,133 @@
+// Object headers: which kernel object a pointer is, and its pointer count (ObfReferenceObject, ObfDereferenceObject).
+//
+// kdemu's objects (driver, device, file, process and thread objects) have no OBJECT_HEADER in guest memory; their
+// pointer counts live here. Each live object holds one reference that the system owns (the loaded driver, the
+// device's creator, the open handle, the running process); the references drivers take come on top of it.
+// Dropping a reference the driver does not hold would, on Windows, free an object the system still uses: kdemu
+// stops there with REFERENCE_BY_POINTER, the bugcheck Windows raises when it catches an object's count going wrong.
+
+import { defineExport } from '../export.js';
+import type { Kernel } from '../kernel.js';
+import { GuestStop, hex } from '../machine.js';
+
+export type ObjectTypeName = 'Driver' | 'Device' | 'File' | 'Process' | 'Thread';
+
+/** REFERENCE_BY_POINTER: (object type, object, reserved, reserved). */
+export const REFERENCE_BY_POINTER = 0x18;
+
+/** The POBJECT_TYPE data export of each type (the bugcheck names the type by its OBJECT_TYPE address). */
+const TYPE_VARIABLE: Record<ObjectTypeName, string> = {
+  Driver: 'IoDriverObjectType',
+  Device: 'IoDeviceObjectType',
+  File: 'IoFileObjectType',
+  Process: 'PsProcessType',
+  Thread: 'PsThreadType',
+};
+
+/** References drivers took (ObfReferenceObject and the Ob*ByName/ByHandle/ByPointer calls), per object. */
+const taken = new WeakMap<Kernel, Map<bigint, { type: ObjectTypeName; count: number }>>();
+
+function references(k: Kernel): Map<bigint, { type: ObjectTypeName; count: number }> {
+  let m = taken.get(k);
+  if (!m) taken.set(k, (m = new Map()));
+  return m;
+}
+
+/** The type of the live kernel object at this address, or undefined when it is not one kdemu created. */
+export function objectTypeOf(k: Kernel, address: bigint): ObjectTypeName | undefined {
+  if (address === 0n) return undefined;
+  if (k.io.driverAt(address)) return 'Driver';
+  // A deleted device lives on while files are open on it or drivers still reference it.
+  if (k.io.devices.some((d) => d.address === address && (!d.deleted || d.openCount > 0))) return 'Device';
+  for (const f of k.io.files.values()) if (f.address === address) return 'File';
+  const held = references(k).get(address);
+  if (held) return held.type;
+  return k.ps.objectAt(address);
+}
+
+/** The OBJECT_TYPE a type's data export points at (*IoDriverObjectType ...). */
+export function objectTypeObject(k: Kernel, type: ObjectTypeName): bigint {
+  return k.m.ptr(k.resolveImport('ntoskrnl.exe', TYPE_VARIABLE[type]));
+}
+
+/** Whether the system still holds its own reference (the object has not been deleted by its owner). */
+function systemHolds(k: Kernel, address: bigint, type: ObjectTypeName): boolean {
+  if (type !== 'Device') return true;
+  return k.io.devices.some((d) => d.address === address && !d.deleted);
+}
+
+/** References drivers hold on the object. */
+export function referencesTaken(k: Kernel, address: bigint): number {
+  return references(k).get(address)?.count ?? 0;
+}
+
+/** The object's pointer count: the system's reference (while it holds one) plus those drivers took. */
+export function pointerCount(k: Kernel, address: bigint, type: ObjectTypeName): number {
+  return (systemHolds(k, address, type) ? 1 : 0) + referencesTaken(k, address);
+}
+
+function notAnObject(k: Kernel, routine: string, address: bigint): never {
+  throw new GuestStop('unsupported-call', `${routine}(${hex(address)}) from ${k.symbolize(k.callerAddress())}: ${hex(address)} is not an object kdemu created (it tracks driver, device, file, process and thread objects), so it has no object header to count references in`, {
+    export: `ntoskrnl.exe!${routine}`,
+  });
+}
+
+/** ObReferenceObject: one more pointer reference; returns the new pointer count. */
+export function referenceObject(k: Kernel, address: bigint, routine = 'ObfReferenceObject'): number {
+  const type = objectTypeOf(k, address);
+  if (!type) notAnObject(k, routine, address);
+  const refs = references(k);
+  const r = refs.get(address);
+  if (r) r.count++;
+  else refs.set(address, { type, count: 1 });
+  return pointerCount(k, address, type);
+}
+
+/** ObDereferenceObject: one reference fewer; the last one deletes an object its owner already deleted. */
+export function dereferenceObject(k: Kernel, address: bigint, routine = 'ObfDereferenceObject'): number {
+  const type = objectTypeOf(k, address);
+  if (!type) notAnObject(k, routine, address);
+  const refs = references(k);
+  const r = refs.get(address);
+  if (!r) {
+    throw new GuestStop('bugcheck', `${routine}(${hex(address)}) from ${k.symbolize(k.callerAddress())} releases a reference the driver never took: the ${type.toLowerCase()} object's count would reach zero while the system still uses it`, {
+      bugcheck: { code: REFERENCE_BY_POINTER, params: [objectTypeObject(k, type), address, 0n, 0n] },
+    });
+  }
+  r.count--;
+  if (r.count === 0) refs.delete(address);
+  const count = pointerCount(k, address, type);
+  if (count === 0 && type === 'Device') {
+    // IoDeleteDevice ran earlier; the last reference frees the device object (IopDeleteDevice).
+    const rec = k.io.devices.find((d) => d.address === address && d.deleted);
+    if (rec && rec.openCount === 0) k.pool.free_(address, 0);
+  }
+  return count;
+}
+
+const ob = { module: 'ntoskrnl.exe', params: { Object: 'ptr' }, ret: 'usize' } as const;
+
+export const exports = [
+  defineExport({
+    ...ob,
+    name: 'ObfReferenceObject',
+    cc: 'fastcall',
+    proto: 'LONG_PTR FASTCALL ObfReferenceObject(PVOID Object)',
+    impl: (k, a) => BigInt(referenceObject(k, a.Object)),
+  }),
+  defineExport({
+    ...ob,
+    name: 'ObfDereferenceObject',
+    cc: 'fastcall',
+    proto: 'LONG_PTR FASTCALL ObfDereferenceObject(PVOID Object)',
+    impl: (k, a) => BigInt(dereferenceObject(k, a.Object)),
+  }),
+  defineExport({
+    ...ob,
+    name: 'ObDereferenceObject',
+    cc: 'stdcall',
+    // The exported function behind old binaries' calls (the header maps ObDereferenceObject to ObfDereferenceObject).
+    proto: 'LONG_PTR ObDereferenceObject(PVOID Object)',
+    impl: (k, a) => BigInt(dereferenceObject(k, a.Object, 'ObDereferenceObject')),
+  }),
+];

@@ -1,0 +1,28 @@
+// An instruction the wasm core does not implement stops the run with a clear exit naming its bytes and address.
+import { describe, expect, it } from 'vitest';
+import { Prot } from '../../emu/engine.js';
+import { createEngine, engineAvailable } from '../../emu/index.js';
+
+const CODE = 0x80100000n;
+
+describe.skipIf(!engineAvailable('wasm'))('wasm engine: unsupported instructions', () => {
+  it('stops before an unimplemented instruction with its bytes, without counting it', () => {
+    // nop ; hlt (privileged: not implemented as an exit yet)
+    const e = createEngine('wasm', 'x86');
+    e.map(CODE, 0x1000, Prot.RX);
+    e.write(CODE, Uint8Array.of(0x90, 0xf4, 0x90));
+    expect(e.run(CODE, 0)).toEqual({ kind: 'error', message: `unsupported instruction f4 90${' 00'.repeat(13)} at 0x80100001`, pc: CODE + 1n });
+    expect(e.getReg('rip')).toBe(CODE + 1n);
+    expect(e.instructions).toBe(1);
+    e.close();
+  });
+
+  it('raises #UD for an encoding that is invalid in long mode', () => {
+    // push es is invalid in 64-bit mode
+    const e = createEngine('wasm', 'x64');
+    e.map(CODE, 0x1000, Prot.RX);
+    e.write(CODE, Uint8Array.of(0x06));
+    expect(e.run(CODE, 0)).toEqual({ kind: 'interrupt', vector: 6, pc: CODE });
+    e.close();
+  });
+});
