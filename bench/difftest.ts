@@ -17,7 +17,7 @@ import { createEngine, engineAvailable } from '../emu/index.js';
 /** The instruction classes the core implements, by iced-x86 mnemonic: generation is restricted to these. */
 export const CLASSES: Record<string, readonly string[]> = {
   move: ['Mov', 'Movzx', 'Movsx', 'Movsxd', 'Lea', 'Xchg', 'Bswap', 'Nop', 'Pause'],
-  alu: ['Add', 'Or', 'Adc', 'Sbb', 'And', 'Sub', 'Xor', 'Cmp', 'Test', 'Inc', 'Dec', 'Neg', 'Not', 'Xadd', 'Cmpxchg', 'Cmpxchg8b'],
+  alu: ['Add', 'Or', 'Adc', 'Sbb', 'And', 'Sub', 'Xor', 'Cmp', 'Test', 'Inc', 'Dec', 'Neg', 'Not', 'Xadd', 'Cmpxchg', 'Cmpxchg8b', 'Cmpxchg16b'],
   shift: ['Shl', 'Sal', 'Shr', 'Sar', 'Rol', 'Ror', 'Rcl', 'Rcr', 'Shld', 'Shrd'],
   muldiv: ['Mul', 'Imul', 'Div', 'Idiv', 'Cbw', 'Cwde', 'Cdqe', 'Cwd', 'Cdq', 'Cqo'],
   bits: ['Bt', 'Bts', 'Btr', 'Btc', 'Bsf', 'Bsr', 'Tzcnt', 'Lzcnt', 'Popcnt'],
@@ -31,7 +31,7 @@ export const CLASSES: Record<string, readonly string[]> = {
     'Cmovo', 'Cmovno', 'Cmovb', 'Cmovae', 'Cmove', 'Cmovne', 'Cmovbe', 'Cmova', 'Cmovs', 'Cmovns', 'Cmovp', 'Cmovnp', 'Cmovl', 'Cmovge', 'Cmovle', 'Cmovg',
   ],
   string: ['Movsb', 'Movsw', 'Movsd', 'Movsq', 'Stosb', 'Stosw', 'Stosd', 'Stosq', 'Lodsb', 'Lodsw', 'Lodsd', 'Lodsq', 'Cmpsb', 'Cmpsw', 'Cmpsd', 'Cmpsq', 'Scasb', 'Scasw', 'Scasd', 'Scasq'],
-  flags: ['Clc', 'Stc', 'Cmc', 'Cld', 'Std', 'Lahf', 'Sahf'],
+  flags: ['Clc', 'Stc', 'Cmc', 'Cld', 'Std', 'Lahf', 'Sahf', 'Cli', 'Sti'],
   exits: ['Int3', 'Int', 'Ud2'],
 };
 
@@ -42,7 +42,8 @@ const ONE_BYTE = [
   ...range(0x00, 0x05), ...range(0x08, 0x0d), ...range(0x10, 0x15), ...range(0x18, 0x1d), ...range(0x20, 0x25), ...range(0x28, 0x2d),
   ...range(0x30, 0x35), ...range(0x38, 0x3d), ...range(0x50, 0x5f), 0x63, 0x68, 0x69, 0x6a, 0x6b, ...range(0x70, 0x7f), ...range(0x80, 0x8b),
   0x8d, 0x8f, ...range(0x90, 0x99), 0x9c, 0x9d, 0x9e, 0x9f, ...range(0xa0, 0xaf), ...range(0xb0, 0xbf), 0xc0, 0xc1, 0xc2, 0xc3, 0xc6, 0xc7,
-  0xc9, 0xcc, 0xcd, ...range(0xd0, 0xd3), ...range(0xe0, 0xe3), 0xe8, 0xe9, 0xeb, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfc, 0xfd, 0xfe, 0xff,
+  0xc9, 0xcc, 0xcd, ...range(0xd0, 0xd3), ...range(0xe0, 0xe3), 0xe8, 0xe9, 0xeb, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd,
+  0xfe, 0xff,
 ];
 const ONE_BYTE_X86 = range(0x40, 0x4f);
 const TWO_BYTE = [
@@ -138,6 +139,8 @@ export interface DifftestOptions {
   /** Run only this test index (replay). */
   index?: number;
   verbose?: boolean;
+  /** Called with each compared instruction's disassembly (regression tests check they replay what they meant). */
+  onCase?: (index: number, text: string) => void;
   /** Called with each mismatch report; the run goes on (up to maxMismatches). */
   onMismatch?: (report: string) => void;
   maxMismatches?: number;
@@ -374,8 +377,8 @@ function compare(arch: Arch, c: Case, u: State, w: State, seed: number, index: n
     }
   }
   if (problems.length === 0) return null;
-  // Unicorn's cmpxchg8b helper loads edx:eax and moves rip on before its store faults; a CPU changes nothing.
-  if (Mnemonic[c.insn.mnemonic] === 'Cmpxchg8b' && u.exit.kind === 'fault' && u.exit.access === 'write' && w.exit.kind === 'fault') return null;
+  // Unicorn's cmpxchg8b/16b helper loads edx:eax and moves rip on before its store faults; a CPU changes nothing.
+  if (/^Cmpxchg(8|16)b$/.test(Mnemonic[c.insn.mnemonic]) && u.exit.kind === 'fault' && u.exit.access === 'write' && w.exit.kind === 'fault') return null;
   const bytes = Array.from(c.bytes, (x) => x.toString(16).padStart(2, '0')).join(' ');
   const regs = [...c.regs].map(([g, v]) => `${g}=${hex(v, arch)}`).join(' ');
   return [
@@ -386,13 +389,50 @@ function compare(arch: Arch, c: Case, u: State, w: State, seed: number, index: n
   ].join('\n');
 }
 
+/** One case written out (a regression): instruction bytes, registers, flags, and the seed of the window's bytes. */
+export interface FixedCase {
+  arch: Arch;
+  seed: number;
+  bytes: readonly number[];
+  regs: Partial<Record<Reg, bigint>>;
+  rflags: bigint;
+}
+
+function windowFor(seed: number): Uint8Array {
+  const wr = rng(seed ^ 0x5bd1e995);
+  return Uint8Array.from({ length: WINDOW_SIZE }, () => Math.floor(wr() * 256));
+}
+
+/** Runs a written-out case on fresh engines: its disassembly and the mismatch report (null when they agree). */
+export function replay(fc: FixedCase): { text: string; report: string | null } {
+  const formatter = new Formatter(FormatterSyntax.Intel);
+  const at = CODE + BigInt(SLOT_AT);
+  const bytes = Uint8Array.from(fc.bytes);
+  const dec = new Decoder(fc.arch === 'x64' ? 64 : 32, bytes, DecoderOptions.None);
+  dec.ip = at;
+  const insn = dec.decode();
+  dec.free();
+  const regs = new Map<Reg, bigint>(GPRS.map((g) => [g, fc.regs[g] ?? 0n]));
+  const c: Case = { bytes, insn, regs, rflags: fc.rflags, text: formatter.format(insn) };
+  formatter.free();
+  const windowData = windowFor(fc.seed);
+  const pair = new Pair(fc.arch);
+  try {
+    const w = runOne(pair.wasm, c, at, windowData);
+    const u = runOne(pair.uc, c, at, windowData);
+    return { text: c.text, report: compare(fc.arch, c, u, w, fc.seed, -1, windowData) };
+  } finally {
+    pair.close();
+    insn.free();
+  }
+}
+
 /** Runs the differential test; needs both engines (throws when Unicorn is unavailable). */
 export function difftest(o: DifftestOptions): DifftestResult {
   if (!engineAvailable('unicorn') || !engineAvailable('wasm')) throw new Error('difftest needs both the unicorn and the wasm engine');
   const formatter = new Formatter(FormatterSyntax.Intel);
   const result: DifftestResult = { ran: 0, skipped: 0, mismatches: 0, byMnemonic: new Map(), unsupported: new Map() };
-  const wr = rng(o.seed ^ 0x5bd1e995);
-  const windowData = Uint8Array.from({ length: WINDOW_SIZE }, () => Math.floor(wr() * 256));
+  const windowData = windowFor(o.seed);
   const slots = CODE_SIZE / SLOT;
   let pair: Pair | undefined;
   const first = o.index ?? 0;
@@ -420,6 +460,7 @@ export function difftest(o: DifftestOptions): DifftestResult {
       result.byMnemonic.set(name, (result.byMnemonic.get(name) ?? 0) + 1);
       let report = compare(o.arch, c, u, w, o.seed, i, windowData);
       if (o.verbose) console.log(`${i}: ${c.text}  ${exitText(w.exit, o.arch)}`);
+      o.onCase?.(i, c.text);
       if (report && i % slots !== 0) {
         // Confirm on fresh engines: a branch may have reached code Unicorn translated before it was written.
         const fresh = new Pair(o.arch);

@@ -57,7 +57,7 @@ export interface OpReport {
 }
 
 export interface LeakReport {
-  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp';
+  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp' | 'reference';
   detail: string;
   /** symlink: the target it still points to. */
   target?: string;

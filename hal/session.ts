@@ -22,6 +22,7 @@ import { hex } from './machine.js';
 import type { LeakReport, RunOptions } from './report.js';
 import { tagText } from './ex/pool.js';
 import { UserSession } from './user/fileapi.js';
+import { takenReferences } from './ob/object.js';
 
 /** Bad input: the CLI prints the message as one line and exits 2. */
 export class InputError extends Error {}
@@ -103,6 +104,11 @@ export class DriverSession {
       if (b.owner === 'driver') out.push({ kind: 'pool', detail: `${b.size} bytes tagged '${tagText(b.tag)}' at ${hex(b.address)}`, tag: tagText(b.tag), size: b.size, caller: b.caller });
     }
     for (const f of k.io.files.values()) out.push({ kind: 'handle', detail: `handle ${hex(f.handle)} to ${f.path}` });
+    for (const r of takenReferences(k)) {
+      const file = r.type === 'File' ? k.io.closingFiles.get(r.address) ?? [...k.io.files.values()].find((f) => f.address === r.address)?.device : undefined;
+      const named = file?.name ?? k.io.devices.find((d) => d.address === r.address)?.name;
+      out.push({ kind: 'reference', detail: `${r.count} reference${r.count === 1 ? '' : 's'} to ${r.type.toLowerCase()} object ${hex(r.address)}${named ? ` (${named})` : ''}, never released` });
+    }
     for (const irp of k.io.lostIrps) out.push({ kind: 'irp', detail: `${irp.major} IRP ${hex(irp.irp)} to ${irp.device}, never completed` });
     return out;
   }

@@ -19,6 +19,7 @@ import { tagOf } from './device.js';
 import { fillUnicodeString } from './driver.js';
 import type { DeviceRecord, FileRecord } from './state.js';
 import { ProcessContext } from '../ps/process.js';
+import { referencesTaken } from '../ob/object.js';
 
 /** The outcome of one request as the system service returns it, plus the IO_STATUS_BLOCK the caller gets. */
 export interface IoResult {
@@ -102,10 +103,12 @@ function createFileObject(k: Kernel, dev: DeviceRecord, remainder: string, grant
   fillUnicodeString(k, file + BigInt(o.FileName), remainder ? nameBuf : 0n, remainder.length * 2, remainder ? remainder.length * 2 + 2 : 0);
   initializeEvent(k, file + BigInt(o.Lock), SynchronizationEvent, false);
   initializeEvent(k, file + BigInt(o.Event), NotificationEvent, false);
+  k.io.liveFiles.add(file);
   return file;
 }
 
 function freeFileObject(k: Kernel, file: bigint): void {
+  k.io.liveFiles.delete(file);
   k.pool.free_(file, 0);
 }
 
@@ -276,25 +279,44 @@ export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input
   );
 }
 
-/** NtClose on a file handle: IRP_MJ_CLEANUP, then IRP_MJ_CLOSE as the last reference goes. */
+/** Sends IRP_MJ_CLEANUP or IRP_MJ_CLOSE for a file object; returns the driver-misbehaviour note, if any. */
+function sendFileIrp(k: Kernel, dev: DeviceRecord, file: bigint, major: Mj.Cleanup | Mj.Close): string | undefined {
+  const irp = newIrp(k, dev);
+  const sl = nextStackLocation(k, irp);
+  k.m.setU8(sl + BigInt(k.L.IO_STACK_LOCATION.off.MajorFunction), major);
+  k.m.setPtr(sl + BigInt(k.L.IO_STACK_LOCATION.off.FileObject), file);
+  k.m.setU32(irp + BigInt(k.L.IRP.off.Flags), IRP_SYNCHRONOUS_API | (major === Mj.Close ? IRP_CLOSE_OPERATION : 0));
+  return send(k, dev, irp, file, () => ({})).note;
+}
+
+/**
+ * The file object's last reference is gone: IRP_MJ_CLOSE, then the object is freed (and a deleted device whose
+ * last file this was). Called by NtClose, or by ObDereferenceObject when a driver held the file longer.
+ */
+export function closeFileObject(k: Kernel, file: bigint, dev: DeviceRecord): string | undefined {
+  k.io.closingFiles.delete(file);
+  const note = sendFileIrp(k, dev, file, Mj.Close);
+  dev.openCount--;
+  freeFileObject(k, file);
+  if (dev.deleted && dev.openCount === 0 && referencesTaken(k, dev.address) === 0) k.pool.free_(dev.address, 0);
+  return note;
+}
+
+/** NtClose on a file handle: IRP_MJ_CLEANUP now, IRP_MJ_CLOSE when the last reference to the file object goes. */
 export function ntClose(k: Kernel, handle: number): IoResult {
   const f = fileFor(k, handle);
   if (!f) return { status: STATUS.INVALID_HANDLE, information: 0n };
   k.io.files.delete(handle);
   const notes: string[] = [];
-  for (const major of [Mj.Cleanup, Mj.Close]) {
-    const irp = newIrp(k, f.device);
-    const sl = nextStackLocation(k, irp);
-    k.m.setU8(sl + BigInt(k.L.IO_STACK_LOCATION.off.MajorFunction), major);
-    k.m.setPtr(sl + BigInt(k.L.IO_STACK_LOCATION.off.FileObject), f.address);
-    k.m.setU32(irp + BigInt(k.L.IRP.off.Flags), IRP_SYNCHRONOUS_API | (major === Mj.Close ? IRP_CLOSE_OPERATION : 0));
-    const r = send(k, f.device, irp, f.address, () => ({}));
-    if (r.note) notes.push(r.note);
+  const cleanup = sendFileIrp(k, f.device, f.address, Mj.Cleanup);
+  if (cleanup) notes.push(cleanup);
+  if (referencesTaken(k, f.address) > 0) {
+    // A driver still holds the file object (ObReferenceObject): its IRP_MJ_CLOSE waits for that reference.
+    k.io.closingFiles.set(f.address, f.device);
+  } else {
+    const close = closeFileObject(k, f.address, f.device);
+    if (close) notes.push(close);
   }
-  const dev = f.device;
-  dev.openCount--;
-  freeFileObject(k, f.address);
-  if (dev.deleted && dev.openCount === 0) k.pool.free_(dev.address, 0);
   // CloseHandle succeeds whatever the driver's cleanup and close routines return.
   return { status: STATUS.SUCCESS, information: 0n, ...(notes.length ? { note: notes.join('; ') } : {}) };
 }

@@ -42,6 +42,10 @@ export class IoState {
   private nextHandle = 0x4;
   /** IRPs a dispatch routine returned without completing or pending: lost to their caller. */
   readonly lostIrps: { irp: bigint; major: string; device: string }[] = [];
+  /** Every FILE_OBJECT that exists (from IRP_MJ_CREATE until it is freed). */
+  readonly liveFiles = new Set<bigint>();
+  /** File objects whose handle is closed but which a driver still references: IRP_MJ_CLOSE comes with the last reference. */
+  readonly closingFiles = new Map<bigint, DeviceRecord>();
   /** The driver whose code is running (DriverEntry, an IoCreateDriver routine, unload), to attribute symbolic links. */
   current: DriverRecord | undefined;
 

@@ -9,6 +9,7 @@
 import { defineExport } from '../export.js';
 import type { Kernel } from '../kernel.js';
 import { GuestStop, hex } from '../machine.js';
+import { closeFileObject } from '../io/iofunc.js';
 
 export type ObjectTypeName = 'Driver' | 'Device' | 'File' | 'Process' | 'Thread';
 
@@ -39,7 +40,7 @@ export function objectTypeOf(k: Kernel, address: bigint): ObjectTypeName | undef
   if (k.io.driverAt(address)) return 'Driver';
   // A deleted device lives on while files are open on it or drivers still reference it.
   if (k.io.devices.some((d) => d.address === address && (!d.deleted || d.openCount > 0))) return 'Device';
-  for (const f of k.io.files.values()) if (f.address === address) return 'File';
+  if (k.io.liveFiles.has(address)) return 'File';
   const held = references(k).get(address);
   if (held) return held.type;
   return k.ps.objectAt(address);
@@ -52,8 +53,15 @@ export function objectTypeObject(k: Kernel, type: ObjectTypeName): bigint {
 
 /** Whether the system still holds its own reference (the object has not been deleted by its owner). */
 function systemHolds(k: Kernel, address: bigint, type: ObjectTypeName): boolean {
+  // A file object's handle (or the create in progress) is the system's reference; after CloseHandle only drivers hold it.
+  if (type === 'File') return !k.io.closingFiles.has(address);
   if (type !== 'Device') return true;
   return k.io.devices.some((d) => d.address === address && !d.deleted);
+}
+
+/** Every reference a driver took and has not released, in the order the objects were first referenced. */
+export function takenReferences(k: Kernel): { address: bigint; type: ObjectTypeName; count: number }[] {
+  return [...references(k)].map(([address, r]) => ({ address, type: r.type, count: r.count }));
 }
 
 /** References drivers hold on the object. */
@@ -97,6 +105,8 @@ export function dereferenceObject(k: Kernel, address: bigint, routine = 'ObfDere
   r.count--;
   if (r.count === 0) refs.delete(address);
   const count = pointerCount(k, address, type);
+  const closing = type === 'File' && count === 0 ? k.io.closingFiles.get(address) : undefined;
+  if (closing) closeFileObject(k, address, closing);
   if (count === 0 && type === 'Device') {
     // IoDeleteDevice ran earlier; the last reference frees the device object (IopDeleteDevice).
     const rec = k.io.devices.find((d) => d.address === address && d.deleted);

@@ -543,6 +543,8 @@ function decodeOneByte(rec: u32, op: u32): void {
       return;
     }
     case 0xf5: setOp(rec, O.OP_FLAGOP); setX(rec, O.FO_CMC); return;
+    case 0xfa: setOp(rec, O.OP_FLAGOP); setX(rec, O.FO_CLI); return;
+    case 0xfb: setOp(rec, O.OP_FLAGOP); setX(rec, O.FO_STI); return;
     case 0xf8: setOp(rec, O.OP_FLAGOP); setX(rec, O.FO_CLC); return;
     case 0xf9: setOp(rec, O.OP_FLAGOP); setX(rec, O.FO_STC); return;
     case 0xfc: setOp(rec, O.OP_FLAGOP); setX(rec, O.FO_CLD); return;

@@ -510,6 +510,8 @@ function flagOp(kind: u32): void {
     case O.FO_STC: materialize(); C.setFl(C.fl | CF); return;
     case O.FO_CMC: materialize(); C.setFl(C.fl ^ CF); return;
     case O.FO_CLD: C.setFl(C.fl & ~DF); return;
+    case O.FO_CLI: C.setFl(C.fl & ~<u64>0x200); return;
+    case O.FO_STI: C.setFl(C.fl | 0x200); return;
     case O.FO_STD: C.setFl(C.fl | DF); return;
     case O.FO_LAHF: rset(1, 0, (getFlags() & 0xd5) | 2); return;
     default: { // sahf
@@ -558,6 +560,24 @@ function bitScan(kind: u32, sz: i32, off: u32, v: u64): void {
       C.setFl((C.fl & ~ARITH) | (<u64>(v == 0) << 6));
     }
   }
+}
+
+/** cmpxchg16b m128: rdx:rax against memory; equal: rcx:rbx stored, else the old value loaded (and stored back). */
+function cmpxchg16b(p: u32, a: u64): void {
+  if ((a & 15) != 0) { C.raiseInterrupt(13, load<u64>(p, R_ADDR)); return; }
+  const a2 = (a + 8) & linMask;
+  const o0 = rd(a, 3);
+  if (flt) return;
+  const o1 = rd(a2, 3);
+  if (flt) return;
+  const eq = o0 == reg64(RAX) && o1 == reg64(RDX);
+  wr(a, 3, eq ? reg64(RBX) : o0);
+  if (flt) return;
+  wr(a2, 3, eq ? reg64(RCX) : o1);
+  if (flt) return;
+  materialize();
+  C.setFl(eq ? C.fl | ZF : C.fl & ~ZF);
+  if (!eq) { setReg64(RAX, o0); setReg64(RDX, o1); }
 }
 
 // ---- SSE ------------------------------------------------------------------------------------------------------------
@@ -1228,6 +1248,10 @@ export function run(pc: u64, budget: u64): i32 {
         }
         case O.OP_CMPXCHG8B: {
           const a = ea(p);
+          if (load<u8>(p, R_SZ) == 4) {
+            cmpxchg16b(p, a);
+            break;
+          }
           const old = rd(a, 3);
           if (flt) break;
           const cmpv = (rget(RDX, 2) << 32) | rget(RAX, 2);

@@ -147,3 +147,6 @@ export const FO_CLD: u8 = 3;
 export const FO_STD: u8 = 4;
 export const FO_LAHF: u8 = 5;
 export const FO_SAHF: u8 = 6;
+/** cli/sti: the core runs at CPL0, where they just change IF. */
+export const FO_CLI: u8 = 7;
+export const FO_STI: u8 = 8;
