@@ -108,7 +108,7 @@ function runOperations(k: Kernel, user: UserSession, ops: readonly Operation[], 
         break;
       case 'ioctl':
         r = user.DeviceIoControl(handle, op.code, op.input, op.outputLength);
-        base = { op: 'ioctl', code: hex(op.code, 8).toLowerCase().replace(/^0x/, '0x') };
+        base = { op: 'ioctl', code: '0x' + (op.code >>> 0).toString(16) }; // as written in the contract: 0x222003
         break;
     }
     const rep = opReport(base, r);

@@ -15,7 +15,7 @@ describe.each(ARCHES)('%s', (arch) => {
     expect(report.ops).toEqual([
       { op: 'open', name: 'KdCdecl', status: '0x00000000', win32Error: 0 },
       { op: 'read', length: 6, status: '0x00000000', win32Error: 0, information: 6, data: '5a5a5a5a5a5a' },
-      { op: 'ioctl', code: '0x00222040', status: '0x00000000', win32Error: 0, information: 4, data: '0e010000' },
+      { op: 'ioctl', code: '0x222040', status: '0x00000000', win32Error: 0, information: 4, data: '0e010000' },
     ]);
     expect(report.dbgPrint).toEqual([
       'loaded from \\Registry\\Machine\\System\\CurrentControlSet\\Services\\callconv\n',

@@ -39,7 +39,7 @@ describe.each(ARCHES)('%s', (arch) => {
     const who = Buffer.from('\\Driver\\KdSecond', 'utf16le').toString('hex');
     expect(report.ops).toEqual([
       { op: 'open', name: 'KdSecond', status: '0x00000000', win32Error: 0 },
-      { op: 'ioctl', code: '0x00222080', status: '0x00000000', win32Error: 0, information: 32, data: who },
+      { op: 'ioctl', code: '0x222080', status: '0x00000000', win32Error: 0, information: 32, data: who },
       // IRP_MJ_WRITE was set to NULL and IRP_MJ_READ never set: both go to IopInvalidDeviceRequest.
       { op: 'write', length: 1, status: '0xC0000010', win32Error: 1, information: 0 },
       { op: 'read', length: 4, status: '0xC0000010', win32Error: 1, information: 0, data: '' },

@@ -48,7 +48,7 @@ describe.each(ARCHES)('%s', (arch) => {
 
   it('a METHOD_BUFFERED IOCTL round-trips input to output through the system buffer', () => {
     const { report } = run(driver(), [op.open('KdIoBuf'), op.ioctl(IOCTL_KD_REVERSE, '0102030405', 5)]);
-    expect(report.ops[1]).toEqual({ op: 'ioctl', code: '0x00222400', status: '0x00000000', win32Error: 0, information: 5, data: '0504030201' });
+    expect(report.ops[1]).toEqual({ op: 'ioctl', code: '0x222400', status: '0x00000000', win32Error: 0, information: 5, data: '0504030201' });
     expect(report.ops[1].note).toBeUndefined();
     expect(report.dbgPrint).toEqual(['reverse: input 5, output 5\n']);
   });
@@ -59,7 +59,7 @@ describe.each(ARCHES)('%s', (arch) => {
     // lpBytesReturned is IoStatus.Information as the driver set it; only 3 bytes land in the caller's buffer.
     expect(report.ops[1]).toEqual({
       op: 'ioctl',
-      code: '0x00222400',
+      code: '0x222400',
       status: '0x00000000',
       win32Error: 0,
       information: 8,

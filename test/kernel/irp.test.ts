@@ -39,10 +39,10 @@ describe.each(ARCHES)('%s', (arch) => {
     expect(report.outcome).toBe('completed');
     const [open, forgot, ok] = report.ops;
     expect(open).toMatchObject({ op: 'open', name: 'KdIrp', status: '0x00000000', win32Error: 0 });
-    expect(forgot).toMatchObject({ op: 'ioctl', code: '0x00222004', status: '0x00000000', win32Error: 0, information: 0 });
+    expect(forgot).toMatchObject({ op: 'ioctl', code: '0x222004', status: '0x00000000', win32Error: 0, information: 0 });
     expect(forgot.note).toMatch(/IRP_MJ_DEVICE_CONTROL dispatch routine returned 0x00000000 without completing IRP 0x[0-9A-F]+/);
     // The next request on the same handle is unaffected.
-    expect(ok).toMatchObject({ op: 'ioctl', code: '0x00222008', status: '0x00000000', win32Error: 0 });
+    expect(ok).toMatchObject({ op: 'ioctl', code: '0x222008', status: '0x00000000', win32Error: 0 });
     expect(ok.note).toBeUndefined();
     expect(report.unload.called).toBe(true);
     const irpLeaks = report.unload.leaks.filter((l) => l.kind === 'irp');

@@ -42,7 +42,7 @@ describe.each(['x86', 'x64'] as const)('readfile.sys (%s)', (arch) => {
     const r = kdemu(['run', driver, '--ioctl', '0x222000', '--json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as Report;
-    expect(report.ops[1]).toEqual({ op: 'ioctl', code: '0x00222000', status: '0xC0000010', win32Error: 1, information: 0, data: '' });
+    expect(report.ops[1]).toEqual({ op: 'ioctl', code: '0x222000', status: '0xC0000010', win32Error: 1, information: 0, data: '' });
   });
 
   it('gives byte-identical traces on two runs', () => {
