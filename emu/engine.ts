@@ -47,6 +47,8 @@ export type Exit =
   | { kind: 'fault'; access: Access; address: bigint; pc: bigint; reason: 'unmapped' | 'protection' }
   /** An interrupt or exception the CPU raised: int3 (3), int 2c (0x2c), #UD (6), #DE (0) ... pc is the instruction. */
   | { kind: 'interrupt'; vector: number; pc: bigint }
+  /** The engine does not implement the instruction at pc (it did not run and is not counted). */
+  | { kind: 'unsupported'; pc: bigint; bytes: Uint8Array }
   /** The instruction budget given to run() was used up; pc is the next instruction. */
   | { kind: 'budget'; pc: bigint }
   /** The engine stopped for a reason it cannot classify; message says what it reported. */

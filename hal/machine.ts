@@ -71,6 +71,7 @@ export class GuestStop extends Error {
       export?: string;
       bugcheck?: { code: number; params: bigint[] };
       fault?: { access: string; address: bigint };
+      instructionBytes?: Uint8Array;
     } = {},
   ) {
     super(reason);
@@ -367,10 +368,15 @@ export class Machine {
           0x29: ['fast fail (int 29)', 0xc0000409],
         };
         const [what, code] = names[exit.vector] ?? [`interrupt ${exit.vector}`, 0xc000001d];
-        if (exit.vector === 6) return new GuestStop('unsupported-instruction', what, { pc: exit.pc });
+
         // Unhandled kernel-mode exceptions bugcheck KMODE_EXCEPTION_NOT_HANDLED (code, address, 0, 0).
         return new GuestStop('bugcheck', what, { pc: exit.pc, bugcheck: { code: 0x1e, params: [BigInt(code), exit.pc, 0n, 0n] } });
       }
+      case 'unsupported':
+        return new GuestStop('unsupported-instruction', `the CPU engine does not implement the instruction at ${hex(exit.pc)} (bytes ${Array.from(exit.bytes, (b) => b.toString(16).padStart(2, '0')).join(' ')})`, {
+          pc: exit.pc,
+          instructionBytes: exit.bytes,
+        });
       case 'error':
         return new GuestStop('fault', `the CPU engine stopped: ${exit.message}`, { pc: exit.pc });
       case 'trap':

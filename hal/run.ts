@@ -7,6 +7,7 @@ import type { OpReport, Operation, Report, RunOptions, StopReport } from './repo
 import { formatStatus, ntSuccess } from './rtl/ntstatus.js';
 import { UserSession, INVALID_HANDLE_VALUE, type Win32Result } from './user/fileapi.js';
 import { bugcheckName } from './ke/bugcodes.js';
+import { disassemble } from '../emu/disasm.js';
 import { DEFAULT_ENGINE, DriverSession } from './session.js';
 
 export { InputError, parseDriver, DEFAULT_ENGINE } from './session.js';
@@ -125,6 +126,15 @@ function opReport(base: Partial<OpReport> & { op: OpReport['op'] }, r: Win32Resu
   return rep;
 }
 
+/** Up to 15 bytes at pc, fewer when the next page is unmapped. */
+function readInstruction(k: Kernel, pc: bigint): Uint8Array {
+  for (let n = 15; n > 0; n--) {
+    const b = k.m.tryRead(pc, n);
+    if (b) return b;
+  }
+  return new Uint8Array(0);
+}
+
 function stopReport(k: Kernel, e: GuestStop): StopReport {
   const s: StopReport = { reason: e.reason };
   const pc = e.detail.pc;
@@ -141,5 +151,11 @@ function stopReport(k: Kernel, e: GuestStop): StopReport {
   }
   if (e.detail.export) s.export = e.detail.export;
   if (e.detail.fault) s.fault = { access: e.detail.fault.access, address: hex(e.detail.fault.address) };
+  if (pc !== undefined && k.moduleOf(pc)?.name !== 'ntoskrnl.exe') {
+    // The instruction at the stop, as a kernel debugger would show it (the bytes when it does not decode).
+    const bytes = e.detail.instructionBytes ?? readInstruction(k, pc);
+    const insn = disassemble(bytes, k.arch, pc);
+    s.instruction = insn?.text ?? Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+  }
   return s;
 }

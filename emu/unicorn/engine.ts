@@ -23,6 +23,8 @@ const UC_X86_INS_CPUID = 113;
 const UC_X86_INS_RDTSC = 608;
 const UC_X86_INS_RDTSCP = 609;
 const UC_ERR_OK = 0;
+// UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2) from unicorn.h.
+const UC_CTL_TB_REMOVE_CACHE = 1207959561;
 const UC_ERR_INSN_INVALID = 10;
 
 const MEM_TYPES: Record<number, { access: Access; reason: 'unmapped' | 'protection' }> = {
@@ -65,6 +67,8 @@ interface UcLib {
   regWriteBatch: (uc: unknown, regs: Int32Array, vals: BigUint64Array, count: number) => number;
   emuStart: (uc: unknown, begin: bigint, until: bigint, timeout: bigint, count: number) => number;
   emuStop: (uc: unknown) => number;
+  /** uc_ctl is variadic: extra arguments come as ('uint64_t', value) pairs. */
+  ctl: (uc: unknown, control: number, ...extra: unknown[]) => number;
   mmap: (addr: null, length: number, prot: number, flags: number, fd: number, offset: bigint) => unknown;
   munmap: (addr: unknown, length: number) => number;
   /** uc_hook_add is variadic: UC_HOOK_INSN passes the instruction id as ('int', id). */
@@ -125,6 +129,7 @@ function loadLibrary(): UcLib {
       regWriteBatch: lib.func('int uc_reg_write_batch(void *uc, int *regs, uint64_t *vals, int count)'),
       emuStart: lib.func('int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)'),
       emuStop: lib.func('int uc_emu_stop(void *uc)'),
+      ctl: lib.func('int uc_ctl(void *uc, int control, ...)'),
       hookAdd: lib.func('int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *cb, void *user, uint64_t begin, uint64_t end, ...)'),
       protos: { code, intr, mem, insnInvalid, cpuid },
       countHook: shim.func('void *kdemu_count_hook(void)')(),
@@ -198,7 +203,9 @@ export class UnicornEngine implements Engine {
     }, koffi.pointer(protos.intr as never));
     const mem = koffi.register((_uc: unknown, type: number, address: bigint) => {
       const m = MEM_TYPES[type];
-      this.pending = m ? { kind: 'fault', access: m.access, address: BigInt.asUintN(64, BigInt(address)), reason: m.reason } : { kind: 'error', message: `memory event ${type}` };
+      // Unicorn reports 32-bit addresses sign-extended; x86 has 32 of them.
+      const a = BigInt.asUintN(this.arch === 'x86' ? 32 : 64, BigInt(address));
+      this.pending = m ? { kind: 'fault', access: m.access, address: a, reason: m.reason } : { kind: 'error', message: `memory event ${type}` };
       return false;
     }, koffi.pointer(protos.mem as never));
     const invalid = koffi.register(() => {
@@ -316,8 +323,9 @@ export class UnicornEngine implements Engine {
     if (data.length === 0) return;
     const end = address + BigInt(data.length);
     if (this.execRanges.some((r) => r.begin < end && address < r.end)) {
-      // Code: through Unicorn, so translated blocks of the written range are invalidated.
+      // Code: uc_mem_write does not drop blocks already translated from it in Unicorn 2.0, so ask for that.
       if (this.lib.memWrite(this.uc, address, data, data.length) !== UC_ERR_OK) throw new EngineMemoryError(address, data.length, 'write');
+      this.check(this.lib.ctl(this.uc, UC_CTL_TB_REMOVE_CACHE, 'uint64_t', address, 'uint64_t', end), 'uc_ctl(remove cache)');
       this.watchTimeStamp(address, data);
       return;
     }
@@ -467,8 +475,10 @@ export class UnicornEngine implements Engine {
     }, koffi.pointer(protos.code as never));
     this.callbacks.push(cb);
     const hh: unknown[] = [0];
-    // Unicorn's range is inclusive.
+    // Unicorn's range is inclusive. Blocks translated before the hook existed would not call it: drop those that
+    // overlap the range (a whole-cache flush walks the 64-bit page map and takes seconds).
     this.check(this.lib.hookAdd(this.uc, hh, UC_HOOK_CODE, cb, null, begin, end - 1n), 'uc_hook_add(trap)');
+    this.check(this.lib.ctl(this.uc, UC_CTL_TB_REMOVE_CACHE, 'uint64_t', begin, 'uint64_t', end), 'uc_ctl(remove cache)');
   }
 
   run(pc: bigint, budget: number): Exit {
@@ -483,7 +493,9 @@ export class UnicornEngine implements Engine {
 
   private runOnce(pc: bigint, count: number, before: number, budget: number): Exit | 'tsc' {
     this.pending = null;
-    const err = this.lib.emuStart(this.uc, pc, 0n, 0n, count);
+    // `until` must be an address execution can never reach: with 0, a call through a NULL pointer would end the run
+    // silently instead of faulting. The top of the address space is never mapped here.
+    const err = this.lib.emuStart(this.uc, pc, this.arch === 'x64' ? 0xffffffffffffffffn : 0xffffffffn, 0n, count);
     const p = this.pending as Pending | null;
     this.pending = null;
     if (p?.kind === 'trap') {

@@ -366,23 +366,23 @@ export class WasmEngine implements Engine {
         return { kind: 'budget', pc: this.getReg('rip') };
       case EXIT_UNSUPPORTED: {
         const at = u(this.core.exitPc());
-        return { kind: 'error', message: `unsupported instruction ${this.instructionBytes(at)} at 0x${at.toString(16)}`, pc: at };
+        return { kind: 'unsupported', pc: at, bytes: this.instructionBytes(at) };
       }
       default:
         return { kind: 'error', message: `the wasm core stopped with code ${code}`, pc: this.getReg('rip') };
     }
   }
 
-  /** Up to 15 bytes at pc, as hex, for an unsupported-instruction report. */
-  private instructionBytes(pc: bigint): string {
+  /** Up to 15 bytes at pc (an instruction's maximum length), for an unsupported-instruction report. */
+  private instructionBytes(pc: bigint): Uint8Array {
     for (let n = 15; n > 0; n--) {
       try {
-        return Array.from(this.read(pc, n), (b) => b.toString(16).padStart(2, '0')).join(' ');
+        return this.read(pc, n);
       } catch {
         /* shorter: the next page is unmapped */
       }
     }
-    return '??';
+    return new Uint8Array(0);
   }
 
   close(): void {

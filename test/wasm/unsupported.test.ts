@@ -11,7 +11,7 @@ describe.skipIf(!engineAvailable('wasm'))('wasm engine: unsupported instructions
     const e = createEngine('wasm', 'x86');
     e.map(CODE, 0x1000, Prot.RX);
     e.write(CODE, Uint8Array.of(0x90, 0xf4, 0x90));
-    expect(e.run(CODE, 0)).toEqual({ kind: 'error', message: `unsupported instruction f4 90${' 00'.repeat(13)} at 0x80100001`, pc: CODE + 1n });
+    expect(e.run(CODE, 0)).toEqual({ kind: 'unsupported', pc: CODE + 1n, bytes: Uint8Array.of(0xf4, 0x90, ...new Array(13).fill(0)) });
     expect(e.getReg('rip')).toBe(CODE + 1n);
     expect(e.instructions).toBe(1);
     e.close();
