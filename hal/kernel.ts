@@ -13,6 +13,7 @@ import { decodeBytes } from './rtl/text.js';
 import { Namespace } from './ob/namespace.js';
 import { IoState } from './io/state.js';
 import { Processes } from './ps/process.js';
+import { isWindowsData } from './windows-exports.js';
 
 /** A loaded image, for naming addresses module+offset. */
 export interface Module {
@@ -58,8 +59,6 @@ export class Kernel {
   /** Current IRQL; drivers read it through KeGetCurrentIrql (and cr8 on x64). */
   irql = 0;
   apiCalls = 0;
-  /** Routines that popped the wrong number of bytes (x86 calling-convention mismatches), once each. */
-  readonly stackWarnings: string[] = [];
 
   private readonly stubs = new Map<bigint, Stub>();
   private readonly stubByName = new Map<string, bigint>();
@@ -87,6 +86,12 @@ export class Kernel {
     this.dataByName = new Map(table.data.filter((d) => !d.arch || d.arch === this.arch).map((d) => [key(d.module, d.name), d]));
     this.modules.push({ name: 'ntoskrnl.exe', base: this.m.layout.stubs, size: this.m.layout.stubsSize });
     this.ps = new Processes(this);
+    this.m.missingDataAt = (a) => {
+      const i = Number((a - this.m.layout.missingData) / 0x1000n);
+      const name = a >= this.m.layout.missingData ? this.missingDataNames[i] : undefined;
+      if (name && !this.unsupportedCalls.includes(name)) this.unsupportedCalls.push(name);
+      return name;
+    };
   }
 
   get ptrSize(): 4 | 8 {
@@ -103,15 +108,19 @@ export class Kernel {
     const cached = this.stubByName.get(k);
     if (cached !== undefined) return cached;
     const decl = this.exportsByName.get(k);
+    if (!decl && isWindowsData(module, name, this.arch)) return this.missingData(canonicalModule(module), name);
     const stub: Stub = decl ? { kind: 'export', decl } : { kind: 'missing', module: canonicalModule(module), name };
     return this.addStub(k, stub);
   }
 
-  /** True when kdemu implements this import (for `kdemu info`). */
-  implements(module: string, name: string): boolean {
-    const k = key(module, name);
-    return this.exportsByName.has(k) || this.dataByName.has(k);
+  /** A never-mapped page standing for a data export kdemu lacks: the first access stops the run naming it. */
+  private missingData(module: string, name: string): bigint {
+    const full = `${module}!${name}`;
+    let i = this.missingDataNames.indexOf(full);
+    if (i < 0) i = this.missingDataNames.push(full) - 1;
+    return this.m.layout.missingData + BigInt(i) * 0x1000n;
   }
+  private readonly missingDataNames: string[] = [];
 
   /** The address of a kernel routine implemented in TypeScript that drivers only see as a pointer. */
   internalRoutine(name: string, params: number, run: (k: Kernel, args: bigint[]) => bigint): bigint {
@@ -202,7 +211,6 @@ export class Kernel {
     let note: string | undefined;
     if (r.stackMismatch !== 0) {
       note = `${what} ${this.symbolize(target)} ${r.stackMismatch < 0 ? `left ${-r.stackMismatch} bytes of arguments on the stack (cdecl, not stdcall/NTAPI)` : `popped ${r.stackMismatch} bytes too many`}; kdemu restored the stack`;
-      this.stackWarnings.push(note);
     }
     if (traced) this.trace.emit({ type: 'callback', event: 'leave', routine: what, target: this.symbolize(target), ret: hex(r.value & (this.arch === 'x86' ? 0xffffffffn : ~0n)), ...(note ? { note } : {}) });
     return r.value;

@@ -24,6 +24,8 @@ export interface AddressLayout {
   /** The user process's memory for buffers the user-mode side passes. */
   user: bigint;
   userLimit: bigint;
+  /** Never mapped: one page per Windows data export kdemu does not implement, so touching one faults naming it. */
+  missingData: bigint;
 }
 
 export const LAYOUTS: Record<Arch, AddressLayout> = {
@@ -40,6 +42,7 @@ export const LAYOUTS: Record<Arch, AddressLayout> = {
     stackSize: 0x6000,
     user: 0x0000000010000000n,
     userLimit: 0x0000000050000000n,
+    missingData: 0xfffff80f00000000n,
   },
   x86: {
     sharedUserData: 0xffdf0000n,
@@ -54,6 +57,7 @@ export const LAYOUTS: Record<Arch, AddressLayout> = {
     stackSize: 0x3000,
     user: 0x10000000n,
     userLimit: 0x50000000n,
+    missingData: 0x8c000000n,
   },
 };
 
@@ -94,6 +98,8 @@ export class Machine {
   readonly returnTrap: bigint;
   private readonly scratch = new DataView(new ArrayBuffer(8));
   private budgetEnd = 0;
+  /** Names the missing data export behind a faulting address (set by the kernel). */
+  missingDataAt?: (address: bigint) => string | undefined;
   private readonly retRegs = new BigUint64Array(3);
   private deadline = 0;
 
@@ -352,13 +358,22 @@ export class Machine {
   /** Turns an engine exit other than a trap into the stop Windows would produce. */
   private stopFor(exit: Exit): GuestStop | Error {
     switch (exit.kind) {
-      case 'fault':
+      case 'fault': {
+        const missing = this.missingDataAt?.(exit.address);
+        if (missing) {
+          return new GuestStop('unsupported-call', `${exit.access === 'write' ? 'write to' : 'read of'} ${missing}, a data export kdemu does not implement, at ${hex(exit.address)}`, {
+            pc: exit.pc,
+            export: missing,
+            fault: { access: exit.access, address: exit.address },
+          });
+        }
         return new GuestStop('fault', `page fault: ${exit.access} of ${hex(exit.address)} (${exit.reason === 'unmapped' ? 'not present' : 'protection'})`, {
           pc: exit.pc,
           fault: { access: exit.access, address: exit.address },
           // An unhandled kernel-mode page fault is PAGE_FAULT_IN_NONPAGED_AREA: (address, write?, pc, 0).
           bugcheck: { code: 0x50, params: [exit.address, exit.access === 'write' ? 1n : exit.access === 'fetch' ? 10n : 0n, exit.pc, 0n] },
         });
+      }
       case 'interrupt': {
         const names: Record<number, [string, number]> = {
           0: ['divide error (#DE)', 0xc0000094],

@@ -21,3 +21,8 @@ function set(module: string, arch: Arch): Set<string> | undefined {
 export function isWindowsExport(module: string, name: string, arch: Arch): boolean {
   return set(module, arch)?.has(name) ?? false;
 }
+
+/** A data export (a variable such as KeServiceDescriptorTable), as opposed to a function. */
+export function isWindowsData(module: string, name: string, arch: Arch): boolean {
+  return set(module, `${arch}_data` as Arch)?.has(name) ?? false;
+}

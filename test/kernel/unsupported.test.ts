@@ -53,3 +53,14 @@ describe.each(ARCHES)('%s', (arch) => {
     expect(info.json.missing).toEqual(['ntoskrnl.exe!ZwQuerySystemInformation']);
   });
 });
+
+describe.each(ARCHES)('%s: data exports', (arch) => {
+  it('reading a Windows data export kdemu does not implement stops the run naming it, not reading stub bytes', () => {
+    const { report } = run(buildDriver('missingdata', arch));
+    expect(report.outcome).toBe('unsupported-call');
+    expect(report.stop?.export).toBe('ntoskrnl.exe!HalDispatchTable');
+    expect(report.stop?.module).toBe('missingdata.sys');
+    expect(report.unsupportedCalls).toEqual(['ntoskrnl.exe!HalDispatchTable']);
+    expect(report.dbgPrint).toEqual(['before\n']);
+  });
+});
