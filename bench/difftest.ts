@@ -3,7 +3,7 @@
 // from the same random register and memory state on both engines; registers, rip, rflags (minus the flags
 // iced-x86 calls undefined for the instruction), the exit, the instruction count and the data window must agree.
 //
-//   npm run difftest -- --arch x64|x86 --count N --seed S [--index I] [--verbose]
+//   npm run difftest -- --arch x64|x86 --count N --seed S [--index I] [--verbose] [--stats] [--progress N]
 //
 // A mismatch prints the disassembly, both states and the command that replays it (the seed and the test index),
 // and the command exits non-zero. Instructions the wasm core reports as unsupported are skipped and counted.
@@ -77,6 +77,7 @@ const FS_BASE = WINDOW + 0x800n;
 const GS_BASE = WINDOW + 0x1800n;
 
 const GPRS: readonly Reg[] = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
+const GPRS_X86: readonly Reg[] = GPRS.slice(0, 8);
 
 /** iced-x86 register → our full register name (memory operands use 32/64-bit registers only). */
 function fullReg(r: Register): Reg | null {
@@ -125,8 +126,25 @@ interface Case {
   bytes: Uint8Array;
   insn: Instruction;
   regs: Map<Reg, bigint>;
+  /** The same registers in GPRS order (written in one batch). */
+  values: bigint[];
   rflags: bigint;
-  text: string;
+  /** The disassembly (formatted on first use: most cases never need it); read it before insn is freed. */
+  readonly text: string;
+}
+
+function makeCase(bytes: Uint8Array, insn: Instruction, regs: Map<Reg, bigint>, rflags: bigint, formatter: Formatter): Case {
+  let text: string | undefined;
+  return {
+    bytes,
+    insn,
+    regs,
+    values: GPRS.map((g) => regs.get(g) ?? 0n),
+    rflags,
+    get text() {
+      return (text ??= formatter.format(insn));
+    },
+  };
 }
 
 const INTERESTING = [0n, 1n, 2n, 0x7fn, 0x80n, 0xffn, 0x7fffn, 0x8000n, 0xffffn, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n,
@@ -144,34 +162,49 @@ export interface DifftestOptions {
   /** Called with each mismatch report; the run goes on (up to maxMismatches). */
   onMismatch?: (report: string) => void;
   maxMismatches?: number;
+  /** Called every `progressEvery` cases with the counts so far (long runs). */
+  onProgress?: (done: number, result: DifftestResult) => void;
+  progressEvery?: number;
 }
 
 export interface DifftestResult {
   ran: number;
   skipped: number;
   mismatches: number;
+  /** Disagreements on used engines that were run again on fresh engines (the mismatches are what remained). */
+  rechecked: number;
   /** Compared instructions per mnemonic. */
   byMnemonic: Map<string, number>;
   /** Skipped (unsupported by the core) per mnemonic. */
   unsupported: Map<string, number>;
 }
 
+/**
+ * The two engines of a run. Each case writes its instruction into a slot and the engines run it; afterwards the
+ * slot is int3 again and the data window holds its initial bytes again, so a case sees the same machine whatever
+ * ran before it (as --index replays it on fresh engines). Engines are renewed every CODE_SIZE / SLOT cases, so a
+ * slot is written once per engine (Unicorn keeps a time-stamp hook for every rdtsc byte pattern ever written).
+ */
 class Pair {
-  readonly uc: Engine;
+  uc: Engine;
   readonly wasm: Engine;
-  constructor(readonly arch: Arch) {
-    this.uc = this.setup('unicorn');
-    this.wasm = this.setup('wasm');
+  /** Cases run on these engines (a mismatch on used engines is confirmed on fresh ones). */
+  used = 0;
+  constructor(
+    readonly arch: Arch,
+    readonly windowData: Uint8Array,
+  ) {
+    this.uc = setupEngine('unicorn', arch, windowData);
+    this.wasm = setupEngine('wasm', arch, windowData);
   }
-  private setup(name: 'unicorn' | 'wasm'): Engine {
-    const e = createEngine(name, this.arch);
-    e.map(CODE, CODE_SIZE, Prot.RX);
-    e.write(CODE, new Uint8Array(CODE_SIZE).fill(0xcc));
-    e.map(WINDOW, WINDOW_RW, Prot.RW);
-    e.map(WINDOW + BigInt(WINDOW_RW), WINDOW_SIZE - WINDOW_RW, Prot.Read);
-    e.setReg('fsBase', FS_BASE);
-    e.setReg('gsBase', GS_BASE);
-    return e;
+  /**
+   * A new Unicorn engine. libunicorn2 hands exceptions to the interrupt hook without delivering them, so QEMU's
+   * "exception in flight" (old_exception) is never cleared: after one #DE (or #GP, #PF ...) the next contributory
+   * exception is reported as a double fault (8) and the one after that stops the engine without a reason.
+   */
+  renewUnicorn(): void {
+    this.uc.close();
+    this.uc = setupEngine('unicorn', this.arch, this.windowData);
   }
   close(): void {
     this.uc.close();
@@ -179,7 +212,29 @@ class Pair {
   }
 }
 
-/** The data window's bytes without copying (both engines back it with host memory). */
+function setupEngine(name: 'unicorn' | 'wasm', arch: Arch, windowData: Uint8Array): Engine {
+  const e = createEngine(name, arch);
+  e.map(CODE, CODE_SIZE, Prot.RX);
+  // int3 everywhere, through the host view: a fresh engine has translated nothing yet (and Engine.write would
+  // scan 4 MiB for rdtsc patterns and drop translations of it).
+  e.backing(CODE)!.bytes.fill(0xcc);
+  e.map(WINDOW, WINDOW_RW, Prot.RW);
+  e.map(WINDOW + BigInt(WINDOW_RW), WINDOW_SIZE - WINDOW_RW, Prot.Read);
+  setWindow(e, windowData);
+  e.setReg('fsBase', FS_BASE);
+  e.setReg('gsBase', GS_BASE);
+  return e;
+}
+
+/** Unicorn exits after which its engine must be renewed (see Pair.renewUnicorn). */
+function taintsUnicorn(x: Exit): boolean {
+  if (x.kind === 'error') return true;
+  if (x.kind !== 'interrupt') return false;
+  const v = x.vector;
+  return v === 0 || v === 8 || (v >= 10 && v <= 14);
+}
+
+/** A copy of the data window's bytes (for a mismatch report). */
 function windowBytes(e: Engine): Uint8Array {
   const rw = e.backing(WINDOW)!;
   const ro = e.backing(WINDOW + BigInt(WINDOW_RW))!;
@@ -187,6 +242,18 @@ function windowBytes(e: Engine): Uint8Array {
   out.set(rw.bytes.subarray(0, WINDOW_RW), 0);
   out.set(ro.bytes.subarray(0, WINDOW_SIZE - WINDOW_RW), WINDOW_RW);
   return out;
+}
+
+/** Both engines' data windows hold the same bytes (memcmp on the host views, no copy). */
+function sameWindows(u: Engine, w: Engine): boolean {
+  const ur = u.backing(WINDOW)!.bytes;
+  const wr = w.backing(WINDOW)!.bytes;
+  const uo = u.backing(WINDOW + BigInt(WINDOW_RW))!.bytes;
+  const wo = w.backing(WINDOW + BigInt(WINDOW_RW))!.bytes;
+  return (
+    Buffer.compare(ur.subarray(0, WINDOW_RW), wr.subarray(0, WINDOW_RW)) === 0 &&
+    Buffer.compare(uo.subarray(0, WINDOW_SIZE - WINDOW_RW), wo.subarray(0, WINDOW_SIZE - WINDOW_RW)) === 0
+  );
 }
 
 function setWindow(e: Engine, data: Uint8Array): void {
@@ -258,9 +325,8 @@ function generate(arch: Arch, seed: number, index: number, at: bigint, formatter
       continue;
     }
     const len = insn.length;
-    const text = formatter.format(insn);
     const state = randomState(arch, r, insn, at);
-    return { bytes: bytes.subarray(0, len), insn, regs: state.regs, rflags: state.rflags, text };
+    return makeCase(bytes.subarray(0, len), insn, state.regs, state.rflags, formatter);
   }
 }
 
@@ -313,30 +379,70 @@ function randomState(arch: Arch, r: () => number, insn: Instruction, at: bigint)
   return { regs, rflags };
 }
 
+/** One engine's state after a case; reused from case to case (the window is copied only for a report). */
 interface State {
   exit: Exit;
-  regs: bigint[];
+  regs: BigUint64Array;
   rip: bigint;
   rflags: bigint;
   count: number;
-  window: Uint8Array;
+  window?: Uint8Array;
 }
 
-function runOne(e: Engine, c: Case, at: bigint, windowData: Uint8Array): State {
+function newState(): State {
+  return { exit: { kind: 'budget', pc: 0n }, regs: new BigUint64Array(16), rip: 0n, rflags: 0n, count: 0 };
+}
+
+const RIP_RFLAGS: readonly Reg[] = ['rip', 'rflags'];
+const INT3 = new Uint8Array(16).fill(0xcc);
+
+/** Loads case c into e (the slot at `at` must hold int3 and the window its initial bytes), runs it into s. */
+function runOne(e: Engine, c: Case, at: bigint, s: State, scratch: BigUint64Array): void {
   e.write(at, c.bytes);
-  setWindow(e, windowData);
-  for (const [g, v] of c.regs) e.setReg(g, v);
+  e.writeRegs(GPRS, c.values);
   e.setReg('rflags', c.rflags);
   const before = e.instructions;
-  const exit = e.run(at, BUDGET);
-  return {
-    exit,
-    regs: GPRS.map((g) => e.getReg(g)),
-    rip: e.getReg('rip'),
-    rflags: e.getReg('rflags'),
-    count: e.instructions - before,
-    window: windowBytes(e),
-  };
+  s.exit = e.run(at, BUDGET);
+  s.count = e.instructions - before;
+  // x86: eax..edi only (Unicorn has no r8..r15 there; they are not compared).
+  e.readRegs(e.arch === 'x64' ? GPRS : GPRS_X86, s.regs);
+  e.readRegs(RIP_RFLAGS, scratch);
+  s.rip = scratch[0];
+  s.rflags = scratch[1];
+  s.window = undefined;
+}
+
+/** Puts back what running c may have changed: its slot (int3) and the data window. */
+function restore(e: Engine, c: Case, at: bigint, windowData: Uint8Array): void {
+  e.write(at, INT3.subarray(0, c.bytes.length));
+  setWindow(e, windowData);
+}
+
+/** Structural equality of two exits, at least as strict as comparing their JSON (same keys in the same order). */
+function exitsEqual(a: Exit, b: Exit): boolean {
+  if (a.kind !== b.kind) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i]) return false;
+    const x = (a as unknown as Record<string, unknown>)[ka[i]];
+    const y = (b as unknown as Record<string, unknown>)[kb[i]];
+    if (x instanceof Uint8Array || y instanceof Uint8Array) {
+      if (!(x instanceof Uint8Array && y instanceof Uint8Array) || Buffer.compare(x, y) !== 0) return false;
+    } else if (x !== y) return false;
+  }
+  return true;
+}
+
+/** The fast check: true exactly when compare() would find no problem (it is then not called). */
+function agree(arch: Arch, c: Case, u: State, w: State, ue: Engine, we: Engine): boolean {
+  if (u.count !== w.count || u.rip !== w.rip || !exitsEqual(u.exit, w.exit)) return false;
+  const flagMask = ~eflagsOf(c.insn.rflagsUndefined);
+  if ((u.rflags & flagMask) !== (w.rflags & flagMask)) return false;
+  const n = arch === 'x64' ? 16 : 8;
+  for (let i = 0; i < n; i++) if (u.regs[i] !== w.regs[i]) return false;
+  return sameWindows(ue, we);
 }
 
 function exitText(x: Exit, arch: Arch): string {
@@ -355,7 +461,9 @@ function sameExit(arch: Arch, u: State, w: State): boolean {
   return j(u.exit) === j(w.exit);
 }
 
-function compare(arch: Arch, c: Case, u: State, w: State, seed: number, index: number, windowData: Uint8Array): string | null {
+function compare(arch: Arch, c: Case, u: State, w: State, ue: Engine, we: Engine, seed: number, index: number, windowData: Uint8Array): string | null {
+  const uw = (u.window ??= windowBytes(ue));
+  const ww = (w.window ??= windowBytes(we));
   const flagMask = ~eflagsOf(c.insn.rflagsUndefined);
   const problems: string[] = [];
   if (!sameExit(arch, u, w)) problems.push(`exit: unicorn ${exitText(u.exit, arch)} | wasm ${exitText(w.exit, arch)}`);
@@ -367,9 +475,9 @@ function compare(arch: Arch, c: Case, u: State, w: State, seed: number, index: n
     problems.push(`rflags: unicorn 0x${u.rflags.toString(16)} | wasm 0x${w.rflags.toString(16)} (undefined here: 0x${(~flagMask & 0xfffn).toString(16)})`);
   }
   for (let i = 0; i < WINDOW_SIZE; i++) {
-    if (u.window[i] !== w.window[i]) {
+    if (uw[i] !== ww[i]) {
       const a = WINDOW + BigInt(i);
-      problems.push(`memory ${hex(a, arch)}: unicorn ${u.window[i].toString(16)} | wasm ${w.window[i].toString(16)} (was ${windowData[i].toString(16)})`);
+      problems.push(`memory ${hex(a, arch)}: unicorn ${uw[i].toString(16)} | wasm ${ww[i].toString(16)} (was ${windowData[i].toString(16)})`);
       if (problems.length > 40) break;
     }
   }
@@ -410,17 +518,28 @@ export function replay(fc: FixedCase): { text: string; report: string | null } {
   const insn = dec.decode();
   dec.free();
   const regs = new Map<Reg, bigint>(GPRS.map((g) => [g, fc.regs[g] ?? 0n]));
-  const c: Case = { bytes, insn, regs, rflags: fc.rflags, text: formatter.format(insn) };
-  formatter.free();
+  const c = makeCase(bytes, insn, regs, fc.rflags, formatter);
   const windowData = windowFor(fc.seed);
-  const pair = new Pair(fc.arch);
   try {
-    const w = runOne(pair.wasm, c, at, windowData);
-    const u = runOne(pair.uc, c, at, windowData);
-    return { text: c.text, report: compare(fc.arch, c, u, w, fc.seed, -1, windowData) };
+    return { text: c.text, report: runFresh(fc.arch, c, at, windowData, fc.seed, -1) };
+  } finally {
+    insn.free();
+    formatter.free();
+  }
+}
+
+/** Runs one case on fresh engines: the mismatch report, or null. */
+function runFresh(arch: Arch, c: Case, at: bigint, windowData: Uint8Array, seed: number, index: number): string | null {
+  const pair = new Pair(arch, windowData);
+  try {
+    const u = newState();
+    const w = newState();
+    const scratch = new BigUint64Array(2);
+    runOne(pair.wasm, c, at, w, scratch);
+    runOne(pair.uc, c, at, u, scratch);
+    return agree(arch, c, u, w, pair.uc, pair.wasm) ? null : compare(arch, c, u, w, pair.uc, pair.wasm, seed, index, windowData);
   } finally {
     pair.close();
-    insn.free();
   }
 }
 
@@ -428,9 +547,12 @@ export function replay(fc: FixedCase): { text: string; report: string | null } {
 export function difftest(o: DifftestOptions): DifftestResult {
   if (!engineAvailable('unicorn') || !engineAvailable('wasm')) throw new Error('difftest needs both the unicorn and the wasm engine');
   const formatter = new Formatter(FormatterSyntax.Intel);
-  const result: DifftestResult = { ran: 0, skipped: 0, mismatches: 0, byMnemonic: new Map(), unsupported: new Map() };
+  const result: DifftestResult = { ran: 0, skipped: 0, mismatches: 0, rechecked: 0, byMnemonic: new Map(), unsupported: new Map() };
   const windowData = windowFor(o.seed);
   const slots = CODE_SIZE / SLOT;
+  const u = newState();
+  const w = newState();
+  const scratch = new BigUint64Array(2);
   let pair: Pair | undefined;
   const first = o.index ?? 0;
   const last = o.index !== undefined ? o.index + 1 : o.count;
@@ -440,32 +562,35 @@ export function difftest(o: DifftestOptions): DifftestResult {
       const used = i % slots;
       if (!pair || used === 0) {
         pair?.close();
-        pair = new Pair(o.arch);
+        pair = new Pair(o.arch, windowData);
       }
       const at = CODE + BigInt(used * SLOT + SLOT_AT);
+      if (o.onProgress && i > first && (i - first) % (o.progressEvery ?? 100000) === 0) o.onProgress(i - first, result);
       const c = generate(o.arch, o.seed, i, at, formatter);
       const name = Mnemonic[c.insn.mnemonic];
-      const w = runOne(pair.wasm, c, at, windowData);
+      const fresh = pair.used++ === 0;
+      runOne(pair.wasm, c, at, w, scratch);
       if (w.exit.kind === 'unsupported') {
+        restore(pair.wasm, c, at, windowData);
+        // Unicorn has not run it: its slot still holds int3 (and the case it did not see cannot taint it).
         result.skipped++;
         result.unsupported.set(name, (result.unsupported.get(name) ?? 0) + 1);
         c.insn.free();
         continue;
       }
-      const u = runOne(pair.uc, c, at, windowData);
+      runOne(pair.uc, c, at, u, scratch);
       result.ran++;
       result.byMnemonic.set(name, (result.byMnemonic.get(name) ?? 0) + 1);
-      let report = compare(o.arch, c, u, w, o.seed, i, windowData);
+      let report = agree(o.arch, c, u, w, pair.uc, pair.wasm) ? null : compare(o.arch, c, u, w, pair.uc, pair.wasm, o.seed, i, windowData);
       if (o.verbose) console.log(`${i}: ${c.text}  ${exitText(w.exit, o.arch)}`);
       o.onCase?.(i, c.text);
-      if (report && i % slots !== 0) {
-        // Confirm on fresh engines: a branch may have reached code Unicorn translated before it was written.
-        const fresh = new Pair(o.arch);
-        try {
-          report = compare(o.arch, c, runOne(fresh.uc, c, at, windowData), runOne(fresh.wasm, c, at, windowData), o.seed, i, windowData);
-        } finally {
-          fresh.close();
-        }
+      restore(pair.wasm, c, at, windowData);
+      if (taintsUnicorn(u.exit)) pair.renewUnicorn();
+      else restore(pair.uc, c, at, windowData);
+      if (report && !fresh) {
+        // Confirm on fresh engines (as --index replays it): used engines may keep state a case cannot reset.
+        result.rechecked++;
+        report = runFresh(o.arch, c, at, windowData, o.seed, i);
       }
       c.insn.free();
       if (report) {
@@ -497,9 +622,14 @@ function main(argv: string[]): number {
       return 2;
     }
     const t = performance.now();
-    const res = difftest({ arch, count, seed, index, verbose: argv.includes('--verbose'), onMismatch: (r) => console.log(r) });
+    const res: DifftestResult = difftest({ arch, count, seed, index, verbose: argv.includes('--verbose'), onMismatch: (r) => console.log(r),
+      progressEvery: arg('progress') !== undefined ? Number(arg('progress')) : undefined,
+      onProgress: arg('progress') !== undefined
+        ? (done, r) => console.log(`  ${done} done: ${r.ran} compared, ${r.mismatches} mismatches, ${r.skipped} skipped, ${r.rechecked} rechecked (${((performance.now() - t) / 1000).toFixed(0)} s)`)
+        : undefined,
+    });
     const s = ((performance.now() - t) / 1000).toFixed(1);
-    console.log(`difftest ${arch} seed ${seed}: ${res.ran} compared, ${res.mismatches} mismatches, ${res.skipped} skipped as unsupported (${s} s)`);
+    console.log(`difftest ${arch} seed ${seed}: ${res.ran} compared, ${res.mismatches} mismatches, ${res.skipped} skipped as unsupported, ${res.rechecked} rechecked on fresh engines (${s} s, ${Math.round((res.ran + res.skipped) / ((performance.now() - t) / 1000))}/s)`);
     if (res.unsupported.size) console.log(`  unsupported: ${[...res.unsupported].map(([m, n]) => `${m} ${n}`).join(', ')}`);
     if (argv.includes('--stats')) console.log(`  compared: ${[...res.byMnemonic].sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ')}`);
     if (res.mismatches) failed = true;

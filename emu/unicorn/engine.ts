@@ -495,7 +495,7 @@ export class UnicornEngine implements Engine {
     this.pending = null;
     // `until` must be an address execution can never reach: with 0, a call through a NULL pointer would end the run
     // silently instead of faulting. The top of the address space is never mapped here.
-    const err = this.lib.emuStart(this.uc, pc, this.arch === 'x64' ? 0xffffffffffffffffn : 0xffffffffn, 0n, count);
+    const err = this.lib.emuStart(this.uc, pc, this.untilAddress(), 0n, count);
     const p = this.pending as Pending | null;
     this.pending = null;
     if (p?.kind === 'trap') {
@@ -522,7 +522,17 @@ export class UnicornEngine implements Engine {
     if (err === UC_ERR_INSN_INVALID) return { kind: 'interrupt', vector: 6, pc: here };
     if (err !== UC_ERR_OK) return { kind: 'error', message: this.lib.strerror(err), pc: here };
     if (budget > 0 && this.instructions - before >= budget) return { kind: 'budget', pc: here };
+    // Execution reached `until` itself (a jump or call to the all-ones address): Unicorn stops there silently,
+    // before fetching. That address is never mapped, so the fetch would have faulted.
+    if (err === UC_ERR_OK && here === this.untilAddress() && !this.regionAt(here)) {
+      return { kind: 'fault', access: 'fetch', address: here, pc: here, reason: 'unmapped' };
+    }
     return { kind: 'error', message: 'the engine stopped without a reason', pc: here };
+  }
+
+  /** The address given to uc_emu_start as `until`: the last one of the address space. */
+  private untilAddress(): bigint {
+    return this.arch === 'x64' ? 0xffffffffffffffffn : 0xffffffffn;
   }
 
   /** Software interrupts are traps: Unicorn reports the next instruction; the report names the int itself. */

@@ -632,6 +632,7 @@ function decodeSse(rec: u32, op: u32): bool {
     case 0x56: if (pf3) return false; alu = O.SX_POR; break; // orps/orpd
     case 0xef: case 0xeb: case 0xdb: case 0xdf: case 0x6c: case 0x6d: case 0x74: case 0xd4: case 0x60: case 0x61:
     case 0x62: case 0xf8: case 0xfc: case 0xda: case 0x75: case 0x76: case 0x70:
+    case 0x67: case 0x68: case 0x69: case 0x6a: case 0xfd: case 0xfe: case 0xf9: case 0xfa: case 0xfb:
       if (!p66 || pf3) return false;
       switch (op) {
         case 0xef: alu = O.SX_PXOR; break;
@@ -650,17 +651,33 @@ function decodeSse(rec: u32, op: u32): bool {
         case 0xf8: alu = O.SX_PSUBB; break;
         case 0xfc: alu = O.SX_PADDB; break;
         case 0xda: alu = O.SX_PMINUB; break;
+        case 0x67: alu = O.SX_PACKUSWB; break;
+        case 0x68: alu = O.SX_PUNPCKHBW; break;
+        case 0x69: alu = O.SX_PUNPCKHWD; break;
+        case 0x6a: alu = O.SX_PUNPCKHDQ; break;
+        case 0xfd: alu = O.SX_PADDW; break;
+        case 0xfe: alu = O.SX_PADDD; break;
+        case 0xf9: alu = O.SX_PSUBW; break;
+        case 0xfa: alu = O.SX_PSUBD; break;
+        case 0xfb: alu = O.SX_PSUBQ; break;
         default: alu = O.SX_PSHUFD; // 0x70
       }
       break;
-    case 0x73: {
-      // 66 0f 73 /3 psrldq, /7 pslldq xmm, imm8 (other /n: per-element shifts, not implemented)
+    case 0x71: case 0x72: case 0x73: {
+      // Shifts of xmm by imm8: 71 words, 72 dwords, 73 qwords (/2 logical right, /4 arithmetic right, /6 left),
+      // and 73 /3 psrldq, /7 pslldq (whole register, in bytes).
       if (!p66 || pf3) return false;
       modrm(rec);
-      if (isMem(rec) || (mRegRaw != 3 && mRegRaw != 7)) { unsupported(rec); return true; }
+      let shift: i32 = -1;
+      if (!isMem(rec)) {
+        if (op == 0x71) shift = mRegRaw == 2 ? O.SX_PSRLW : mRegRaw == 4 ? O.SX_PSRAW : mRegRaw == 6 ? O.SX_PSLLW : -1;
+        else if (op == 0x72) shift = mRegRaw == 2 ? O.SX_PSRLD : mRegRaw == 4 ? O.SX_PSRAD : mRegRaw == 6 ? O.SX_PSLLD : -1;
+        else shift = mRegRaw == 2 ? O.SX_PSRLQ : mRegRaw == 3 ? O.SX_PSRLDQ : mRegRaw == 6 ? O.SX_PSLLQ : mRegRaw == 7 ? O.SX_PSLLDQ : -1;
+      }
+      if (shift < 0) { unsupported(rec); return true; }
       pOsz16 = false;
       setOp(rec, O.OP_SSE_ALU);
-      setX(rec, mRegRaw == 3 ? O.SX_PSRLDQ : O.SX_PSLLDQ);
+      setX(rec, shift);
       store<u8>(rec, <u8>mRm, R_REG);
       store<u8>(rec, <u8>mRm, R_RM);
       setImm(rec, <u64>fetch8());

@@ -728,12 +728,76 @@ function sseBytes(kind: u32, x: u32, lo: u64, hi: u64, imm: u64): void {
       for (let i: u32 = 0; i < 16; i++) store<u8>(t + i, i + n < 16 ? load<u8>(x + i + n) : 0);
       break;
     }
-    default: { // pslldq
+    case O.SX_PSLLDQ: {
       const n: u32 = imm > 16 ? 16 : <u32>imm;
       for (let i: u32 = 0; i < 16; i++) store<u8>(t + i, i >= n ? load<u8>(x + i - n) : 0);
+      break;
     }
+    case O.SX_PUNPCKHBW:
+      for (let i: u32 = 0; i < 8; i++) { store<u8>(t + 2 * i, load<u8>(x + 8 + i)); store<u8>(t + 2 * i + 1, load<u8>(s + 8 + i)); }
+      break;
+    case O.SX_PUNPCKHWD:
+      for (let i: u32 = 0; i < 4; i++) { store<u16>(t + 4 * i, load<u16>(x + 8 + 2 * i)); store<u16>(t + 4 * i + 2, load<u16>(s + 8 + 2 * i)); }
+      break;
+    case O.SX_PUNPCKHDQ:
+      for (let i: u32 = 0; i < 2; i++) { store<u32>(t + 8 * i, load<u32>(x + 8 + 4 * i)); store<u32>(t + 8 * i + 4, load<u32>(s + 8 + 4 * i)); }
+      break;
+    case O.SX_PACKUSWB:
+      for (let i: u32 = 0; i < 8; i++) {
+        store<u8>(t + i, satU8(load<i16>(x + 2 * i)));
+        store<u8>(t + 8 + i, satU8(load<i16>(s + 2 * i)));
+      }
+      break;
+    case O.SX_PADDW:
+      for (let i: u32 = 0; i < 8; i++) store<u16>(t + 2 * i, load<u16>(x + 2 * i) + load<u16>(s + 2 * i));
+      break;
+    case O.SX_PADDD:
+      for (let i: u32 = 0; i < 4; i++) store<u32>(t + 4 * i, load<u32>(x + 4 * i) + load<u32>(s + 4 * i));
+      break;
+    case O.SX_PSUBW:
+      for (let i: u32 = 0; i < 8; i++) store<u16>(t + 2 * i, load<u16>(x + 2 * i) - load<u16>(s + 2 * i));
+      break;
+    case O.SX_PSUBD:
+      for (let i: u32 = 0; i < 4; i++) store<u32>(t + 4 * i, load<u32>(x + 4 * i) - load<u32>(s + 4 * i));
+      break;
+    case O.SX_PSUBQ:
+      for (let i: u32 = 0; i < 2; i++) store<u64>(t + 8 * i, load<u64>(x + 8 * i) - load<u64>(s + 8 * i));
+      break;
+    // Element shifts: a logical shift by the element width or more gives 0; an arithmetic one fills with the sign.
+    case O.SX_PSRLW:
+      for (let i: u32 = 0; i < 8; i++) store<u16>(t + 2 * i, imm > 15 ? 0 : load<u16>(x + 2 * i) >> <u16>imm);
+      break;
+    case O.SX_PSRAW:
+      for (let i: u32 = 0; i < 8; i++) store<i16>(t + 2 * i, load<i16>(x + 2 * i) >> <i16>(imm > 15 ? 15 : imm));
+      break;
+    case O.SX_PSLLW:
+      for (let i: u32 = 0; i < 8; i++) store<u16>(t + 2 * i, imm > 15 ? 0 : load<u16>(x + 2 * i) << <u16>imm);
+      break;
+    case O.SX_PSRLD:
+      for (let i: u32 = 0; i < 4; i++) store<u32>(t + 4 * i, imm > 31 ? 0 : load<u32>(x + 4 * i) >> <u32>imm);
+      break;
+    case O.SX_PSRAD:
+      for (let i: u32 = 0; i < 4; i++) store<i32>(t + 4 * i, load<i32>(x + 4 * i) >> <i32>(imm > 31 ? 31 : imm));
+      break;
+    case O.SX_PSLLD:
+      for (let i: u32 = 0; i < 4; i++) store<u32>(t + 4 * i, imm > 31 ? 0 : load<u32>(x + 4 * i) << <u32>imm);
+      break;
+    case O.SX_PSRLQ:
+      for (let i: u32 = 0; i < 2; i++) store<u64>(t + 8 * i, imm > 63 ? 0 : load<u64>(x + 8 * i) >> imm);
+      break;
+    case O.SX_PSLLQ:
+      for (let i: u32 = 0; i < 2; i++) store<u64>(t + 8 * i, imm > 63 ? 0 : load<u64>(x + 8 * i) << imm);
+      break;
+    default:
+      // The decoder produces no other kind; leave the register as it was rather than trap.
+      memory.copy(t, x, 16);
   }
   memory.copy(x, t, 16);
+}
+
+/** A signed word saturated to an unsigned byte (packuswb). */
+@inline function satU8(v: i16): u8 {
+  return v < 0 ? 0 : v > 255 ? 255 : <u8>v;
 }
 
 /** 0xff in each byte where a and b agree, else 0. */

@@ -114,6 +114,25 @@ export const SX_PSHUFD: u8 = 16;
 /** psrldq / pslldq xmm, imm8 (register only, R_IMM bytes). */
 export const SX_PSRLDQ: u8 = 17;
 export const SX_PSLLDQ: u8 = 18;
+export const SX_PUNPCKHBW: u8 = 19;
+export const SX_PUNPCKHWD: u8 = 20;
+export const SX_PUNPCKHDQ: u8 = 21;
+/** packuswb: signed words to unsigned bytes with saturation (dest's words low, source's high). */
+export const SX_PACKUSWB: u8 = 22;
+export const SX_PADDW: u8 = 23;
+export const SX_PADDD: u8 = 24;
+export const SX_PSUBW: u8 = 25;
+export const SX_PSUBD: u8 = 26;
+export const SX_PSUBQ: u8 = 27;
+/** Per-element shifts by imm8 (66 0F 71/72/73 /2 /4 /6, register only; R_IMM is the count). */
+export const SX_PSRLW: u8 = 28;
+export const SX_PSRAW: u8 = 29;
+export const SX_PSLLW: u8 = 30;
+export const SX_PSRLD: u8 = 31;
+export const SX_PSRAD: u8 = 32;
+export const SX_PSLLD: u8 = 33;
+export const SX_PSRLQ: u8 = 34;
+export const SX_PSLLQ: u8 = 35;
 
 // ALU kinds (R_X of OP_ALU_*), in opcode order; TEST is AND without the write-back.
 export const ALU_ADD: u8 = 0;
