@@ -5,6 +5,13 @@ import { replay, type FixedCase } from '../../bench/difftest.js';
 
 const CASES: (FixedCase & { what: string; why: string })[] = [
   {
+    what: 'data16 leave',
+    why: 'with a 32-bit stack, leave sets all of esp from ebp before its 16-bit pop (the wasm core kept esp\'s high half)',
+    arch: 'x86', seed: 20261127, rflags: 0x8d7n,
+    bytes: [0x66, 0xc9],
+    regs: { rax: 0x8601978en, rcx: 0x0001302fn, rdx: 0x68b237d6n, rbx: 0x2c7127cfn, rsp: 0x00011368n, rbp: 0x00636b64n, rsi: 0x4157277cn, rdi: 0x71b5fe7cn, r8: 0x561b753bn, r9: 0x13n, r10: 0x00010a8dn, r11: 0x00013271n, r12: 0x00012fb1n, r13: 0x39n, r14: 0x1e3c4850n, r15: 0x0f97badbn },
+  },
+  {
     what: 'pop r15',
     why: 'REX.W overrides 66 for push/pop: a 64-bit pop, not a 16-bit one',
     arch: 'x64', seed: 1, rflags: 0x882n,

@@ -80,16 +80,15 @@ function eaMoved(p: u32, adj: u64): u64 {
   const sp = (reg64(RSP) - (<u64>1 << sz)) & linMask;
   wr(sp, sz, v);
   if (flt) return;
-  if (sz == 1) rset(RSP, 1, sp);
-  else setReg64(RSP, sp);
+  // The stack is always 32- or 64-bit here (SS.B set, or long mode): a 16-bit push moves the whole esp/rsp.
+  setReg64(RSP, sp);
 }
 /** Pops 1 << sz bytes; on a fault returns 0 with rsp unchanged. */
 @inline function pop(sz: i32): u64 {
   const sp = reg64(RSP);
   const v = rd(sp & linMask, sz);
   if (flt) return 0;
-  if (sz == 1) rset(RSP, 1, sp + 2);
-  else setReg64(RSP, (sp + (<u64>1 << sz)) & linMask);
+  setReg64(RSP, (sp + (<u64>1 << sz)) & linMask);
   return v;
 }
 
@@ -1192,8 +1191,10 @@ export function run(pc: u64, budget: u64): i32 {
           const bp = reg64(RBP);
           const v = rd(bp & linMask, sz);
           if (flt) break;
-          if (sz == 1) { rset(RSP, 1, bp + 2); rset(RBP, 1, v); }
-          else { setReg64(RSP, (bp + (<u64>1 << sz)) & linMask); setReg64(RBP, v); }
+          // esp/rsp = ebp/rbp in full (the stack address size is 32/64), then a pop of the operand size.
+          setReg64(RSP, (bp + (<u64>1 << sz)) & linMask);
+          if (sz == 1) rset(RBP, 1, v);
+          else setReg64(RBP, v);
           break;
         }
         case O.OP_STR: strOnce(p, load<u8>(p, R_X), load<u8>(p, R_SZ)); break;
