@@ -452,6 +452,7 @@ function exitText(x: Exit, arch: Arch): string {
     case 'interrupt': return `interrupt ${x.vector} pc ${hex(x.pc, arch)}`;
     case 'budget': return `budget pc ${hex(x.pc, arch)}`;
     case 'unsupported': return `unsupported pc ${hex(x.pc, arch)}`;
+    case 'privileged': return `privileged pc ${hex(x.pc, arch)}`;
     case 'error': return `error ${x.message} pc ${hex(x.pc, arch)}`;
   }
 }

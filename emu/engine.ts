@@ -47,6 +47,12 @@ export type Exit =
   | { kind: 'fault'; access: Access; address: bigint; pc: bigint; reason: 'unmapped' | 'protection' }
   /** An interrupt or exception the CPU raised: int3 (3), int 2c (0x2c), #UD (6), #DE (0) ... pc is the instruction. */
   | { kind: 'interrupt'; vector: number; pc: bigint }
+  /**
+   * A privileged or I/O instruction at pc (mov to/from cr/dr, rdmsr/wrmsr, in/out/ins/outs, hlt, invd/wbinvd, clts,
+   * invlpg, swapgs, sgdt/sidt/lgdt/lidt): counted as executed, but its effect is the kernel layer's to decide; rip
+   * is still pc, and the kernel sets the results and moves rip past it before resuming.
+   */
+  | { kind: 'privileged'; pc: bigint }
   /** The engine does not implement the instruction at pc (it did not run and is not counted). */
   | { kind: 'unsupported'; pc: bigint; bytes: Uint8Array }
   /** The instruction budget given to run() was used up; pc is the next instruction. */

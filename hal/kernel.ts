@@ -14,6 +14,7 @@ import { Namespace } from './ob/namespace.js';
 import { IoState } from './io/state.js';
 import { Processes } from './ps/process.js';
 import { isWindowsData } from './windows-exports.js';
+import { CpuState, emulatePrivileged } from './ke/cpu.js';
 
 /** A loaded image, for naming addresses module+offset. */
 export interface Module {
@@ -56,6 +57,7 @@ export class Kernel {
   readonly ns = new Namespace();
   readonly io = new IoState();
   readonly ps: Processes;
+  readonly cpu: CpuState;
   /** Current IRQL; drivers read it through KeGetCurrentIrql (and cr8 on x64). */
   irql = 0;
   apiCalls = 0;
@@ -86,6 +88,8 @@ export class Kernel {
     this.dataByName = new Map(table.data.filter((d) => !d.arch || d.arch === this.arch).map((d) => [key(d.module, d.name), d]));
     this.modules.push({ name: 'ntoskrnl.exe', base: this.m.layout.stubs, size: this.m.layout.stubsSize });
     this.ps = new Processes(this);
+    this.cpu = new CpuState(this);
+    this.m.onPrivileged = (pc) => emulatePrivileged(this, pc);
     this.m.missingDataAt = (a) => {
       const i = Number((a - this.m.layout.missingData) / 0x1000n);
       const name = a >= this.m.layout.missingData ? this.missingDataNames[i] : undefined;

@@ -98,6 +98,10 @@ export class Machine {
   readonly returnTrap: bigint;
   private readonly scratch = new DataView(new ArrayBuffer(8));
   private budgetEnd = 0;
+  /** Emulates a privileged instruction and returns where execution continues (set by the kernel). */
+  onPrivileged: (pc: bigint) => bigint = (pc) => {
+    throw new GuestStop('unsupported-instruction', `privileged instruction at ${hex(pc)}`, { pc });
+  };
   /** Names the missing data export behind a faulting address (set by the kernel). */
   missingDataAt?: (address: bigint) => string | undefined;
   private readonly retRegs = new BigUint64Array(3);
@@ -336,6 +340,10 @@ export class Machine {
         pc = this.onTrap(exit.address);
         continue;
       }
+      if (exit.kind === 'privileged') {
+        pc = this.onPrivileged(exit.pc);
+        continue;
+      }
       if (exit.kind === 'budget') {
         // A slice ended: remainingBudget() throws if the run's instruction or time budget is spent.
         pc = exit.pc;
@@ -396,6 +404,7 @@ export class Machine {
         return new GuestStop('fault', `the CPU engine stopped: ${exit.message}`, { pc: exit.pc });
       case 'trap':
       case 'budget':
+      case 'privileged':
         return new Error('unreachable: trap and budget exits are handled by callGuest');
     }
   }

@@ -102,5 +102,7 @@ export type TraceEvent =
   | { type: 'irp'; seq: number; event: 'sent' | 'completed'; irp: string; major: string; device: string; status?: string; information?: string }
   | { type: 'dbgprint'; seq: number; text: string; note?: string }
   | { type: 'callback'; seq: number; event: 'enter' | 'leave'; routine: string; target: string; ret?: string; note?: string }
+  /** A privileged instruction the kernel layer emulated (mov cr8, rdmsr ...). */
+  | { type: 'cpu'; seq: number; instruction: string; at: string }
   | { type: 'op'; seq: number; op: string; status: string; information?: number }
   | { type: 'stop'; seq: number; outcome: Outcome; reason: string };

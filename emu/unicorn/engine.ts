@@ -7,6 +7,7 @@ import path from 'node:path';
 import { EngineMemoryError, EngineUnavailableError, Prot, X86_GDT_BASE } from '../engine.js';
 import type { Access, Arch, Backing, Engine, Exit, Reg } from '../engine.js';
 import { cpuidLeaf, tscAt } from '../cpuid.js';
+import { isPrivileged } from '../disasm.js';
 
 const require = createRequire(import.meta.url);
 
@@ -71,6 +72,7 @@ interface UcLib {
   ctl: (uc: unknown, control: number, ...extra: unknown[]) => number;
   mmap: (addr: null, length: number, prot: number, flags: number, fd: number, offset: bigint) => unknown;
   munmap: (addr: unknown, length: number) => number;
+  hookDel: (uc: unknown, hh: unknown) => number;
   /** uc_hook_add is variadic: UC_HOOK_INSN passes the instruction id as ('int', id). */
   hookAdd: (uc: unknown, hh: unknown[], type: number, cb: unknown, user: unknown, begin: bigint, end: bigint, ...extra: unknown[]) => number;
   koffi: typeof import('koffi');
@@ -130,6 +132,7 @@ function loadLibrary(): UcLib {
       emuStart: lib.func('int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)'),
       emuStop: lib.func('int uc_emu_stop(void *uc)'),
       ctl: lib.func('int uc_ctl(void *uc, int control, ...)'),
+      hookDel: lib.func('int uc_hook_del(void *uc, size_t hh)'),
       hookAdd: lib.func('int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *cb, void *user, uint64_t begin, uint64_t end, ...)'),
       protos: { code, intr, mem, insnInvalid, cpuid },
       countHook: shim.func('void *kdemu_count_hook(void)')(),
@@ -149,6 +152,23 @@ export function unicornAvailable(): boolean {
   } catch {
     return false;
   }
+}
+
+/** Second bytes of 0F-prefixed privileged instructions: mov cr/dr (20-23), clts (06), invd (08), wbinvd (09), wrmsr (30), rdmsr (32). */
+const PRIV_0F = new Set([0x20, 0x21, 0x22, 0x23, 0x06, 0x08, 0x09, 0x30, 0x32]);
+/** One-byte privileged and I/O opcodes: hlt, in/out imm8 and dx forms, ins/outs. */
+const PRIV_1 = new Set([0xf4, 0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef, 0x6c, 0x6d, 0x6e, 0x6f]);
+
+/** 0F 01 /m: swapgs (F8, x64), or sgdt/sidt/lgdt/lidt/invlpg with a memory operand. */
+function privileged0f01(m: number | undefined, arch: Arch): boolean {
+  if (m === undefined) return false;
+  if (m === 0xf8) return arch === 'x64';
+  const g = (m >> 3) & 7;
+  return m >> 6 !== 3 && (g <= 3 || g === 7);
+}
+
+function isPrefix(b: number, arch: Arch): boolean {
+  return [0x66, 0x67, 0xf2, 0xf3, 0xf0, 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65].includes(b) || (arch === 'x64' && b >= 0x40 && b <= 0x4f);
 }
 
 interface Region extends Backing {
@@ -179,7 +199,8 @@ export class UnicornEngine implements Engine {
   private closed = false;
   /** Executable ranges, so that code written there is scanned for RDTSC/RDTSCP (see watchTimeStamp). */
   private readonly execRanges: { begin: bigint; end: bigint }[] = [];
-  private readonly tscSites = new Set<bigint>();
+  /** Watched instruction sites (RDTSC, privileged instructions) and their hook handles. */
+  private readonly tscSites = new Map<bigint, unknown>();
   private timeStampHook: unknown;
   private gdtMapped = false;
   /** Mapped regions, sorted by address, each backed by host memory visible as `mem`. */
@@ -348,15 +369,55 @@ export class UnicornEngine implements Engine {
    * answers it from the virtual counter. Code generated at run time by the guest itself is not covered.
    */
   private watchTimeStamp(address: bigint, data: Uint8Array): void {
-    for (let i = 0; i + 1 < data.length; i++) {
-      if (data[i] !== 0x0f) continue;
-      const isTsc = data[i + 1] === 0x31 || (data[i + 1] === 0x01 && data[i + 2] === 0xf9);
-      const site = address + BigInt(i);
-      if (!isTsc || this.tscSites.has(site)) continue;
-      this.tscSites.add(site);
-      const hh: unknown[] = [0];
-      this.check(this.lib.hookAdd(this.uc, hh, UC_HOOK_CODE, this.timeStampHook, null, site, site), 'uc_hook_add(rdtsc site)');
+    for (let i = 0; i < data.length; i++) {
+      const b = data[i];
+      const n1 = data[i + 1];
+      const isTsc = b === 0x0f && (n1 === 0x31 || (n1 === 0x01 && data[i + 2] === 0xf9));
+      if (isTsc) this.watchSite(address + BigInt(i));
+      // Privileged and I/O instructions (the same set the wasm core exits on): Unicorn would run them natively.
+      const priv =
+        (b === 0x0f && n1 !== undefined && (PRIV_0F.has(n1) || (n1 === 0x01 && privileged0f01(data[i + 2], this.arch)))) ||
+        PRIV_1.has(b);
+      if (!priv) continue;
+      this.watchSite(address + BigInt(i));
+      // The instruction may start with prefixes: watch each place it could begin.
+      for (let k = 1; k <= 4 && i - k >= 0 && isPrefix(data[i - k], this.arch); k++) this.watchSite(address + BigInt(i - k));
     }
+  }
+
+  private watchSite(site: bigint): void {
+    if (this.tscSites.has(site)) return;
+    const hh: unknown[] = [0];
+    this.check(this.lib.hookAdd(this.uc, hh, UC_HOOK_CODE, this.timeStampHook, null, site, site), 'uc_hook_add(site)');
+    this.tscSites.set(site, hh[0]);
+  }
+
+  /**
+   * A watched site was reached: RDTSC/RDTSCP are answered here; a privileged instruction becomes a 'privileged'
+   * exit (counted, as the counting hook already ran); anything else was a false alarm (bytes that only looked like
+   * one): the site stops being watched and the instruction runs natively.
+   */
+  private siteReached(pc: bigint): Exit | 'again' {
+    if (this.emulateTimeStamp(pc)) return 'again';
+    const bytes = this.readUpTo(pc, 15);
+    if (isPrivileged(bytes, this.arch, pc)) return { kind: 'privileged', pc };
+    const hh = this.tscSites.get(pc);
+    if (hh !== undefined) this.check(this.lib.hookDel(this.uc, hh), 'uc_hook_del(site)');
+    this.tscSites.delete(pc);
+    this.trapsHit++; // counted but not run: it runs (and is counted) again
+    this.setReg('rip', pc);
+    return 'again';
+  }
+
+  private readUpTo(pc: bigint, n: number): Uint8Array {
+    for (; n > 0; n--) {
+      try {
+        return this.read(pc, n);
+      } catch {
+        /* shorter: the next page is unmapped */
+      }
+    }
+    return new Uint8Array(0);
   }
 
   /** Executes the RDTSC/RDTSCP at pc from the virtual counter; false if the bytes there are something else. */
@@ -506,9 +567,10 @@ export class UnicornEngine implements Engine {
     const here = this.getReg('rip');
     if (p) {
       switch (p.kind) {
-        case 'tsc':
-          if (this.emulateTimeStamp(p.address)) return 'tsc';
-          return { kind: 'error', message: 'time-stamp hook fired on another instruction', pc: here };
+        case 'tsc': {
+          const r = this.siteReached(p.address);
+          return r === 'again' ? 'tsc' : r;
+        }
         case 'fault':
           return { kind: 'fault', access: p.access, address: p.address, pc: p.access === 'fetch' ? p.address : here, reason: p.reason };
         case 'interrupt':

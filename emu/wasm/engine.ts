@@ -41,6 +41,7 @@ const EXIT_FAULT = 2;
 const EXIT_INTERRUPT = 3;
 const EXIT_BUDGET = 4;
 const EXIT_UNSUPPORTED = 5;
+const EXIT_PRIVILEGED = 6;
 const ACCESS: readonly Access[] = ['read', 'write', 'fetch'];
 
 const REG_INDEX: Record<Reg, number> = {
@@ -364,6 +365,8 @@ export class WasmEngine implements Engine {
         return { kind: 'interrupt', vector: this.core.exitVector(), pc: u(this.core.exitPc()) };
       case EXIT_BUDGET:
         return { kind: 'budget', pc: this.getReg('rip') };
+      case EXIT_PRIVILEGED:
+        return { kind: 'privileged', pc: u(this.core.exitPc()) };
       case EXIT_UNSUPPORTED: {
         const at = u(this.core.exitPc());
         return { kind: 'unsupported', pc: at, bytes: this.instructionBytes(at) };

@@ -48,6 +48,7 @@ export const EXIT_FAULT: i32 = 2;
 export const EXIT_INTERRUPT: i32 = 3;
 export const EXIT_BUDGET: i32 = 4;
 export const EXIT_UNSUPPORTED: i32 = 5;
+export const EXIT_PRIVILEGED: i32 = 6;
 
 export const ACC_READ: i32 = 0;
 export const ACC_WRITE: i32 = 1;
@@ -243,6 +244,13 @@ export function raiseTrap(address: u64): void {
   stop = 1;
   exitCode = EXIT_TRAP;
   exitAddr = address;
+}
+
+/** A privileged instruction at pc: counted as executed, rip stays on it; the host emulates it and moves rip on. */
+export function raisePrivileged(pc: u64): void {
+  stop = 1;
+  exitCode = EXIT_PRIVILEGED;
+  exitPc = pc;
 }
 
 export function raiseUnsupported(pc: u64): void {

@@ -543,6 +543,11 @@ function decodeOneByte(rec: u32, op: u32): void {
       return;
     }
     case 0xf5: setOp(rec, O.OP_FLAGOP); setX(rec, O.FO_CMC); return;
+    // hlt, in/out (imm8 and dx forms), ins/outs: privileged or I/O, emulated by the kernel layer.
+    case 0xf4: case 0xec: case 0xed: case 0xee: case 0xef: case 0x6c: case 0x6d: case 0x6e: case 0x6f:
+      setOp(rec, O.OP_PRIVILEGED); return;
+    case 0xe4: case 0xe5: case 0xe6: case 0xe7:
+      fetch8(); setOp(rec, O.OP_PRIVILEGED); return;
     case 0xfa: setOp(rec, O.OP_FLAGOP); setX(rec, O.FO_CLI); return;
     case 0xfb: setOp(rec, O.OP_FLAGOP); setX(rec, O.FO_STI); return;
     case 0xf8: setOp(rec, O.OP_FLAGOP); setX(rec, O.FO_CLC); return;
@@ -761,9 +766,22 @@ function decodeTwoByte(rec: u32): void {
     }
     case 0x31: setOp(rec, O.OP_RDTSC); return;
     case 0xa2: setOp(rec, O.OP_CPUID); return;
+    // mov to/from control and debug registers: the ModRM byte always names registers (mod is ignored).
+    case 0x20: case 0x21: case 0x22: case 0x23: fetch8(); setOp(rec, O.OP_PRIVILEGED); return;
+    // clts, invd, wbinvd, wrmsr, rdmsr.
+    case 0x06: case 0x08: case 0x09: case 0x30: case 0x32: setOp(rec, O.OP_PRIVILEGED); return;
     case 0x01: {
       const m = fetch8();
       if (m == 0xf9) { setOp(rec, O.OP_RDTSCP); return; }
+      if (m == 0xf8 && long) { setOp(rec, O.OP_PRIVILEGED); return; } // swapgs
+      const g = (m >> 3) & 7;
+      if ((m >> 6) != 3 && (g <= 3 || g == 7)) {
+        // sgdt, sidt, lgdt, lidt, invlpg m: decode the memory operand for the length.
+        dPos--;
+        modrm(rec);
+        setOp(rec, O.OP_PRIVILEGED);
+        return;
+      }
       unsupported(rec);
       return;
     }
@@ -881,7 +899,7 @@ export function decodeBlock(addr: u64): u32 {
     n++;
     a = (a + <u64>load<u8>(rec, R_LEN)) & linMask;
     const o = load<u16>(rec, R_OP);
-    if ((load<u8>(rec, R_FL) & RF_BRANCH) != 0 || o == O.OP_UNSUPPORTED || o == O.OP_UD) break;
+    if ((load<u8>(rec, R_FL) & RF_BRANCH) != 0 || o == O.OP_UNSUPPORTED || o == O.OP_UD || o == O.OP_PRIVILEGED) break;
   }
   store<u64>(b, addr, BH_ADDR);
   store<u32>(b, n, BH_COUNT);

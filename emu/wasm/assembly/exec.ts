@@ -1215,6 +1215,7 @@ export function run(pc: u64, budget: u64): i32 {
         }
         case O.OP_UD: C.raiseInterrupt(6, load<u64>(p, R_ADDR)); break;
         case O.OP_CPUID: doCpuid(); break;
+        case O.OP_PRIVILEGED: C.raisePrivileged(load<u64>(p, R_ADDR)); break;
         case O.OP_RDTSC: doRdtsc(C.icount + i - 1, false); break;
         case O.OP_RDTSCP: doRdtsc(C.icount + i - 1, true); break;
         case O.OP_FLAGOP: flagOp(load<u8>(p, R_X)); break;
@@ -1358,7 +1359,7 @@ export function run(pc: u64, budget: u64): i32 {
         C.resetExit();
         continue;
       }
-      if (C.exitCode == C.EXIT_FAULT || C.exitCode == C.EXIT_UNSUPPORTED) C.setRip(load<u64>(p, R_ADDR));
+      if (C.exitCode == C.EXIT_FAULT || C.exitCode == C.EXIT_UNSUPPORTED || C.exitCode == C.EXIT_PRIVILEGED) C.setRip(load<u64>(p, R_ADDR));
       else if (C.exitCode == C.EXIT_INTERRUPT && load<u16>(p, R_OP) != O.OP_INT3 && load<u16>(p, R_OP) != O.OP_INT) C.setRip(load<u64>(p, R_ADDR));
       if (C.exitCode == C.EXIT_FAULT) C.setExitPc(load<u64>(p, R_ADDR));
       return C.exitCode;

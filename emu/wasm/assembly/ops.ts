@@ -55,6 +55,8 @@ export const OP_REPSTR: u16 = 50;
 export const OP_INT3: u16 = 51;
 export const OP_INT: u16 = 52;
 export const OP_CPUID: u16 = 53;
+/** A privileged or I/O instruction: the run exits so the kernel layer decides its effect (EXIT_PRIVILEGED). */
+export const OP_PRIVILEGED: u16 = 74;
 export const OP_RDTSC: u16 = 54;
 export const OP_RDTSCP: u16 = 55;
 export const OP_FLAGOP: u16 = 56;

@@ -1,0 +1,186 @@
+// The processor's privileged state as the kernel keeps it: control and debug registers, MSRs, descriptor tables.
+//
+// Every engine hands privileged and I/O instructions to the kernel layer (the 'privileged' exit): this decides
+// their effect, the same on every engine, with what a Windows 10 machine shows a driver.
+
+import { decodePrivileged, type MemoryOperand } from '../../emu/disasm.js';
+import type { Reg } from '../../emu/engine.js';
+import type { Kernel } from '../kernel.js';
+import { GuestStop, hex } from '../machine.js';
+import { tscAt } from '../../emu/cpuid.js';
+import { setIrql } from './irql.js';
+
+const STATUS_PRIVILEGED_INSTRUCTION = 0xc0000096n;
+
+/** What a kernel driver finds in the control registers of a running Windows 10 machine. */
+function initialCr(arch: 'x86' | 'x64'): Record<number, bigint> {
+  return arch === 'x64'
+    ? { 0: 0x80050033n, 2: 0n, 3: 0x1aa000n, 4: 0x350ef8n } // PG WP NE ET MP PE; PCIDE OSXSAVE SMEP FSGSBASE ... PAE
+    : { 0: 0x80010033n, 2: 0n, 3: 0x185000n, 4: 0x406e9n }; // PG WP NE ET MP PE; PAE OSFXSR ...
+}
+
+export class CpuState {
+  readonly cr: Record<number, bigint>;
+  readonly dr: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n, 0xffff0ff0n, 0x400n];
+  readonly msr = new Map<number, bigint>();
+  gdt: { base: bigint; limit: number };
+  idt: { base: bigint; limit: number };
+
+  constructor(private readonly k: Kernel) {
+    this.cr = initialCr(k.arch);
+    const x64 = k.arch === 'x64';
+    // Descriptor tables: zeroed pages of kernel memory (x86's GDT is where the engine keeps its segment descriptors).
+    this.gdt = { base: x64 ? k.systemAlloc(0x1000, 0x1000) : 0x8003f000n, limit: x64 ? 0x7f : 0x3ff };
+    this.idt = { base: k.systemAlloc(0x1000, 0x1000), limit: x64 ? 0xfff : 0x7ff };
+    const msr: [number, bigint][] = [
+      [0x1b, 0xfee00900n], // IA32_APIC_BASE: BSP, enabled
+      [0x3a, 0x5n], // IA32_FEATURE_CONTROL: locked, VMX outside SMX
+      [0x17, 0n], // IA32_PLATFORM_ID
+      [0x1a0, 0x850089n], // IA32_MISC_ENABLE
+      [0x1d9, 0n], // IA32_DEBUGCTL
+      [0x277, 0x0007010600070106n], // IA32_PAT
+      [0x174, 0x8n], // IA32_SYSENTER_CS
+      [0x175, 0n], // IA32_SYSENTER_ESP
+      [0x176, x64 ? 0n : k.internalRoutine('KiFastCallEntry', 0, systemCallEntry)], // IA32_SYSENTER_EIP
+      [0xc0000080, x64 ? 0xd01n : 0x800n], // IA32_EFER: SCE LME LMA NXE (x86: NXE)
+    ];
+    if (x64) {
+      msr.push(
+        [0xc0000081, 0x0023001000000000n], // STAR
+        [0xc0000082, k.internalRoutine('KiSystemCall64', 0, systemCallEntry)], // LSTAR
+        [0xc0000083, 0n], // CSTAR
+        [0xc0000084, 0x4700n], // SFMASK
+        [0xc0000102, 0n], // KERNEL_GS_BASE: the user gs base while in the kernel
+        [0xc0000103, 0n], // TSC_AUX: processor 0
+      );
+    }
+    for (const [i, v] of msr) this.msr.set(i, v);
+  }
+
+  readMsr(index: number): bigint | undefined {
+    const e = this.k.m.engine;
+    if (index === 0x10) return tscAt(e.instructions); // IA32_TIME_STAMP_COUNTER
+    if (this.k.arch === 'x64' && index === 0xc0000100) return e.getReg('fsBase');
+    if (this.k.arch === 'x64' && index === 0xc0000101) return e.getReg('gsBase');
+    return this.msr.get(index);
+  }
+
+  writeMsr(index: number, value: bigint): boolean {
+    const e = this.k.m.engine;
+    if (this.k.arch === 'x64' && index === 0xc0000100) e.setReg('fsBase', value);
+    else if (this.k.arch === 'x64' && index === 0xc0000101) e.setReg('gsBase', value);
+    else if (this.msr.has(index)) this.msr.set(index, value);
+    else return false;
+    return true;
+  }
+}
+
+/** The system-call entry points drivers can find through the MSRs: calling one is not something kdemu supports. */
+function systemCallEntry(k: Kernel): bigint {
+  throw new GuestStop('unsupported-call', `a jump to the system-call entry point (from the LSTAR/SYSENTER_EIP MSR) at ${k.symbolize(k.callerAddress())}`, {
+    export: 'ntoskrnl.exe!KiSystemCall64',
+  });
+}
+
+/** Emulates the privileged instruction at pc; returns where execution continues. */
+export function emulatePrivileged(k: Kernel, pc: bigint): bigint {
+  const m = k.m;
+  const e = m.engine;
+  let bytes: Uint8Array | null = null;
+  for (let n = 15; n > 0 && !bytes; n--) bytes = m.tryRead(pc, n);
+  const insn = bytes ? decodePrivileged(bytes, k.arch, pc) : undefined;
+  const where = k.symbolize(pc);
+  if (!insn) throw new GuestStop('unsupported-instruction', `the CPU engine handed over the instruction at ${where}, which kdemu cannot emulate`, { pc });
+  if (k.trace.enabled) k.trace.emit({ type: 'cpu', instruction: insn.text, at: where });
+  const cpu = k.cpu;
+  const width = k.arch === 'x64' ? 64 : 32;
+  const gp = (why: string): never => {
+    // An unhandled #GP in kernel mode: KMODE_EXCEPTION_NOT_HANDLED with STATUS_PRIVILEGED_INSTRUCTION.
+    throw new GuestStop('bugcheck', `${insn.text} at ${where}: ${why} (#GP)`, { pc, bugcheck: { code: 0x1e, params: [STATUS_PRIVILEGED_INSTRUCTION, pc, 0n, 0n] } });
+  };
+  const reg = (r: string) => e.getReg(r as Reg);
+  const set = (r: string, v: bigint) => e.setReg(r as Reg, BigInt.asUintN(width, v));
+  switch (insn.op) {
+    case 'mov-from-cr': {
+      if (insn.n === 8) set(insn.reg, BigInt(k.irql));
+      else if (insn.n in cpu.cr) set(insn.reg, cpu.cr[insn.n]);
+      else gp(`cr${insn.n} does not exist`);
+      break;
+    }
+    case 'mov-to-cr': {
+      const v = reg(insn.reg);
+      if (insn.n === 8) setIrql(k, Number(v & 0xfn)); // writing cr8 is how x64 code raises and lowers the IRQL inline
+      else if (insn.n in cpu.cr && insn.n !== 2) cpu.cr[insn.n] = v;
+      else if (insn.n === 2) cpu.cr[2] = v;
+      else gp(`cr${insn.n} does not exist`);
+      break;
+    }
+    case 'mov-from-dr':
+      set(insn.reg, cpu.dr[insn.n & 7]);
+      break;
+    case 'mov-to-dr':
+      cpu.dr[insn.n & 7] = reg(insn.reg);
+      break;
+    case 'rdmsr': {
+      const index = Number(reg('rcx') & 0xffffffffn);
+      const v = cpu.readMsr(index);
+      if (v === undefined) gp(`MSR ${hex(index)} is not one kdemu's processor has`);
+      set('rax', v! & 0xffffffffn);
+      set('rdx', (v! >> 32n) & 0xffffffffn);
+      break;
+    }
+    case 'wrmsr': {
+      const index = Number(reg('rcx') & 0xffffffffn);
+      const v = ((reg('rdx') & 0xffffffffn) << 32n) | (reg('rax') & 0xffffffffn);
+      if (!cpu.writeMsr(index, v)) gp(`MSR ${hex(index)} is not one kdemu's processor has`);
+      break;
+    }
+    case 'clts':
+      cpu.cr[0] &= ~0x8n; // CR0.TS
+      break;
+    // Caches and TLBs have no effect a driver can observe on this machine.
+    case 'invd':
+    case 'wbinvd':
+    case 'invlpg':
+      break;
+    case 'swapgs': {
+      const user = cpu.msr.get(0xc0000102) ?? 0n;
+      cpu.msr.set(0xc0000102, e.getReg('gsBase'));
+      e.setReg('gsBase', user);
+      break;
+    }
+    case 'sgdt':
+    case 'sidt': {
+      const t = insn.op === 'sgdt' ? cpu.gdt : cpu.idt;
+      const a = effectiveAddress(k, insn.memory);
+      m.setU16(a, t.limit);
+      m.setPtr(a + 2n, t.base);
+      break;
+    }
+    case 'lgdt':
+    case 'lidt': {
+      const a = effectiveAddress(k, insn.memory);
+      const t = { limit: m.u16(a), base: m.ptr(a + 2n) };
+      if (insn.op === 'lgdt') cpu.gdt = t;
+      else cpu.idt = t;
+      break;
+    }
+    case 'hlt':
+      throw new GuestStop('deadlock', `hlt at ${where}: the processor waits for an interrupt and nothing in the machine raises one`, { pc });
+    case 'in':
+    case 'out':
+    case 'ins':
+    case 'outs':
+      throw new GuestStop('unsupported-call', `port I/O (${insn.text}) at ${where}: kdemu has no device model yet`, { pc, export: 'port I/O' });
+  }
+  return pc + BigInt(insn.length);
+}
+
+function effectiveAddress(k: Kernel, mo: MemoryOperand): bigint {
+  if (mo.ripRelative) return mo.displacement;
+  const e = k.m.engine;
+  let a = mo.displacement;
+  if (mo.base) a += e.getReg(mo.base as Reg);
+  if (mo.index) a += e.getReg(mo.index as Reg) * BigInt(mo.scale);
+  return BigInt.asUintN(k.arch === 'x64' ? 64 : 32, a);
+}

@@ -1,0 +1,51 @@
+// Privileged instructions in driver code are emulated by the kernel layer, identically on every engine.
+import { describe, expect, it } from 'vitest';
+import { ENGINES, engineAvailable } from '../../emu/index.js';
+import { ARCHES, buildDriver } from '../fixtures/build.js';
+import { events, run } from './harness.js';
+
+const engines = ENGINES.filter((e) => engineAvailable(e));
+
+describe.each(ARCHES)('%s', (arch) => {
+  describe.each(engines)('%s engine', (engine) => {
+    it('control registers, MSRs and sgdt show a running Windows machine; writing cr8 sets the IRQL', () => {
+      const { report, trace } = run(buildDriver('cpu', arch), [], { engine });
+      expect(report.outcome).toBe('completed');
+      expect(report.driverEntry).toEqual({ status: '0xC0000001' });
+      const x64 = arch === 'x64';
+      expect(report.dbgPrint).toEqual([
+        `cr0 ${x64 ? '80050033' : '80010033'} pg 1 wp 1\n`,
+        'wp after clearing: 0\n',
+        `efer ${x64 ? 'd01' : '800'}\n`,
+        'apic base fee00900\n',
+        ...(x64 ? ['irql 0\n', 'irql after cr8=2: 2 2\n', 'lstar is set: 1\n'] : []),
+        `gdt limit ${x64 ? '7f' : '3ff'}\n`,
+      ]);
+      const cpu = events(trace, 'cpu').map((e) => e.instruction.split(' ')[0]);
+      expect(cpu.filter((i) => i === 'rdmsr')).toHaveLength(x64 ? 3 : 2);
+      expect(cpu).toContain('sgdt');
+    });
+
+    it('rdmsr of an MSR the processor lacks raises #GP: KMODE_EXCEPTION_NOT_HANDLED (STATUS_PRIVILEGED_INSTRUCTION)', () => {
+      const { report } = run(buildDriver('cpu', arch, { defines: { BAD_MSR: true } }), [], { engine });
+      expect(report.outcome).toBe('bugcheck');
+      expect(report.stop?.bugcheck?.code).toBe('0x0000001E');
+      expect(report.stop?.bugcheck?.params[0]).toBe('0xC0000096');
+      expect(report.stop?.module).toBe('cpu.sys');
+      expect(report.stop?.instruction).toBe('rdmsr');
+    });
+
+    it('port I/O stops the run naming the instruction (no device model yet)', () => {
+      const { report } = run(buildDriver('cpu', arch, { defines: { PORT_IO: true } }), [], { engine });
+      expect(report.outcome).toBe('unsupported-call');
+      expect(report.stop?.export).toBe('port I/O');
+      expect(report.stop?.reason).toMatch(/in al,64h/);
+    });
+
+    it('hlt with nothing to wake the processor is a deadlock', () => {
+      const { report } = run(buildDriver('cpu', arch, { defines: { HALT: true } }), [], { engine });
+      expect(report.outcome).toBe('deadlock');
+      expect(report.stop?.instruction).toBe('hlt');
+    });
+  });
+});
