@@ -54,7 +54,7 @@ operations (performed in order):
   --script FILE          a JSON array of operations
 
 options:
-  --engine unicorn       CPU engine
+  --engine wasm|unicorn  CPU engine (default: wasm)
   --json                 print the JSON report
   --trace FILE           write every trace event as NDJSON (- for stdout)
   --no-unload            skip the driver's unload routine

@@ -27,7 +27,7 @@ import { takenReferences } from './ob/object.js';
 /** Bad input: the CLI prints the message as one line and exits 2. */
 export class InputError extends Error {}
 
-export const DEFAULT_ENGINE: EngineName = 'unicorn';
+export const DEFAULT_ENGINE: EngineName = 'wasm';
 
 export type SessionOptions = Pick<RunOptions, 'driverPath' | 'driverBytes' | 'engine' | 'onTrace' | 'maxInstructions' | 'timeoutMs'>;
 

@@ -619,6 +619,19 @@ function decodeSse(rec: u32, op: u32): bool {
   let kind: i32 = -1;
   let aligned = false;
   let alu: i32 = -1;
+  if ((op == 0x10 || op == 0x11) && (pf2 || pf3)) {
+    // movsd (f2) / movss (f3): scalar moves of the low 8 / 4 bytes.
+    pRep = false;
+    pRepne = false;
+    pOsz16 = false;
+    modrm(rec);
+    store<u8>(rec, <u8>mReg, R_REG);
+    setOp(rec, O.OP_SSE_MOV);
+    setX(rec, op == 0x10 ? O.SSE_SCALAR_LOAD : O.SSE_SCALAR_STORE);
+    setSz(rec, pf2 ? 3 : 2);
+    if (!isMem(rec)) store<u8>(rec, <u8>mRm, R_RM);
+    return true;
+  }
   if (pf2) return false;
   switch (op) {
     case 0x10: case 0x11: if (pf3) return false; kind = op == 0x10 ? O.SSE_LOAD : O.SSE_STORE; break; // movups/movupd

@@ -624,6 +624,31 @@ function sseMov(p: u32): void {
       else rset(load<u8>(p, R_RM), sz, v);
       return;
     }
+    case O.SSE_SCALAR_LOAD: {
+      const sz: i32 = load<u8>(p, R_SZ);
+      if (mem) {
+        const v = rd(ea(p), sz);
+        if (flt) return;
+        store<u64>(x, v);
+        store<u64>(x, 0, 8);
+      } else {
+        const y = xmm(load<u8>(p, R_RM));
+        if (sz == 3) store<u64>(x, load<u64>(y));
+        else store<u32>(x, load<u32>(y));
+      }
+      return;
+    }
+    case O.SSE_SCALAR_STORE: {
+      const sz: i32 = load<u8>(p, R_SZ);
+      if (mem) {
+        wr(ea(p), sz, sz == 3 ? load<u64>(x) : <u64>load<u32>(x));
+      } else {
+        const y = xmm(load<u8>(p, R_RM));
+        if (sz == 3) store<u64>(y, load<u64>(x));
+        else store<u32>(y, load<u32>(x));
+      }
+      return;
+    }
     case O.SSE_MOVQ_LOAD: {
       const v = mem ? rd(ea(p), 3) : load<u64>(xmm(load<u8>(p, R_RM)));
       if (flt) return;
