@@ -8,8 +8,8 @@
 // /usr/include/wine/wine/windows (Debian package libwine-dev). mingw-w64 10 lacks
 // many codes (e.g. ERROR_REPARSE, ERROR_NO_SUCH_DEVICE) that the mapping needs, so the Wine
 // headers are required too; without installing Wine's libraries they can be unpacked with
-//   apt-get download libwine-dev && dpkg -x libwine-dev_*.deb /tmp/winedev
-//   node hal/rtl/gen-ntstatus.mjs /usr/share/mingw-w64/include /tmp/winedev/usr/include/wine/wine/windows
+//   apt-get download libwine-dev && dpkg -x libwine-dev_*.deb "$WINE_DIR"   (any scratch folder)
+//   node hal/rtl/gen-ntstatus.mjs /usr/share/mingw-w64/include "$WINE_DIR"/usr/include/wine/wine/windows
 // Writes, next to this script:
 //   ntstatus-names.generated.ts  every NTSTATUS name/value
 //   win32-errors.generated.ts    Win32 error codes (ERROR_*, WSA*, RPC_S_*, ...)
