@@ -509,6 +509,7 @@ export class UnicornEngine implements Engine {
   private batchPage: unknown;
 
   readRegs(regs: readonly Reg[], out: BigUint64Array): void {
+    if (regs.length > 16) throw new RangeError(`readRegs: at most 16 registers at once (got ${regs.length})`);
     const b = this.batchScratch();
     for (let i = 0; i < regs.length; i++) {
       b.ids[i] = this.regs[regs[i]];
@@ -520,6 +521,7 @@ export class UnicornEngine implements Engine {
   }
 
   writeRegs(regs: readonly Reg[], values: readonly bigint[]): void {
+    if (regs.length > 16) throw new RangeError(`writeRegs: at most 16 registers at once (got ${regs.length})`);
     const b = this.batchScratch();
     for (let i = 0; i < regs.length; i++) {
       if (this.arch === 'x86' && (regs[i] === 'fsBase' || regs[i] === 'gsBase')) throw new Error('writeRegs: set segment bases with setReg');
