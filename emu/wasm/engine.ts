@@ -104,10 +104,11 @@ class Region implements Backing {
     readonly frame: number,
     public code: boolean,
     private readonly memory: WebAssembly.Memory,
-  ) {}
-  get end(): bigint {
-    return this.begin + BigInt(this.size);
+  ) {
+    this.end = begin + BigInt(size);
   }
+  /** One past the last byte; a field, since every guest access compares against it. */
+  readonly end: bigint;
   get bytes(): Uint8Array {
     const b = this.cachedBytes;
     if (b && b.buffer === this.memory.buffer) return b;
