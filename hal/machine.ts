@@ -166,6 +166,74 @@ export class Machine {
   }
   private dv: DataView = new DataView(new ArrayBuffer(8));
 
+  /**
+   * Like at(), for a field at `off` bytes into the structure at `base`: the structure's offset in its region is
+   * remembered, so the many field accesses to one IRP or stack location cost no BigInt arithmetic.
+   */
+  private field(base: bigint, off: number, size: number, write: boolean): number {
+    const b = this.engine.backing(base);
+    if (!b || (write && b.code)) return -1;
+    let o: number;
+    if (base === this.fieldBase && b === this.fieldBacking) o = this.fieldOff;
+    else {
+      o = Number(base - b.begin);
+      this.fieldBase = base;
+      this.fieldBacking = b;
+      this.fieldOff = o;
+    }
+    o += off;
+    if (o < 0 || o + size > b.size) return -1;
+    this.dv = b.view;
+    return o;
+  }
+  private fieldBase = -1n;
+  private fieldOff = 0;
+  private fieldBacking: unknown;
+
+  u8At(base: bigint, off: number): number {
+    const o = this.field(base, off, 1, false);
+    return o >= 0 ? this.dv.getUint8(o) : this.u8(base + BigInt(off));
+  }
+  u16At(base: bigint, off: number): number {
+    const o = this.field(base, off, 2, false);
+    return o >= 0 ? this.dv.getUint16(o, true) : this.u16(base + BigInt(off));
+  }
+  u32At(base: bigint, off: number): number {
+    const o = this.field(base, off, 4, false);
+    return o >= 0 ? this.dv.getUint32(o, true) : this.u32(base + BigInt(off));
+  }
+  u64At(base: bigint, off: number): bigint {
+    const o = this.field(base, off, 8, false);
+    return o >= 0 ? this.dv.getBigUint64(o, true) : this.u64(base + BigInt(off));
+  }
+  ptrAt(base: bigint, off: number): bigint {
+    return this.ptrSize === 8 ? this.u64At(base, off) : BigInt(this.u32At(base, off));
+  }
+  setU8At(base: bigint, off: number, v: number): void {
+    const o = this.field(base, off, 1, true);
+    if (o >= 0) this.dv.setUint8(o, v & 0xff);
+    else this.setU8(base + BigInt(off), v);
+  }
+  setU16At(base: bigint, off: number, v: number): void {
+    const o = this.field(base, off, 2, true);
+    if (o >= 0) this.dv.setUint16(o, v & 0xffff, true);
+    else this.setU16(base + BigInt(off), v);
+  }
+  setU32At(base: bigint, off: number, v: number): void {
+    const o = this.field(base, off, 4, true);
+    if (o >= 0) this.dv.setUint32(o, v >>> 0, true);
+    else this.setU32(base + BigInt(off), v);
+  }
+  setU64At(base: bigint, off: number, v: bigint): void {
+    const o = this.field(base, off, 8, true);
+    if (o >= 0) this.dv.setBigUint64(o, BigInt.asUintN(64, v), true);
+    else this.setU64(base + BigInt(off), v);
+  }
+  setPtrAt(base: bigint, off: number, v: bigint): void {
+    if (this.ptrSize === 8) this.setU64At(base, off, v);
+    else this.setU32At(base, off, Number(BigInt.asUintN(32, v)));
+  }
+
   u8(a: bigint): number {
     const o = this.at(a, 1, false);
     return o >= 0 ? this.dv.getUint8(o) : this.read(a, 1)[0];

@@ -41,32 +41,32 @@ export function createDevice(
   }
   m.fill(addr, total);
   const o = L.DEVICE_OBJECT.off;
-  m.setU16(addr + BigInt(o.Type), IO_TYPE_DEVICE);
-  m.setU16(addr + BigInt(o.Size), devSize + extensionSize);
-  m.setU32(addr + BigInt(o.ReferenceCount), 0);
-  m.setPtr(addr + BigInt(o.DriverObject), driverObject);
+  m.setU16At(addr, o.Type, IO_TYPE_DEVICE);
+  m.setU16At(addr, o.Size, devSize + extensionSize);
+  m.setU32At(addr, o.ReferenceCount, 0);
+  m.setPtrAt(addr, o.DriverObject, driverObject);
   // New devices go to the head of the driver's list, as IoCreateDevice does.
   const head = driverObject + BigInt(L.DRIVER_OBJECT.off.DeviceObject);
-  m.setPtr(addr + BigInt(o.NextDevice), m.ptr(head));
+  m.setPtrAt(addr, o.NextDevice, m.ptr(head));
   m.setPtr(head, addr);
   let flags = DO_DEVICE_INITIALIZING;
   if (exclusive) flags |= DO_EXCLUSIVE;
   if (name !== undefined) flags |= DO_DEVICE_HAS_NAME;
-  m.setU32(addr + BigInt(o.Flags), flags);
-  m.setU32(addr + BigInt(o.Characteristics), characteristics);
-  m.setPtr(addr + BigInt(o.DeviceExtension), extensionSize > 0 ? addr + BigInt(extOffset) : 0n);
-  m.setU32(addr + BigInt(o.DeviceType), deviceType);
-  m.setU8(addr + BigInt(o.StackSize), 1);
-  m.setU32(addr + BigInt(o.AlignmentRequirement), 0);
-  if (SECTOR_DEVICE_TYPES.has(deviceType)) m.setU16(addr + BigInt(o.SectorSize), 512);
+  m.setU32At(addr, o.Flags, flags);
+  m.setU32At(addr, o.Characteristics, characteristics);
+  m.setPtrAt(addr, o.DeviceExtension, extensionSize > 0 ? addr + BigInt(extOffset) : 0n);
+  m.setU32At(addr, o.DeviceType, deviceType);
+  m.setU8At(addr, o.StackSize, 1);
+  m.setU32At(addr, o.AlignmentRequirement, 0);
+  if (SECTOR_DEVICE_TYPES.has(deviceType)) m.setU16At(addr, o.SectorSize, 512);
   initializeListHead(k, addr + BigInt(o['Queue.ListEntry']));
   initializeEvent(k, addr + BigInt(o.DeviceLock), SynchronizationEvent, true);
   // DEVOBJ_EXTENSION: Type, Size, DeviceObject (the only fields drivers may look at).
   const doe = addr + BigInt(doeOffset);
   m.setU16(doe, IO_TYPE_DEVICE_OBJECT_EXTENSION);
   m.setU16(doe + 2n, devobjExtensionSize(k));
-  m.setPtr(doe + BigInt(k.ptrSize), addr);
-  m.setPtr(addr + BigInt(o.DeviceObjectExtension), doe);
+  m.setPtrAt(doe, k.ptrSize, addr);
+  m.setPtrAt(addr, o.DeviceObjectExtension, doe);
   const record: DeviceRecord = { address: addr, name, driver, deleted: false, openCount: 0 };
   k.io.devices.push(record);
   return { status: STATUS.SUCCESS, device: addr };
@@ -81,7 +81,7 @@ export function deleteDevice(k: Kernel, device: bigint): void {
   let link = rec.driver.object + BigInt(L.DRIVER_OBJECT.off.DeviceObject);
   for (let cur = m.ptr(link); cur !== 0n; cur = m.ptr(link)) {
     if (cur === device) {
-      m.setPtr(link, m.ptr(cur + BigInt(L.DEVICE_OBJECT.off.NextDevice)));
+      m.setPtr(link, m.ptrAt(cur, L.DEVICE_OBJECT.off.NextDevice));
       break;
     }
     link = cur + BigInt(L.DEVICE_OBJECT.off.NextDevice);

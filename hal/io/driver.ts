@@ -63,9 +63,9 @@ export function systemUnicodeString(k: Kernel, text: string): bigint {
 
 export function fillUnicodeString(k: Kernel, us: bigint, buffer: bigint, length: number, max: number): void {
   const o = k.L.UNICODE_STRING.off;
-  k.m.setU16(us + BigInt(o.Length), length);
-  k.m.setU16(us + BigInt(o.MaximumLength), max);
-  k.m.setPtr(us + BigInt(o.Buffer), buffer);
+  k.m.setU16At(us, o.Length, length);
+  k.m.setU16At(us, o.MaximumLength, max);
+  k.m.setPtrAt(us, o.Buffer, buffer);
 }
 
 function createDriverObject(k: Kernel, service: string, start: bigint, size: number, init: bigint): bigint {
@@ -75,14 +75,14 @@ function createDriverObject(k: Kernel, service: string, start: bigint, size: num
   const m = k.m;
   const o = L.DRIVER_OBJECT.off;
   const ext = obj + BigInt(L.DRIVER_OBJECT.size);
-  m.setPtr(obj + BigInt(o.DriverStart), start);
-  m.setU32(obj + BigInt(o.DriverSize), size);
+  m.setPtrAt(obj, o.DriverStart, start);
+  m.setU32At(obj, o.DriverSize, size);
   const keyName = systemUnicodeString(k, service);
   m.write(ext + BigInt(L.DRIVER_EXTENSION.off.ServiceKeyName), m.read(keyName, L.UNICODE_STRING.size));
   const driverName = systemUnicodeString(k, `\\Driver\\${service}`);
   m.write(obj + BigInt(o.DriverName), m.read(driverName, L.UNICODE_STRING.size));
-  m.setPtr(obj + BigInt(o.HardwareDatabase), systemUnicodeString(k, '\\REGISTRY\\MACHINE\\HARDWARE\\DESCRIPTION\\SYSTEM'));
-  m.setPtr(obj + BigInt(o.DriverInit), init);
+  m.setPtrAt(obj, o.HardwareDatabase, systemUnicodeString(k, '\\REGISTRY\\MACHINE\\HARDWARE\\DESCRIPTION\\SYSTEM'));
+  m.setPtrAt(obj, o.DriverInit, init);
   return obj;
 }
 
@@ -99,10 +99,10 @@ function allocateDriverObject(k: Kernel, caller: string): bigint | null {
   m.write(obj, new Uint8Array(total));
   const o = L.DRIVER_OBJECT.off;
   const ext = obj + BigInt(L.DRIVER_OBJECT.size);
-  m.setU16(obj + BigInt(o.Type), IO_TYPE_DRIVER);
-  m.setU16(obj + BigInt(o.Size), L.DRIVER_OBJECT.size);
-  m.setPtr(obj + BigInt(o.DriverExtension), ext);
-  m.setPtr(ext + BigInt(L.DRIVER_EXTENSION.off.DriverObject), obj);
+  m.setU16At(obj, o.Type, IO_TYPE_DRIVER);
+  m.setU16At(obj, o.Size, L.DRIVER_OBJECT.size);
+  m.setPtrAt(obj, o.DriverExtension, ext);
+  m.setPtrAt(ext, L.DRIVER_EXTENSION.off.DriverObject, obj);
   const invalid = invalidDeviceRequest(k);
   for (let i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++) m.setPtr(obj + BigInt(o.MajorFunction) + BigInt(i * k.ptrSize), invalid);
   return obj;
@@ -112,8 +112,8 @@ function allocateDriverObject(k: Kernel, caller: string): bigint | null {
 export function invalidDeviceRequest(k: Kernel): bigint {
   return k.internalRoutine('IopInvalidDeviceRequest', 2, (k, [, irp]) => {
     const o = k.L.IRP.off;
-    k.m.setU32(irp + BigInt(o['IoStatus.Status']), STATUS.INVALID_DEVICE_REQUEST);
-    k.m.setPtr(irp + BigInt(o['IoStatus.Information']), 0n);
+    k.m.setU32At(irp, o['IoStatus.Status'], STATUS.INVALID_DEVICE_REQUEST);
+    k.m.setPtrAt(irp, o['IoStatus.Information'], 0n);
     completeRequest(k, irp, 0);
     return BigInt(STATUS.INVALID_DEVICE_REQUEST);
   });
@@ -122,7 +122,7 @@ export function invalidDeviceRequest(k: Kernel): bigint {
 /** Calls DriverEntry(DriverObject, RegistryPath); afterwards clears DO_DEVICE_INITIALIZING on its devices. */
 export function callDriverEntry(k: Kernel, d: DriverRecord): number {
   const registryPath = systemUnicodeString(k, `\\Registry\\Machine\\System\\CurrentControlSet\\Services\\${d.name}`);
-  const entry = k.m.ptr(d.object + BigInt(k.L.DRIVER_OBJECT.off.DriverInit));
+  const entry = k.m.ptrAt(d.object, k.L.DRIVER_OBJECT.off.DriverInit);
   k.io.current = d;
   try {
     const status = Number(k.callRoutine(entry, [d.object, registryPath], 'DriverEntry') & 0xffffffffn);
@@ -143,7 +143,7 @@ export function callDriverEntry(k: Kernel, d: DriverRecord): number {
 
 /** The unload routine, or 0 when the driver cannot be unloaded. */
 export function unloadRoutine(k: Kernel, d: DriverRecord): bigint {
-  return k.m.ptr(d.object + BigInt(k.L.DRIVER_OBJECT.off.DriverUnload));
+  return k.m.ptrAt(d.object, k.L.DRIVER_OBJECT.off.DriverUnload);
 }
 
 export function callDriverUnload(k: Kernel, d: DriverRecord): void {
@@ -169,7 +169,7 @@ function poolString(k: Kernel, text: string, terminate: boolean): { buffer: bigi
   const buffer = k.pool.allocate(Math.max(length + (terminate ? 2 : 0), 1), tagOf('IoNm'), 1 /* PagedPool */, 'system', 'IoCreateDriver');
   if (buffer === null) return null;
   if (terminate) k.m.writeWString(buffer, text);
-  else for (let i = 0; i < text.length; i++) k.m.setU16(buffer + BigInt(2 * i), text.charCodeAt(i));
+  else for (let i = 0; i < text.length; i++) k.m.setU16At(buffer, 2 * i, text.charCodeAt(i));
   return { buffer, length };
 }
 
@@ -200,8 +200,8 @@ export function createDriver(k: Kernel, driverName: bigint, init: bigint): numbe
       free();
       return STATUS.INSUFFICIENT_RESOURCES;
     }
-    m.setU32(obj + BigInt(o.Flags), DRVO_BUILTIN_DRIVER);
-    m.setPtr(obj + BigInt(o.DriverInit), init);
+    m.setU32At(obj, o.Flags, DRVO_BUILTIN_DRIVER);
+    m.setPtrAt(obj, o.DriverInit, init);
     fillUnicodeString(k, obj + BigInt(L.DRIVER_OBJECT.size + L.DRIVER_EXTENSION.off.ServiceKeyName), service.buffer, service.length, service.length + 2);
     fillUnicodeString(k, obj + BigInt(o.DriverName), copy.buffer, copy.length, copy.length);
     const inserted = k.ns.insert(name, { type: 'driver', address: obj });

@@ -51,7 +51,7 @@ export function ntCreateFile(k: Kernel, path: string, desiredAccess: number, sha
   if (!dev) return { status: STATUS.NO_SUCH_DEVICE };
   const m = k.m;
   const L = k.L;
-  const flags = m.u32(dev.address + BigInt(L.DEVICE_OBJECT.off.Flags));
+  const flags = m.u32At(dev.address, L.DEVICE_OBJECT.off.Flags);
   if (flags & DO_DEVICE_INITIALIZING) return { status: STATUS.NO_SUCH_DEVICE };
   if (flags & DO_EXCLUSIVE && dev.openCount > 0) return { status: STATUS.ACCESS_DENIED };
   const granted = mapAccess(desiredAccess) | SYNCHRONIZE;
@@ -59,23 +59,23 @@ export function ntCreateFile(k: Kernel, path: string, desiredAccess: number, sha
   const file = createFileObject(k, dev, found.remainder, granted, shareAccess, options.overlapped === true);
   const irp = newIrp(k, dev);
   const o = L.IRP.off;
-  m.setU32(irp + BigInt(o.Flags), IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API);
+  m.setU32At(irp, o.Flags, IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API);
   const sl = nextStackLocation(k, irp);
   const so = L.IO_STACK_LOCATION.off;
-  m.setU8(sl + BigInt(so.MajorFunction), Mj.Create);
-  m.setPtr(sl + BigInt(so.FileObject), file);
+  m.setU8At(sl, so.MajorFunction, Mj.Create);
+  m.setPtrAt(sl, so.FileObject, file);
   const security = securityContext(k, granted);
-  m.setPtr(sl + BigInt(so['Parameters.Create.SecurityContext']), security);
-  m.setU32(sl + BigInt(so['Parameters.Create.Options']), (FILE_OPEN << 24) | (options.overlapped ? 0 : 0x20) /* FILE_SYNCHRONOUS_IO_NONALERT */);
-  m.setU16(sl + BigInt(so['Parameters.Create.FileAttributes']), 0x80 /* FILE_ATTRIBUTE_NORMAL */);
-  m.setU16(sl + BigInt(so['Parameters.Create.ShareAccess']), shareAccess);
+  m.setPtrAt(sl, so['Parameters.Create.SecurityContext'], security);
+  m.setU32At(sl, so['Parameters.Create.Options'], (FILE_OPEN << 24) | (options.overlapped ? 0 : 0x20) /* FILE_SYNCHRONOUS_IO_NONALERT */);
+  m.setU16At(sl, so['Parameters.Create.FileAttributes'], 0x80 /* FILE_ATTRIBUTE_NORMAL */);
+  m.setU16At(sl, so['Parameters.Create.ShareAccess'], shareAccess);
   const r = send(k, dev, irp, file, () => ({}));
   k.pool.free_(security, 0);
   if (!ntSuccess(r.status)) {
     freeFileObject(k, file);
     return { status: r.status, note: r.note };
   }
-  m.setU32(file + BigInt(L.FILE_OBJECT.off.Flags), m.u32(file + BigInt(L.FILE_OBJECT.off.Flags)) | FO_HANDLE_CREATED);
+  m.setU32At(file, L.FILE_OBJECT.off.Flags, m.u32At(file, L.FILE_OBJECT.off.Flags) | FO_HANDLE_CREATED);
   dev.openCount++;
   const handle = k.io.allocateHandle();
   k.io.files.set(handle, { handle, address: file, device: dev, grantedAccess: granted, path });
@@ -89,14 +89,14 @@ function createFileObject(k: Kernel, dev: DeviceRecord, remainder: string, grant
   const file = alloc(k, size + remainder.length * 2 + 2, 'File');
   m.fill(file, size);
   const o = L.FILE_OBJECT.off;
-  m.setU16(file + BigInt(o.Type), IO_TYPE_FILE);
-  m.setU16(file + BigInt(o.Size), size);
-  m.setPtr(file + BigInt(o.DeviceObject), dev.address);
-  m.setU32(file + BigInt(o.Flags), overlapped ? 0 : FO_SYNCHRONOUS_IO);
-  m.setU8(file + BigInt(o.ReadAccess), granted & FILE_READ_DATA ? 1 : 0);
-  m.setU8(file + BigInt(o.WriteAccess), granted & FILE_WRITE_DATA ? 1 : 0);
-  m.setU8(file + BigInt(o.SharedRead), share & 1 ? 1 : 0);
-  m.setU8(file + BigInt(o.SharedWrite), share & 2 ? 1 : 0);
+  m.setU16At(file, o.Type, IO_TYPE_FILE);
+  m.setU16At(file, o.Size, size);
+  m.setPtrAt(file, o.DeviceObject, dev.address);
+  m.setU32At(file, o.Flags, overlapped ? 0 : FO_SYNCHRONOUS_IO);
+  m.setU8At(file, o.ReadAccess, granted & FILE_READ_DATA ? 1 : 0);
+  m.setU8At(file, o.WriteAccess, granted & FILE_WRITE_DATA ? 1 : 0);
+  m.setU8At(file, o.SharedRead, share & 1 ? 1 : 0);
+  m.setU8At(file, o.SharedWrite, share & 2 ? 1 : 0);
   // FileName: what follows the device's name in the opened path (empty for \\.\Link).
   const nameBuf = file + BigInt(size);
   m.writeWString(nameBuf, remainder);
@@ -117,7 +117,7 @@ function securityContext(k: Kernel, access: number): bigint {
   const p = k.ptrSize;
   const ctx = alloc(k, 4 * p, 'Se  ');
   k.m.fill(ctx, 4 * p);
-  k.m.setU32(ctx + BigInt(2 * p), access);
+  k.m.setU32At(ctx, 2 * p, access);
   return ctx;
 }
 
@@ -128,12 +128,12 @@ function alloc(k: Kernel, size: number, tag: string): bigint {
 }
 
 function newIrp(k: Kernel, dev: DeviceRecord): bigint {
-  const stack = k.m.u8(dev.address + BigInt(k.L.DEVICE_OBJECT.off.StackSize));
+  const stack = k.m.u8At(dev.address, k.L.DEVICE_OBJECT.off.StackSize);
   const irp = allocateIrp(k, Math.max(stack, 1), 'system', 'I/O manager');
   if (irp === null) throw new GuestStop('bugcheck', 'non-paged pool exhausted', { bugcheck: { code: 0x41, params: [0n, 0n, 0n, 0n] } });
   const o = k.L.IRP.off;
-  k.m.setU8(irp + BigInt(o.RequestorMode), UserMode);
-  k.m.setPtr(irp + BigInt(o['Tail.Overlay.Thread']), k.ps.currentThread);
+  k.m.setU8At(irp, o.RequestorMode, UserMode);
+  k.m.setPtrAt(irp, o['Tail.Overlay.Thread'], k.ps.currentThread);
   return irp;
 }
 
@@ -144,12 +144,12 @@ function newIrp(k: Kernel, dev: DeviceRecord): bigint {
 function send(k: Kernel, dev: DeviceRecord, irp: bigint, file: bigint, finish: (status: number, information: bigint) => { data?: Uint8Array; note?: string }): IoResult {
   const m = k.m;
   const o = k.L.IRP.off;
-  k.m.setPtr(irp + BigInt(o['Tail.Overlay.OriginalFileObject']), file);
+  k.m.setPtrAt(irp, o['Tail.Overlay.OriginalFileObject'], file);
   let completed: IoResult | undefined;
   const major = m.u8(nextStackLocation(k, irp) + BigInt(k.L.IO_STACK_LOCATION.off.MajorFunction));
   expectCompletion(k, irp, major, dev.address, () => {
-    const status = m.u32(irp + BigInt(o['IoStatus.Status']));
-    const information = m.ptr(irp + BigInt(o['IoStatus.Information']));
+    const status = m.u32At(irp, o['IoStatus.Status']);
+    const information = m.ptrAt(irp, o['IoStatus.Information']);
     const extra = finish(status, information);
     completed = { status, information, ...extra };
     k.pool.free_(irp, 0);
@@ -186,7 +186,7 @@ export function ntReadWrite(k: Kernel, handle: number, write: boolean, userBuffe
   const m = k.m;
   const L = k.L;
   const dev = f.device;
-  const devFlags = m.u32(dev.address + BigInt(L.DEVICE_OBJECT.off.Flags));
+  const devFlags = m.u32At(dev.address, L.DEVICE_OBJECT.off.Flags);
   if (devFlags & DO_DIRECT_IO) {
     throw new GuestStop('unsupported-call', `${write ? 'WriteFile' : 'ReadFile'} on a DO_DIRECT_IO device needs an MDL for the user buffer, which kdemu does not build yet`, { export: 'I/O manager: direct I/O' });
   }
@@ -194,9 +194,9 @@ export function ntReadWrite(k: Kernel, handle: number, write: boolean, userBuffe
   const o = L.IRP.off;
   const sl = nextStackLocation(k, irp);
   const so = L.IO_STACK_LOCATION.off;
-  m.setU8(sl + BigInt(so.MajorFunction), write ? Mj.Write : Mj.Read);
-  m.setPtr(sl + BigInt(so.FileObject), f.address);
-  m.setU32(sl + BigInt(write ? so['Parameters.Write.Length'] : so['Parameters.Read.Length']), length);
+  m.setU8At(sl, so.MajorFunction, write ? Mj.Write : Mj.Read);
+  m.setPtrAt(sl, so.FileObject, f.address);
+  m.setU32At(sl, write ? so['Parameters.Write.Length'] : so['Parameters.Read.Length'], length);
   const offsetField = f.address + BigInt(L.FILE_OBJECT.off.CurrentByteOffset);
   m.write(sl + BigInt(write ? so['Parameters.Write.ByteOffset'] : so['Parameters.Read.ByteOffset']), m.read(offsetField, 8));
   let flags = IRP_SYNCHRONOUS_API | (write ? IRP_WRITE_OPERATION : IRP_READ_OPERATION);
@@ -207,13 +207,13 @@ export function ntReadWrite(k: Kernel, handle: number, write: boolean, userBuffe
       if (write) m.write(system, m.read(userBuffer, length));
       flags |= IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER | (write ? 0 : IRP_INPUT_OPERATION);
     }
-    m.setPtr(irp + BigInt(o['AssociatedIrp.SystemBuffer']), system);
+    m.setPtrAt(irp, o['AssociatedIrp.SystemBuffer'], system);
   }
-  m.setPtr(irp + BigInt(o.UserBuffer), userBuffer);
-  m.setU32(irp + BigInt(o.Flags), flags);
+  m.setPtrAt(irp, o.UserBuffer, userBuffer);
+  m.setU32At(irp, o.Flags, flags);
   return send(k, dev, irp, f.address, (status, information) => {
     const r = finishBuffered(k, status, information, system, userBuffer, write ? 0 : length, !write && system !== 0n, userBuffer);
-    if (ntSuccess(status) && m.u32(f.address + BigInt(L.FILE_OBJECT.off.Flags)) & FO_SYNCHRONOUS_IO) {
+    if (ntSuccess(status) && m.u32At(f.address, L.FILE_OBJECT.off.Flags) & FO_SYNCHRONOUS_IO) {
       m.setU64(offsetField, m.u64(offsetField) + information);
     }
     return r;
@@ -254,11 +254,11 @@ export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input
   const o = L.IRP.off;
   const sl = nextStackLocation(k, irp);
   const so = L.IO_STACK_LOCATION.off;
-  m.setU8(sl + BigInt(so.MajorFunction), internal ? Mj.InternalDeviceControl : Mj.DeviceControl);
-  m.setPtr(sl + BigInt(so.FileObject), f.address);
-  m.setU32(sl + BigInt(so['Parameters.DeviceIoControl.OutputBufferLength']), outLength);
-  m.setU32(sl + BigInt(so['Parameters.DeviceIoControl.InputBufferLength']), inLength);
-  m.setU32(sl + BigInt(so['Parameters.DeviceIoControl.IoControlCode']), code);
+  m.setU8At(sl, so.MajorFunction, internal ? Mj.InternalDeviceControl : Mj.DeviceControl);
+  m.setPtrAt(sl, so.FileObject, f.address);
+  m.setU32At(sl, so['Parameters.DeviceIoControl.OutputBufferLength'], outLength);
+  m.setU32At(sl, so['Parameters.DeviceIoControl.InputBufferLength'], inLength);
+  m.setU32At(sl, so['Parameters.DeviceIoControl.IoControlCode'], code);
   let flags = IRP_SYNCHRONOUS_API;
   let system = 0n;
   if (method === METHOD_BUFFERED) {
@@ -268,12 +268,12 @@ export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input
       if (inLength > 0) m.write(system, m.read(input, inLength));
       flags |= IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER | (outLength > 0 ? IRP_INPUT_OPERATION : 0);
     }
-    m.setPtr(irp + BigInt(o['AssociatedIrp.SystemBuffer']), system);
+    m.setPtrAt(irp, o['AssociatedIrp.SystemBuffer'], system);
   } else {
-    m.setPtr(sl + BigInt(so['Parameters.DeviceIoControl.Type3InputBuffer']), input);
+    m.setPtrAt(sl, so['Parameters.DeviceIoControl.Type3InputBuffer'], input);
   }
-  m.setPtr(irp + BigInt(o.UserBuffer), output);
-  m.setU32(irp + BigInt(o.Flags), flags);
+  m.setPtrAt(irp, o.UserBuffer, output);
+  m.setU32At(irp, o.Flags, flags);
   return send(k, dev, irp, f.address, (status, information) =>
     finishBuffered(k, status, information, system, output, outLength, method === METHOD_BUFFERED && outLength > 0, output),
   );
@@ -283,9 +283,9 @@ export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input
 function sendFileIrp(k: Kernel, dev: DeviceRecord, file: bigint, major: Mj.Cleanup | Mj.Close): string | undefined {
   const irp = newIrp(k, dev);
   const sl = nextStackLocation(k, irp);
-  k.m.setU8(sl + BigInt(k.L.IO_STACK_LOCATION.off.MajorFunction), major);
-  k.m.setPtr(sl + BigInt(k.L.IO_STACK_LOCATION.off.FileObject), file);
-  k.m.setU32(irp + BigInt(k.L.IRP.off.Flags), IRP_SYNCHRONOUS_API | (major === Mj.Close ? IRP_CLOSE_OPERATION : 0));
+  k.m.setU8At(sl, k.L.IO_STACK_LOCATION.off.MajorFunction, major);
+  k.m.setPtrAt(sl, k.L.IO_STACK_LOCATION.off.FileObject, file);
+  k.m.setU32At(irp, k.L.IRP.off.Flags, IRP_SYNCHRONOUS_API | (major === Mj.Close ? IRP_CLOSE_OPERATION : 0));
   return send(k, dev, irp, file, () => ({})).note;
 }
 

@@ -45,16 +45,16 @@ export function initializeIrp(k: Kernel, irp: bigint, size: number, stackSize: n
   const o = k.L.IRP.off;
   const m = k.m;
   m.fill(irp, size);
-  m.setU16(irp + BigInt(o.Type), IO_TYPE_IRP);
-  m.setU16(irp + BigInt(o.Size), size);
-  m.setU8(irp + BigInt(o.StackCount), stackSize);
-  m.setU8(irp + BigInt(o.CurrentLocation), stackSize + 1);
+  m.setU16At(irp, o.Type, IO_TYPE_IRP);
+  m.setU16At(irp, o.Size, size);
+  m.setU8At(irp, o.StackCount, stackSize);
+  m.setU8At(irp, o.CurrentLocation, stackSize + 1);
   initializeListHead(k, irp + BigInt(o.ThreadListEntry));
-  m.setPtr(irp + BigInt(o['Tail.Overlay.CurrentStackLocation']), irp + BigInt(k.L.IRP.size + stackSize * k.L.IO_STACK_LOCATION.size));
+  m.setPtrAt(irp, o['Tail.Overlay.CurrentStackLocation'], irp + BigInt(k.L.IRP.size + stackSize * k.L.IO_STACK_LOCATION.size));
 }
 
 export function currentStackLocation(k: Kernel, irp: bigint): bigint {
-  return k.m.ptr(irp + BigInt(k.L.IRP.off['Tail.Overlay.CurrentStackLocation']));
+  return k.m.ptrAt(irp, k.L.IRP.off['Tail.Overlay.CurrentStackLocation']);
 }
 
 /** IoGetNextIrpStackLocation. */
@@ -83,18 +83,18 @@ export function callDriver(k: Kernel, device: bigint, irp: bigint): number {
   const m = k.m;
   const L = k.L;
   const o = L.IRP.off;
-  const loc = m.u8(irp + BigInt(o.CurrentLocation)) - 1;
-  m.setU8(irp + BigInt(o.CurrentLocation), loc);
+  const loc = m.u8At(irp, o.CurrentLocation) - 1;
+  m.setU8At(irp, o.CurrentLocation, loc);
   if (loc <= 0) {
     throw new GuestStop('bugcheck', `IoCallDriver: IRP ${hex(irp)} has no stack location left for ${hex(device)}`, {
       bugcheck: { code: NO_MORE_IRP_STACK_LOCATIONS, params: [irp, 0n, 0n, 0n] },
     });
   }
   const sl = currentStackLocation(k, irp) - BigInt(L.IO_STACK_LOCATION.size);
-  m.setPtr(irp + BigInt(o['Tail.Overlay.CurrentStackLocation']), sl);
-  m.setPtr(sl + BigInt(L.IO_STACK_LOCATION.off.DeviceObject), device);
-  const major = m.u8(sl + BigInt(L.IO_STACK_LOCATION.off.MajorFunction));
-  const driver = m.ptr(device + BigInt(L.DEVICE_OBJECT.off.DriverObject));
+  m.setPtrAt(irp, o['Tail.Overlay.CurrentStackLocation'], sl);
+  m.setPtrAt(sl, L.IO_STACK_LOCATION.off.DeviceObject, device);
+  const major = m.u8At(sl, L.IO_STACK_LOCATION.off.MajorFunction);
+  const driver = m.ptrAt(device, L.DEVICE_OBJECT.off.DriverObject);
   const routine = m.ptr(driver + BigInt(L.DRIVER_OBJECT.off.MajorFunction) + BigInt(major * k.ptrSize));
   const name = IRP_MJ[major] ?? `IRP_MJ_0x${major.toString(16)}`;
   if (k.trace.enabled) k.trace.emit({ type: 'irp', event: 'sent', irp: hex(irp), major: name, device: hex(device) });
@@ -110,14 +110,14 @@ export function completeRequest(k: Kernel, irp: bigint, _boost: number): void {
   const m = k.m;
   const L = k.L;
   const o = L.IRP.off;
-  const stackCount = m.u8(irp + BigInt(o.StackCount));
-  const current = m.u8(irp + BigInt(o.CurrentLocation));
-  if (m.u16(irp + BigInt(o.Type)) !== IO_TYPE_IRP || current > stackCount + 1 || !isOutstanding(k, irp)) {
+  const stackCount = m.u8At(irp, o.StackCount);
+  const current = m.u8At(irp, o.CurrentLocation);
+  if (m.u16At(irp, o.Type) !== IO_TYPE_IRP || current > stackCount + 1 || !isOutstanding(k, irp)) {
     throw new GuestStop('bugcheck', `IoCompleteRequest on IRP ${hex(irp)}, which is already completed or is not an IRP`, {
       bugcheck: { code: MULTIPLE_IRP_COMPLETE_REQUESTS, params: [irp, 0n, 0n, 0n] },
     });
   }
-  const status = m.u32(irp + BigInt(o['IoStatus.Status']));
+  const status = m.u32At(irp, o['IoStatus.Status']);
   if (status === STATUS.PENDING) {
     // Completing with STATUS_PENDING is a driver bug Windows catches with this bugcheck (param 4 = 1).
     throw new GuestStop('bugcheck', `IoCompleteRequest on IRP ${hex(irp)} with IoStatus.Status = STATUS_PENDING`, {
@@ -129,28 +129,28 @@ export function completeRequest(k: Kernel, irp: bigint, _boost: number): void {
   // Walk from the current location toward the bottom (higher addresses: the issuer's locations).
   for (let loc = current; loc <= stackCount; loc++) {
     const sl = currentStackLocation(k, irp);
-    const control = m.u8(sl + BigInt(so.Control));
-    const routine = m.ptr(sl + BigInt(so.CompletionRoutine));
-    const context = m.ptr(sl + BigInt(so.Context));
+    const control = m.u8At(sl, so.Control);
+    const routine = m.ptrAt(sl, so.CompletionRoutine);
+    const context = m.ptrAt(sl, so.Context);
     // IoCompleteRequest clears each location as it leaves it.
-    m.setU8(irp + BigInt(o.PendingReturned), control & SL_PENDING_RETURNED);
-    m.setU8(irp + BigInt(o.CurrentLocation), loc + 1);
-    m.setPtr(irp + BigInt(o['Tail.Overlay.CurrentStackLocation']), sl + slSize);
-    const st = m.u32(irp + BigInt(o['IoStatus.Status'])) | 0;
-    const cancelled = m.u8(irp + BigInt(o.Cancel)) !== 0;
+    m.setU8At(irp, o.PendingReturned, control & SL_PENDING_RETURNED);
+    m.setU8At(irp, o.CurrentLocation, loc + 1);
+    m.setPtrAt(irp, o['Tail.Overlay.CurrentStackLocation'], sl + slSize);
+    const st = m.u32At(irp, o['IoStatus.Status']) | 0;
+    const cancelled = m.u8At(irp, o.Cancel) !== 0;
     const invoke = routine !== 0n && ((st >= 0 && control & SL_INVOKE_ON_SUCCESS) || (st < 0 && control & SL_INVOKE_ON_ERROR) || (cancelled && control & SL_INVOKE_ON_CANCEL));
-    m.setU8(sl + BigInt(so.MinorFunction), 0);
-    m.setU8(sl + BigInt(so.Control), 0);
-    m.setPtr(sl + BigInt(so.CompletionRoutine), 0n);
-    m.setPtr(sl + BigInt(so.Context), 0n);
+    m.setU8At(sl, so.MinorFunction, 0);
+    m.setU8At(sl, so.Control, 0);
+    m.setPtrAt(sl, so.CompletionRoutine, 0n);
+    m.setPtrAt(sl, so.Context, 0n);
     if (invoke) {
       const device = loc + 1 <= stackCount ? m.ptr(sl + slSize + BigInt(so.DeviceObject)) : 0n;
       const r = k.callRoutine(routine, [device, irp, context], 'completion routine');
       if (Number(r & 0xffffffffn) === STATUS_MORE_PROCESSING_REQUIRED) return;
-    } else if (m.u8(irp + BigInt(o.PendingReturned)) && loc + 1 <= stackCount) {
+    } else if (m.u8At(irp, o.PendingReturned) && loc + 1 <= stackCount) {
       // No routine: propagate the pending mark to the next location up, as IoCompleteRequest does.
       const up = sl + slSize;
-      m.setU8(up + BigInt(so.Control), m.u8(up + BigInt(so.Control)) | SL_PENDING_RETURNED);
+      m.setU8At(up, so.Control, m.u8At(up, so.Control) | SL_PENDING_RETURNED);
     }
   }
   const done = pending(k).get(irp);
@@ -161,8 +161,8 @@ export function completeRequest(k: Kernel, irp: bigint, _boost: number): void {
     irp: hex(irp),
     major: done?.major ?? '',
     device: done?.device ?? '',
-    status: formatStatus(m.u32(irp + BigInt(o['IoStatus.Status']))),
-    information: hex(m.ptr(irp + BigInt(o['IoStatus.Information']))),
+    status: formatStatus(m.u32At(irp, o['IoStatus.Status'])),
+    information: hex(m.ptrAt(irp, o['IoStatus.Information'])),
   });
   done?.finish(k, irp);
 }
