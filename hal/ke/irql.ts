@@ -9,8 +9,8 @@ export const APC_LEVEL = 1;
 export const DISPATCH_LEVEL = 2;
 
 /**
- * Sets the current IRQL where drivers read it: the kernel's value (KeGetCurrentIrql) and KPCR.Irql behind fs/gs.
- * (x64 code that reads cr8 inline still sees the engine's cr8, which the engine interface cannot set yet.)
+ * Sets the current IRQL where drivers read it: the kernel's value (KeGetCurrentIrql, and cr8, whose reads are
+ * privileged exits answered from it) and KPCR.Irql behind fs/gs.
  */
 export function setIrql(k: Kernel, irql: number): void {
   k.irql = irql;

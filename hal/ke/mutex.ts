@@ -12,6 +12,7 @@ import { GuestStop, hex } from '../machine.js';
 import { STATUS } from '../rtl/ntstatus.js';
 import { initializeListHead } from './dispatcher.js';
 import { adjustKernelApcDisable } from './apc.js';
+import { DISPATCH_LEVEL, raiseIrql } from './irql.js';
 
 export const MutantObject = 2;
 const KMODE_EXCEPTION_NOT_HANDLED = 0x1e;
@@ -62,6 +63,16 @@ export function acquireMutant(k: Kernel, mutant: bigint, routine: string): numbe
   return status;
 }
 
+/** Threads that released with Wait = TRUE, and the IRQL their next wait returns to. */
+const waitNext = new WeakMap<Kernel, number>();
+
+/** For KeWaitXxx: the IRQL a preceding KeReleaseMutex(Wait = TRUE) left raised for this wait to lower, if any. */
+export function takeWaitNext(k: Kernel): number | undefined {
+  const irql = waitNext.get(k);
+  waitNext.delete(k);
+  return irql;
+}
+
 export const exports = [
   defineExport({
     module: 'ntoskrnl.exe',
@@ -109,7 +120,9 @@ export const exports = [
         m.setPtr(f.owner, 0n);
         adjustKernelApcDisable(k, m.u8(f.apcDisable));
       }
-      // Wait = TRUE only keeps the IRQL raised for the KeWaitXxx call that must follow; kdemu does not raise it.
+      // Wait = TRUE: return at DISPATCH_LEVEL (the dispatcher lock kept) for the KeWaitXxx call that must follow,
+      // which lowers the IRQL back to the caller's (KTHREAD.WaitNext / WaitIrql).
+      if (a.Wait) waitNext.set(k, raiseIrql(k, Math.max(k.irql, DISPATCH_LEVEL)));
       return previous;
     },
   }),

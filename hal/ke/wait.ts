@@ -11,7 +11,8 @@ import type { Kernel } from '../kernel.js';
 import { GuestStop, hex } from '../machine.js';
 import { STATUS } from '../rtl/ntstatus.js';
 import { BOOT_SYSTEM_TIME } from '../boot.js';
-import { MutantObject, acquireMutant, mutantSignaled } from './mutex.js';
+import { MutantObject, acquireMutant, mutantSignaled, takeWaitNext } from './mutex.js';
+import { setIrql } from './irql.js';
 
 /** KOBJECTS: the dispatcher object types a wait understands, by DISPATCHER_HEADER.Type. */
 const OBJECTS: Record<number, { name: string; kind: 'notification' | 'synchronization' | 'mutant' | 'semaphore' }> = {
@@ -69,6 +70,11 @@ export const exports = [
     proto: 'NTSTATUS KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout)',
     params: { Object: 'ptr', WaitReason: 'u32', WaitMode: 'u8', Alertable: 'bool', Timeout: 'ptr' },
     ret: 'status',
-    impl: (k, a) => waitForSingleObject(k, a.Object, a.Timeout, 'KeWaitForSingleObject'),
+    impl: (k, a) => {
+      const restore = takeWaitNext(k);
+      const status = waitForSingleObject(k, a.Object, a.Timeout, 'KeWaitForSingleObject');
+      if (restore !== undefined) setIrql(k, restore);
+      return status;
+    },
   }),
 ];

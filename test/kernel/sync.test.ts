@@ -25,6 +25,8 @@ describe.each(ARCHES)('%s', (arch) => {
       'lists: 0 1 1, removed 3 1 2 0, empty 1\n',
       // A mutex starts signaled (1), goes to -1 after two (recursive) waits; KeReleaseMutex returns the previous state.
       'mutex: state 1, waits 00000000 00000000, held state -1, releases -1 0, state 1 owner none\n',
+      // KeReleaseMutex(Wait = TRUE) returns at DISPATCH_LEVEL; the wait that follows lowers it again.
+      'release and wait: irql 2, then wait 00000000 at irql 0\n',
       // A synchronization event satisfies one wait and resets: a zero-timeout wait then times out (STATUS_TIMEOUT).
       'event: signaled wait 00000000, then (auto-reset) 00000102, state 0\n',
       'remove lock: acquire 00000000 00000000, count 2\n',
