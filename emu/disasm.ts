@@ -26,14 +26,18 @@ const PRIVILEGED = new Set<number>([
   Mnemonic.Rdmsr, Mnemonic.Wrmsr, Mnemonic.In, Mnemonic.Out, Mnemonic.Insb, Mnemonic.Insw, Mnemonic.Insd,
   Mnemonic.Outsb, Mnemonic.Outsw, Mnemonic.Outsd, Mnemonic.Hlt, Mnemonic.Invd, Mnemonic.Wbinvd, Mnemonic.Clts,
   Mnemonic.Invlpg, Mnemonic.Swapgs, Mnemonic.Sgdt, Mnemonic.Sidt, Mnemonic.Lgdt, Mnemonic.Lidt,
+  // Not privileged, but a return across privilege levels: the kernel layer performs it.
+  Mnemonic.Iret, Mnemonic.Iretd, Mnemonic.Iretq,
 ]);
+/** Privileged only at CPL3 (IOPL is 0 there). */
+const USER_PRIVILEGED = new Set<number>([Mnemonic.Cli, Mnemonic.Sti]);
 
 function controlOrDebug(r: Register): boolean {
   return (r >= Register.CR0 && r <= Register.CR15) || (r >= Register.DR0 && r <= Register.DR15);
 }
 
 /** Whether the instruction at the start of bytes is one the kernel layer emulates (see PRIVILEGED; and mov cr/dr). */
-export function isPrivileged(bytes: Uint8Array, arch: Arch, ip: bigint): boolean {
+export function isPrivileged(bytes: Uint8Array, arch: Arch, ip: bigint, cpl: 0 | 3 = 0): boolean {
   if (bytes.length === 0) return false;
   const decoder = new Decoder(arch === 'x64' ? 64 : 32, bytes, DecoderOptions.None);
   decoder.ip = ip;
@@ -41,6 +45,7 @@ export function isPrivileged(bytes: Uint8Array, arch: Arch, ip: bigint): boolean
   try {
     if (insn.isInvalid) return false;
     if (PRIVILEGED.has(insn.mnemonic)) return true;
+    if (cpl === 3 && USER_PRIVILEGED.has(insn.mnemonic)) return true;
     if (insn.mnemonic !== Mnemonic.Mov) return false;
     return (insn.op0Kind === OpKind.Register && controlOrDebug(insn.op0Register)) || (insn.op1Kind === OpKind.Register && controlOrDebug(insn.op1Register));
   } finally {
@@ -58,7 +63,9 @@ export type PrivilegedInstruction = {
   | { op: 'mov-from-cr' | 'mov-from-dr'; n: number; reg: string }
   | { op: 'mov-to-cr' | 'mov-to-dr'; n: number; reg: string }
   | { op: 'rdmsr' | 'wrmsr' | 'hlt' | 'invd' | 'wbinvd' | 'clts' | 'swapgs' | 'invlpg' }
-  | { op: 'in' | 'out' | 'ins' | 'outs' }
+  | { op: 'in' | 'out' | 'ins' | 'outs' | 'cli' | 'sti' }
+  /** iret (2), iretd (4), iretq (8): the size of each value it pops. */
+  | { op: 'iret'; size: 2 | 4 | 8 }
   | { op: 'sgdt' | 'sidt' | 'lgdt' | 'lidt'; memory: MemoryOperand }
 );
 
@@ -110,6 +117,10 @@ export function decodePrivileged(bytes: Uint8Array, arch: Arch, ip: bigint): Pri
     };
     const s = simple[m];
     if (s) return { ...base, op: s };
+    if (m === Mnemonic.Cli || m === Mnemonic.Sti) return { ...base, op: m === Mnemonic.Cli ? 'cli' : 'sti' };
+    if (m === Mnemonic.Iret || m === Mnemonic.Iretd || m === Mnemonic.Iretq) {
+      return { ...base, op: 'iret', size: m === Mnemonic.Iretq ? 8 : m === Mnemonic.Iretd ? 4 : 2 };
+    }
     const table: Partial<Record<number, 'sgdt' | 'sidt' | 'lgdt' | 'lidt'>> = { [Mnemonic.Sgdt]: 'sgdt', [Mnemonic.Sidt]: 'sidt', [Mnemonic.Lgdt]: 'lgdt', [Mnemonic.Lidt]: 'lidt' };
     const t = table[m];
     if (!t) return undefined;

@@ -15,7 +15,12 @@ export const enum Prot {
   RW = 3,
   RX = 5,
   RWX = 7,
+  /** The user/supervisor bit: the page is accessible at CPL3 as well (every mapped page is accessible at CPL0). */
+  User = 8,
 }
+
+/** Privilege level: 0 for the kernel, 3 for user mode. */
+export type Cpl = 0 | 3;
 
 export const PAGE_SIZE = 0x1000;
 
@@ -92,6 +97,13 @@ export interface Engine {
    * executes. Used for import stubs and the return trap.
    */
   addTrapRange(begin: bigint, end: bigint): void;
+
+  /**
+   * The privilege level run() executes at; 0 until set. At 3, pages without Prot.User fault ('protection'), and
+   * privileged and I/O instructions, cli and sti exit as 'privileged' for the kernel layer to raise #GP.
+   */
+  readonly cpl: Cpl;
+  setCpl(cpl: Cpl): void;
 
   /** Run from pc until an exit; at most `budget` instructions (0 = no limit). */
   run(pc: bigint, budget: number): Exit;

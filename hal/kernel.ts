@@ -1,6 +1,6 @@
 // The emulated kernel's state and its one funnel for calls: import stubs → declared exports → trace.
 
-import type { Arch, Engine, Reg } from '../emu/engine.js';
+import type { Arch, Cpl, Engine, Reg } from '../emu/engine.js';
 import { EngineMemoryError, PAGE_SIZE, Prot } from '../emu/engine.js';
 import type { AnyExport, DataExportDecl, ParamKind, RetKind, VarArgs } from './export.js';
 import { x86Slots } from './export.js';
@@ -8,7 +8,7 @@ import { GuestStop, Machine, hex } from './machine.js';
 import { Pool } from './ex/pool.js';
 import { Tracer } from './trace.js';
 import { layouts, type Layouts } from './layout/index.js';
-import { formatStatus } from './rtl/ntstatus.js';
+import { describeStatus, formatStatus } from './rtl/ntstatus.js';
 import { decodeBytes } from './rtl/text.js';
 import { Namespace } from './ob/namespace.js';
 import { IoState } from './io/state.js';
@@ -171,6 +171,36 @@ export class Kernel {
   /** Maps a region of whole pages (images, user memory). */
   mapRegion(address: bigint, size: number, prot: Prot): void {
     this.m.mapPages(address, Math.ceil(size / PAGE_SIZE) * PAGE_SIZE, prot);
+  }
+
+  // ---- privilege levels ------------------------------------------------------------------------------------
+
+  /**
+   * Moves the processor to privilege level cpl with the segment base each mode has on Windows: on x64 the gs base
+   * trades places with IA32_KERNEL_GS_BASE (swapgs: KPCR in the kernel, TEB in user mode); on x86 fs selects the
+   * KPCR (0x30) or the TEB (0x3b), kept here as the other mode's fs base.
+   */
+  switchMode(cpl: Cpl): void {
+    const e = this.m.engine;
+    if (cpl === e.cpl) return;
+    if (this.arch === 'x64') {
+      const other = this.cpu.msr.get(0xc0000102) ?? 0n;
+      this.cpu.msr.set(0xc0000102, e.getReg('gsBase'));
+      e.setReg('gsBase', other);
+    } else {
+      const other = this.cpu.otherFsBase;
+      this.cpu.otherFsBase = e.getReg('fsBase');
+      e.setReg('fsBase', other);
+    }
+    e.setCpl(cpl);
+  }
+
+  /**
+   * A processor exception in user mode (#GP, #PF ...): the process gets it as the exception status; with no user
+   * exception dispatching yet, that ends the client as Windows ends a process with an unhandled exception.
+   */
+  raiseUserException(status: bigint, pc: bigint, reason: string): never {
+    throw new GuestStop('client-fault', `${reason}: ${describeStatus(Number(status))}`, { pc });
   }
 
   // ---- naming addresses ----------------------------------------------------------------------------------

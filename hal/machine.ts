@@ -68,7 +68,7 @@ const CALL_REGS_X64: readonly (readonly Reg[])[] = [['rsp'], ['rsp', 'rcx'], ['r
 /** Why a run stopped abnormally; thrown through the host-side call stack to the top of the run. */
 export class GuestStop extends Error {
   constructor(
-    readonly outcome: 'bugcheck' | 'fault' | 'unsupported-call' | 'unsupported-instruction' | 'instruction-limit' | 'timeout' | 'deadlock',
+    readonly outcome: 'bugcheck' | 'fault' | 'unsupported-call' | 'unsupported-instruction' | 'instruction-limit' | 'timeout' | 'deadlock' | 'client-fault',
     readonly reason: string,
     readonly detail: {
       pc?: bigint;
@@ -433,6 +433,7 @@ export class Machine {
 
   /** Turns an engine exit other than a trap into the stop Windows would produce. */
   private stopFor(exit: Exit): GuestStop | Error {
+    if (this.engine.cpl === 3 && (exit.kind === 'fault' || exit.kind === 'interrupt')) return userException(exit);
     switch (exit.kind) {
       case 'fault': {
         const missing = this.missingDataAt?.(exit.address);
@@ -476,6 +477,30 @@ export class Machine {
         return new Error('unreachable: trap and budget exits are handled by callGuest');
     }
   }
+}
+
+/**
+ * A processor exception in user mode: the exception Windows raises in the process (a client with no handler for it
+ * ends, which is a client fault; the kernel and the driver go on to clean up).
+ */
+function userException(exit: Extract<Exit, { kind: 'fault' | 'interrupt' }>): GuestStop {
+  if (exit.kind === 'fault') {
+    const what = `${exit.access === 'fetch' ? 'execute' : exit.access} of ${hex(exit.address)} (${exit.reason === 'unmapped' ? 'not mapped' : 'a kernel address'})`;
+    return new GuestStop('client-fault', `access violation in user mode: ${what}: STATUS_ACCESS_VIOLATION (0xC0000005)`, {
+      pc: exit.pc,
+      fault: { access: exit.access, address: exit.address },
+    });
+  }
+  const names: Record<number, string> = {
+    0: 'STATUS_INTEGER_DIVIDE_BY_ZERO (0xC0000094)',
+    3: 'STATUS_BREAKPOINT (0x80000003)',
+    6: 'STATUS_ILLEGAL_INSTRUCTION (0xC000001D)',
+    0x29: 'STATUS_STACK_BUFFER_OVERRUN (0xC0000409): fast fail (int 29)',
+    0x2c: 'STATUS_ASSERTION_FAILURE (0xC0000420)',
+  };
+  // Other software interrupts hit IDT gates user mode may not use: #GP, an access violation.
+  const what = names[exit.vector] ?? `STATUS_ACCESS_VIOLATION (0xC0000005): int ${exit.vector} is not open to user mode`;
+  return new GuestStop('client-fault', `exception in user mode: ${what}`, { pc: exit.pc });
 }
 
 function concat(parts: Uint8Array[], length: number): Uint8Array {

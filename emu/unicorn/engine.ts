@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { EngineMemoryError, EngineUnavailableError, Prot, X86_GDT_BASE } from '../engine.js';
-import type { Access, Arch, Backing, Engine, Exit, Reg } from '../engine.js';
+import type { Access, Arch, Backing, Cpl, Engine, Exit, Reg } from '../engine.js';
 import { cpuidLeaf, tscAt } from '../cpuid.js';
 import { isPrivileged } from '../disasm.js';
 
@@ -156,8 +156,8 @@ export function unicornAvailable(): boolean {
 
 /** Second bytes of 0F-prefixed privileged instructions: mov cr/dr (20-23), clts (06), invd (08), wbinvd (09), wrmsr (30), rdmsr (32). */
 const PRIV_0F = new Set([0x20, 0x21, 0x22, 0x23, 0x06, 0x08, 0x09, 0x30, 0x32]);
-/** One-byte privileged and I/O opcodes: hlt, in/out imm8 and dx forms, ins/outs. */
-const PRIV_1 = new Set([0xf4, 0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef, 0x6c, 0x6d, 0x6e, 0x6f]);
+/** One-byte privileged and I/O opcodes: hlt, in/out imm8 and dx forms, ins/outs; and iret, which the kernel layer performs. */
+const PRIV_1 = new Set([0xcf, 0xf4, 0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef, 0x6c, 0x6d, 0x6e, 0x6f]);
 
 /** 0F 01 /m: swapgs (F8, x64), or sgdt/sidt/lgdt/lidt/invlpg with a memory operand. */
 function privileged0f01(m: number | undefined, arch: Arch): boolean {
@@ -176,6 +176,8 @@ interface Region extends Backing {
   mem: Uint8Array;
   code: boolean;
   ptr: unknown;
+  /** Each page's protections as the kernel layer set them, Prot.User included. */
+  prots: Uint8Array;
 }
 
 type Pending =
@@ -278,12 +280,12 @@ export class UnicornEngine implements Engine {
     const ptr = this.lib.mmap(null, size, 3 /* PROT_READ|PROT_WRITE */, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */, -1, 0n);
     if (!ptr || this.lib.koffi.address(ptr as never) === 0xffffffffffffffffn) throw new Error(`cannot allocate ${size} bytes of host memory for guest memory`);
     const mem = new Uint8Array(this.lib.koffi.view(ptr as never, size));
-    const err = this.lib.memMapPtr(this.uc, address, size, prot, ptr);
+    const err = this.lib.memMapPtr(this.uc, address, size, this.effective(prot), ptr);
     if (err !== UC_ERR_OK) {
       this.lib.munmap(ptr, size);
       this.check(err, `uc_mem_map(0x${address.toString(16)}, 0x${size.toString(16)})`);
     }
-    const region: Region = { begin: address, end: address + BigInt(size), size, mem, bytes: mem, view: new DataView(mem.buffer, mem.byteOffset, size), code: (prot & Prot.Exec) !== 0, ptr };
+    const region: Region = { begin: address, end: address + BigInt(size), size, mem, bytes: mem, view: new DataView(mem.buffer, mem.byteOffset, size), code: (prot & Prot.Exec) !== 0, ptr, prots: new Uint8Array(size / 0x1000).fill(prot) };
     const i = this.regions.findIndex((r) => r.begin > address);
     this.regions.splice(i < 0 ? this.regions.length : i, 0, region);
     if (prot & Prot.Exec) this.execRanges.push({ begin: address, end: address + BigInt(size) });
@@ -311,7 +313,44 @@ export class UnicornEngine implements Engine {
   protect(address: bigint, size: number, prot: Prot): void {
     const r = this.regionAt(address);
     if (r && prot & Prot.Exec) r.code = true;
-    this.check(this.lib.memProtect(this.uc, address, size, prot), `uc_mem_protect(0x${address.toString(16)})`);
+    this.check(this.lib.memProtect(this.uc, address, size, this.effective(prot)), `uc_mem_protect(0x${address.toString(16)})`);
+    for (let a = address; a < address + BigInt(size); a += 0x1000n) {
+      const reg = this.regionAt(a);
+      if (reg) reg.prots[Number((a - reg.begin) >> 12n)] = prot;
+    }
+  }
+
+  // Unicorn runs without paging, so it has no user/supervisor bit: at CPL3 every page without Prot.User is made
+  // inaccessible (a 'protection' fault, as the wasm core reports it), and put back when the kernel runs again.
+  private level: Cpl = 0;
+  get cpl(): Cpl {
+    return this.level;
+  }
+
+  private effective(prot: Prot): number {
+    return this.level === 3 && (prot & Prot.User) === 0 ? Prot.None : prot & Prot.RWX;
+  }
+
+  setCpl(cpl: Cpl): void {
+    if (cpl === this.level) return;
+    this.level = cpl;
+    for (const r of this.regions) {
+      // Runs of supervisor pages with the same protections, one uc_mem_protect each.
+      let i = 0;
+      while (i < r.prots.length) {
+        const p = r.prots[i];
+        let j = i + 1;
+        while (j < r.prots.length && r.prots[j] === p) j++;
+        if ((p & Prot.User) === 0 && (p & Prot.RWX) !== 0) {
+          const a = r.begin + BigInt(i) * 0x1000n;
+          const n = (j - i) * 0x1000;
+          this.check(this.lib.memProtect(this.uc, a, n, this.effective(p)), `uc_mem_protect(0x${a.toString(16)})`);
+          // Blocks already translated from supervisor code would still run: drop them.
+          if (cpl === 3 && p & Prot.Exec) this.check(this.lib.ctl(this.uc, UC_CTL_TB_REMOVE_CACHE, 'uint64_t', a, 'uint64_t', a + BigInt(n)), 'uc_ctl(remove cache)');
+        }
+        i = j;
+      }
+    }
   }
 
   read(address: bigint, size: number): Uint8Array {
@@ -377,12 +416,19 @@ export class UnicornEngine implements Engine {
       // Privileged and I/O instructions (the same set the wasm core exits on): Unicorn would run them natively.
       const priv =
         (b === 0x0f && n1 !== undefined && (PRIV_0F.has(n1) || (n1 === 0x01 && privileged0f01(data[i + 2], this.arch)))) ||
-        PRIV_1.has(b);
+        PRIV_1.has(b) ||
+        ((b === 0xfa || b === 0xfb) && this.isUserPage(address + BigInt(i)));
       if (!priv) continue;
       this.watchSite(address + BigInt(i));
       // The instruction may start with prefixes: watch each place it could begin.
       for (let k = 1; k <= 4 && i - k >= 0 && isPrefix(data[i - k], this.arch); k++) this.watchSite(address + BigInt(i - k));
     }
+  }
+
+  /** cli/sti are privileged at CPL3 only: they are watched in user pages, where the kernel layer emulates them. */
+  private isUserPage(a: bigint): boolean {
+    const r = this.regionAt(a);
+    return r !== undefined && (r.prots[Number((a - r.begin) >> 12n)] & Prot.User) !== 0;
   }
 
   private watchSite(site: bigint): void {
@@ -400,7 +446,7 @@ export class UnicornEngine implements Engine {
   private siteReached(pc: bigint): Exit | 'again' {
     if (this.emulateTimeStamp(pc)) return 'again';
     const bytes = this.readUpTo(pc, 15);
-    if (isPrivileged(bytes, this.arch, pc)) return { kind: 'privileged', pc };
+    if (isPrivileged(bytes, this.arch, pc, this.isUserPage(pc) ? 3 : this.level)) return { kind: 'privileged', pc };
     const hh = this.tscSites.get(pc);
     if (hh !== undefined) this.check(this.lib.hookDel(this.uc, hh), 'uc_hook_del(site)');
     this.tscSites.delete(pc);
@@ -545,6 +591,14 @@ export class UnicornEngine implements Engine {
   }
 
   run(pc: bigint, budget: number): Exit {
+    // Unicorn itself stays at CPL0, where popf may change IF and IOPL; at CPL3 they cannot change, so they are put back.
+    const kept = this.level === 3 ? this.getReg('rflags') & 0x3200n : -1n;
+    const exit = this.runLoop(pc, budget);
+    if (kept >= 0n) this.setReg('rflags', (this.getReg('rflags') & ~0x3200n) | kept);
+    return exit;
+  }
+
+  private runLoop(pc: bigint, budget: number): Exit {
     const before = this.instructions;
     for (;;) {
       const exit = this.runOnce(pc, budget === 0 ? 0 : budget - (this.instructions - before), before, budget);
@@ -601,7 +655,7 @@ export class UnicornEngine implements Engine {
 
   /** Software interrupts are traps: Unicorn reports the next instruction; the report names the int itself. */
   private interruptPc(vector: number, pc: bigint): bigint {
-    if (vector !== 3 && vector !== 0x2c && vector !== 0x29) return pc;
+    // A fault (#DE, #GP ...) names its instruction already; an int n is told apart by its bytes before pc.
     try {
       if (vector === 3 && this.read(pc - 1n, 1)[0] === 0xcc) return pc - 1n;
       const b = this.read(pc - 2n, 2);

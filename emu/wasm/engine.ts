@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { EngineMemoryError, EngineUnavailableError, PAGE_SIZE, Prot } from '../engine.js';
-import type { Access, Arch, Backing, Engine, Exit, Reg } from '../engine.js';
+import type { Access, Arch, Backing, Cpl, Engine, Exit, Reg } from '../engine.js';
 import { cpuidLeaf, TSC_BASE, TSC_TICKS_PER_INSTRUCTION } from '../cpuid.js';
 
 /** The module's exports (emu/wasm/assembly/index.ts); i64 values cross as BigInt. */
@@ -33,6 +33,7 @@ interface CoreExports {
   exitReason(): number;
   exitVector(): number;
   flushCode(): void;
+  setCpl(cpl: number): void;
 }
 
 // Exit codes and access kinds (emu/wasm/assembly/cpu.ts).
@@ -156,6 +157,15 @@ export class WasmEngine implements Engine {
 
   get instructions(): number {
     return Number(this.core.instructions());
+  }
+
+  private level: Cpl = 0;
+  get cpl(): Cpl {
+    return this.level;
+  }
+  setCpl(cpl: Cpl): void {
+    this.level = cpl;
+    this.core.setCpl(cpl);
   }
 
   /** A view of linear memory, renewed when the module grew it. */

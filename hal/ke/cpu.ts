@@ -25,6 +25,8 @@ export class CpuState {
   readonly msr = new Map<number, bigint>();
   gdt: { base: bigint; limit: number };
   idt: { base: bigint; limit: number };
+  /** x86: the fs base of the mode not running (the TEB while in the kernel, the KPCR while in user mode). */
+  otherFsBase = 0n;
 
   constructor(private readonly k: Kernel) {
     this.cr = initialCr(k.arch);
@@ -100,7 +102,20 @@ export function emulatePrivileged(k: Kernel, pc: bigint): bigint {
   };
   const reg = (r: string) => e.getReg(r as Reg);
   const set = (r: string, v: bigint) => e.setReg(r as Reg, BigInt.asUintN(width, v));
+  if (e.cpl === 3 && insn.op !== 'iret') {
+    // User mode: every one of these is a #GP, which Windows turns into STATUS_PRIVILEGED_INSTRUCTION in the process.
+    k.raiseUserException(STATUS_PRIVILEGED_INSTRUCTION, pc, `${insn.text} at ${where}: a privileged instruction in user mode`);
+  }
   switch (insn.op) {
+    case 'iret':
+      return iret(k, insn.size, pc, where);
+    case 'cli':
+    case 'sti': {
+      // The wasm core hands these over only at CPL3 (above); the Unicorn engine also does for code in user pages.
+      const f = e.getReg('rflags');
+      e.setReg('rflags', insn.op === 'cli' ? f & ~0x200n : f | 0x200n);
+      break;
+    }
     case 'mov-from-cr': {
       if (insn.n === 8) set(insn.reg, BigInt(k.irql));
       else if (insn.n in cpu.cr) set(insn.reg, cpu.cr[insn.n]);
@@ -174,6 +189,44 @@ export function emulatePrivileged(k: Kernel, pc: bigint): bigint {
       throw new GuestStop('unsupported-call', `port I/O (${insn.text}) at ${where}: kdemu has no device model yet`, { pc, export: 'port I/O' });
   }
   return pc + BigInt(insn.length);
+}
+
+/**
+ * iret/iretd/iretq: pops the return address, CS and the flags, then (always in long mode; in 32-bit mode only on a
+ * return to an outer level) the stack pointer and SS. The popped CS's requested privilege level becomes the CPL.
+ */
+function iret(k: Kernel, size: 2 | 4 | 8, pc: bigint, where: string): bigint {
+  const m = k.m;
+  const e = m.engine;
+  const x64 = k.arch === 'x64';
+  const sp = e.getReg('rsp');
+  const at = (i: number): bigint => {
+    const a = sp + BigInt(i * size);
+    const v = m.tryRead(a, size);
+    if (!v) throw new GuestStop('fault', `${where}: iret reads its frame from 0x${a.toString(16)}, which is not mapped`, { pc, fault: { access: 'read', address: a } });
+    let r = 0n;
+    for (let b = size - 1; b >= 0; b--) r = (r << 8n) | BigInt(v[b]);
+    return r;
+  };
+  const ip = at(0);
+  const cs = Number(at(1) & 0xffffn);
+  const flags = at(2);
+  const toCpl = (cs & 3) as 0 | 1 | 2 | 3;
+  if (toCpl !== 0 && toCpl !== 3) throw new GuestStop('unsupported-instruction', `${where}: iret to privilege level ${toCpl}, which Windows never uses`, { pc });
+  if (toCpl < e.cpl) {
+    // An inner-level return from user mode: #GP, a privileged-instruction exception in the process.
+    k.raiseUserException(STATUS_PRIVILEGED_INSTRUCTION, pc, `iret to CPL0 at ${where} from user mode`);
+  }
+  const outer = x64 || toCpl > e.cpl;
+  const newSp = outer ? at(3) : sp + BigInt(3 * size);
+  // IF and IOPL change only at CPL0 (IOPL stays 0); the reserved bit 1 is always set.
+  const keep = e.cpl === 0 ? 0n : 0x3200n;
+  const oldFlags = e.getReg('rflags');
+  const mask = (size === 2 ? 0xffffn : 0x3f7fd7n) & ~keep;
+  e.setReg('rflags', ((oldFlags & ~mask) | (flags & mask)) | 2n);
+  e.setReg('rsp', BigInt.asUintN(x64 ? 64 : 32, newSp));
+  if (toCpl !== e.cpl) k.switchMode(toCpl);
+  return BigInt.asUintN(x64 ? 64 : 32, size === 2 ? ip & 0xffffn : ip);
 }
 
 function effectiveAddress(k: Kernel, mo: MemoryOperand): bigint {

@@ -42,6 +42,21 @@ describe.each(ARCHES)('%s', (arch) => {
       expect(report.stop?.reason).toMatch(/in al,64h/);
     });
 
+    it('iret to the same level continues after it, and enter builds frames that leave unwinds', () => {
+      const { report, trace } = run(buildDriver('cpu', arch, { defines: { IRET: true } }), [], { engine });
+      expect(report.outcome).toBe('completed');
+      const x64 = arch === 'x64';
+      expect(report.dbgPrint.slice(-2)).toEqual(['after iret\n', `enter frame ${x64 ? 32 : 28}, balanced 1\n`]);
+      expect(events(trace, 'cpu').map((e) => e.instruction)).toContain(x64 ? 'iretq' : 'iretd');
+    });
+
+    it('iret to CPL3 enters user mode, where fetching kernel code is an access violation in user mode', () => {
+      const { report } = run(buildDriver('cpu', arch, { defines: { IRET_USER: true } }), [], { engine });
+      expect(report.outcome).toBe('client-fault');
+      expect(report.stop?.reason).toMatch(/access violation in user mode: execute of 0x[0-9A-F]+ \(a kernel address\)/);
+      expect(report.stop?.module).toBe('cpu.sys');
+    });
+
     it('hlt with nothing to wake the processor is a deadlock', () => {
       const { report } = run(buildDriver('cpu', arch, { defines: { HALT: true } }), [], { engine });
       expect(report.outcome).toBe('deadlock');

@@ -38,6 +38,8 @@ export let rip: u64 = 0;
 export let long: i32 = 1;
 /** Linear addresses are truncated to 32 bits in 32-bit mode. */
 export let linMask: u64 = 0xffffffffffffffff;
+/** Current privilege level: 0 or 3. At 3 only user pages are accessible and privileged instructions exit. */
+export let cpl: i32 = 0;
 /** Instructions executed over all runs. */
 export let icount: u64 = 0;
 
@@ -70,6 +72,10 @@ export let exitLen: i32 = 0;
 export function setMode(isLong: i32): void {
   long = isLong;
   linMask = isLong ? 0xffffffffffffffff : 0xffffffff;
+}
+
+@inline export function setCplRaw(c: i32): void {
+  cpl = c;
 }
 
 export function resetExit(): void {

@@ -8,12 +8,12 @@
 
 import {
   REG_ZERO, TRAPS, BIDX, BIDX_SIZE, ARENA, ARENA_END, BH_ADDR, BH_COUNT, BH_FRAME1, BH_GEN1, BH_FRAME2,
-  BH_GEN2, BH_SIZE, NO_FRAME, BLOCK_MAX, R_OP, R_LEN, R_SZ, R_REG, R_RM, R_IDX, R_SCALE, R_SEG, R_ASZ, R_X, R_FL,
+  BH_GEN2, BH_USER, BH_SIZE, NO_FRAME, BLOCK_MAX, R_OP, R_LEN, R_SZ, R_REG, R_RM, R_IDX, R_SCALE, R_SEG, R_ASZ, R_X, R_FL,
   R_SZ2, R_DISP, R_IMM, R_IMM2, R_ADDR, RS, RF_BRANCH, RF_REP, RF_REPNE, RF_MEM, RF_CL, NO_VPN,
 } from './layout';
 import { long, linMask, resetExit } from './cpu';
 import * as cpu from './cpu';
-import { fetchHost, markCode, frameOf, frameGen } from './mem';
+import { fetchHost, markCode, frameOf, frameGen, lastProt, PROT_USER } from './mem';
 import * as O from './ops';
 
 // ---- trap ranges ------------------------------------------------------------------------------------------------
@@ -47,6 +47,7 @@ export function flushBlocks(): void {
   const e = bidxEntry(addr);
   const b = load<u32>(e, 8);
   if (b == 0 || load<u64>(e) != addr) return 0;
+  if (cpu.cpl == 3 && load<u32>(b, BH_USER) == 0) return 0;
   if (frameGen(load<u32>(b, BH_FRAME1)) != load<u32>(b, BH_GEN1)) return 0;
   const f2 = load<u32>(b, BH_FRAME2);
   if (f2 != NO_FRAME && frameGen(f2) != load<u32>(b, BH_GEN2)) return 0;
@@ -62,6 +63,7 @@ let dFault: bool = false;
 let blkVpn: u64 = 0;
 let frame1: u32 = NO_FRAME;
 let frame2: u32 = NO_FRAME;
+let blkUser: u32 = 1;
 
 function fetch8(): u32 {
   if (dFault) return 0;
@@ -75,6 +77,7 @@ function fetch8(): u32 {
     }
     dVpn = vpn;
     dHost = h;
+    if ((lastProt & PROT_USER) == 0) blkUser = 0;
     const f = frameOf(h);
     markCode(vpn, f);
     if (vpn == blkVpn) frame1 = f;
@@ -521,7 +524,15 @@ function decodeOneByte(rec: u32, op: u32): void {
       if (isMem(rec)) setOp(rec, O.OP_MOV_MI); else { setOp(rec, O.OP_MOV_RI); rmAsReg(rec, sz); }
       return;
     }
+    case 0xc8: {
+      setOp(rec, O.OP_ENTER); setSz(rec, ssz());
+      setImm(rec, fetch16());
+      store<u64>(rec, <u64>fetch8(), R_IMM2);
+      return;
+    }
     case 0xc9: setOp(rec, O.OP_LEAVE); setSz(rec, ssz()); return;
+    // iret/iretd/iretq: a return across privilege levels, so the kernel layer performs it (as the exits do).
+    case 0xcf: setOp(rec, O.OP_PRIVILEGED); return;
     case 0xcc: setOp(rec, O.OP_INT3); addFl(rec, RF_BRANCH); return;
     case 0xcd: setOp(rec, O.OP_INT); setImm(rec, <u64>fetch8()); addFl(rec, RF_BRANCH); return;
     case 0xe0: case 0xe1: case 0xe2: case 0xe3: {
@@ -886,6 +897,7 @@ export function decodeBlock(addr: u64): u32 {
   dVpn = NO_VPN;
   frame1 = NO_FRAME;
   frame2 = NO_FRAME;
+  blkUser = 1;
   let n: u32 = 0;
   let a = addr;
   while (n < BLOCK_MAX) {
@@ -920,6 +932,7 @@ export function decodeBlock(addr: u64): u32 {
   store<u32>(b, frame1 == NO_FRAME ? 0 : frameGen(frame1), BH_GEN1);
   store<u32>(b, frame2, BH_FRAME2);
   store<u32>(b, frame2 == NO_FRAME ? 0 : frameGen(frame2), BH_GEN2);
+  store<u32>(b, blkUser, BH_USER);
   arenaTop = b + BH_SIZE + n * RS;
   const e = bidxEntry(addr);
   store<u64>(e, addr);

@@ -83,6 +83,29 @@ function eaMoved(p: u32, adj: u64): u64 {
   // The stack is always 32- or 64-bit here (SS.B set, or long mode): a 16-bit push moves the whole esp/rsp.
   setReg64(RSP, sp);
 }
+/**
+ * enter: as Intel's pseudo-code and QEMU's translation. The stores happen in order (a fault leaves the earlier ones
+ * done and the registers unchanged); rbp and rsp are written at the stack's address size whatever the operand size.
+ */
+function enter(sz: i32, frameSize: u64, level: u32): void {
+  const n = <u64>1 << sz;
+  const bp = reg64(RBP);
+  const frame = (reg64(RSP) - n) & linMask;
+  wr(frame, sz, bp);
+  if (flt) return;
+  if (level != 0) {
+    for (let i: u32 = 1; i < level; i++) {
+      const v = rd((bp - n * i) & linMask, sz);
+      if (flt) return;
+      wr((frame - n * i) & linMask, sz, v);
+      if (flt) return;
+    }
+    wr((frame - n * level) & linMask, sz, frame);
+    if (flt) return;
+  }
+  setReg64(RBP, frame);
+  setReg64(RSP, (frame - frameSize - n * level) & linMask);
+}
 /** Pops 1 << sz bytes; on a fault returns 0 with rsp unchanged. */
 @inline function pop(sz: i32): u64 {
   const sp = reg64(RSP);
@@ -1222,6 +1245,7 @@ export function run(pc: u64, budget: u64): i32 {
           else setReg64(RBP, v);
           break;
         }
+        case O.OP_ENTER: enter(load<u8>(p, R_SZ), load<u64>(p, R_IMM), <u32>load<u64>(p, R_IMM2) & 31); break;
         case O.OP_STR: strOnce(p, load<u8>(p, R_X), load<u8>(p, R_SZ)); break;
         case O.OP_REPSTR: {
           const steps = repString(p, left - i + 1);
@@ -1243,13 +1267,20 @@ export function run(pc: u64, budget: u64): i32 {
         case O.OP_PRIVILEGED: C.raisePrivileged(load<u64>(p, R_ADDR)); break;
         case O.OP_RDTSC: doRdtsc(C.icount + i - 1, false); break;
         case O.OP_RDTSCP: doRdtsc(C.icount + i - 1, true); break;
-        case O.OP_FLAGOP: flagOp(load<u8>(p, R_X)); break;
+        case O.OP_FLAGOP: {
+          const k: u32 = load<u8>(p, R_X);
+          // cli/sti at CPL3 (IOPL is 0): #GP, which the kernel layer raises from the privileged exit.
+          if (C.cpl == 3 && (k == O.FO_CLI || k == O.FO_STI)) C.raisePrivileged(load<u64>(p, R_ADDR));
+          else flagOp(k);
+          break;
+        }
         case O.OP_PUSHF: push(load<u8>(p, R_SZ), getFlags() & ~<u64>0x30000); break;
         case O.OP_POPF: {
           const sz: i32 = load<u8>(p, R_SZ);
           const v = pop(sz);
           if (flt) break;
-          const m = POPF_MASK & mask(sz);
+          // At CPL3 (IOPL 0) popf leaves IF and IOPL as they are, without a fault.
+          const m = (C.cpl == 3 ? POPF_MASK & ~<u64>0x3200 : POPF_MASK) & mask(sz);
           C.setFlags((getFlags() & ~m) | (v & m));
           break;
         }

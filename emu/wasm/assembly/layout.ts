@@ -70,6 +70,8 @@ export const BH_FRAME1: u32 = 12;
 export const BH_GEN1: u32 = 16;
 export const BH_FRAME2: u32 = 20;
 export const BH_GEN2: u32 = 24;
+/** 1 when every page the block was decoded from is a user page: only such blocks run at CPL3. */
+export const BH_USER: u32 = 28;
 export const BH_SIZE: u32 = 32;
 export const NO_FRAME: u32 = 0xffffffff;
 /** A block ends after this many instructions even without a branch, so budgets and decoding stay bounded. */

@@ -9,11 +9,26 @@ import {
   TLB_READ, TLB_WRITE, TLB_SIZE, TLB_EMPTY, PT, PT_BITS, PT_SIZE, PT_FREE, MAX_FRAMES, FRAME_GEN, FRAME_CODE,
   FRAMES,
 } from './layout';
-import { raiseFault, codeWritten, flt, mask, ACC_READ, ACC_WRITE, ACC_FETCH } from './cpu';
+import { raiseFault, codeWritten, flt, mask, cpl, setCplRaw, ACC_READ, ACC_WRITE, ACC_FETCH } from './cpu';
 
 export const PROT_READ: u32 = 1;
 export const PROT_WRITE: u32 = 2;
 export const PROT_EXEC: u32 = 4;
+/** The user/supervisor bit: the page is accessible at CPL3. */
+export const PROT_USER: u32 = 8;
+
+/** The protections of the page translate() last resolved (the decoder asks whether it was a user page). */
+export let lastProt: u32 = 0;
+
+/**
+ * Changes the privilege level. Entering CPL3 empties the TLBs, which may hold supervisor pages; leaving it keeps
+ * them, since CPL0 may access every page a CPL3 entry names.
+ */
+export function setCpl(c: i32): void {
+  if (c == cpl) return;
+  if (c == 3) tlbFlushAll();
+  setCplRaw(c);
+}
 
 export let mappedPages: u32 = 0;
 
@@ -168,10 +183,11 @@ export function translate(lin: u64, acc: i32, faultAt: u64): u32 {
   }
   const prot = load<u32>(s, 12);
   const need = acc == ACC_READ ? PROT_READ : acc == ACC_WRITE ? PROT_WRITE : PROT_EXEC;
-  if ((prot & need) == 0) {
+  if ((prot & need) == 0 || (cpl == 3 && (prot & PROT_USER) == 0)) {
     raiseFault(acc, faultAt, 1);
     return 0;
   }
+  lastProt = prot;
   const f = load<u32>(s, 8);
   const h = frameHost(f);
   const i = tlbIndex(vpn);

@@ -80,6 +80,8 @@ export const OP_SSE_MOV: u16 = 71;
 export const OP_SSE_ALU: u16 = 72;
 /** pmovmskb r32, xmm. */
 export const OP_PMOVMSKB: u16 = 73;
+/** enter imm16 (R_IMM), imm8 (R_IMM2): push rbp, copy the nesting level's frame pointers, allocate the frame. */
+export const OP_ENTER: u16 = 75;
 
 // Specialized forms of the hottest ALU instructions (decoded instead of OP_ALU_RR / OP_ALU_RI with that kind),
 // so the operation is a constant inside the handler: kind k has ids OP_ALU_RR_K + k and OP_ALU_RI_K + k.
