@@ -23,6 +23,8 @@ export type Command =
       maxInstructions?: number;
       timeoutMs?: number;
       operations: Operation[];
+      /** --client: the program, its arguments (after --) and its standard input. */
+      client?: { path: string; args: string[]; stdin: string };
     };
 
 /** Options of the contract that later work brings; until then they are refused by name, never ignored. */
@@ -33,8 +35,6 @@ const NOT_YET: Record<string, string> = {
   kill: 'processes and notify routines',
   overlapped: 'asynchronous I/O',
   load: 'layered drivers',
-  client: 'running user-mode client programs',
-  stdin: 'running user-mode client programs',
   pipe: 'named pipes',
   fs: 'the file system',
   registry: 'the registry',
@@ -43,6 +43,7 @@ const NOT_YET: Record<string, string> = {
 export const USAGE = `usage:
   kdemu info DRIVER [--json]
   kdemu run  DRIVER [options] [operations]
+  kdemu run  DRIVER --client CLIENT.exe [--stdin TEXT] [options] [-- CLIENT-ARGS]
   kdemu exports [--json]
 
 operations (performed in order):
@@ -54,6 +55,8 @@ operations (performed in order):
   --script FILE          a JSON array of operations
 
 options:
+  --client CLIENT.exe    run an unmodified console program against the driver (instead of operations)
+  --stdin TEXT           the client's standard input (EOF after it)
   --engine wasm|unicorn  CPU engine (default: wasm)
   --json                 print the JSON report
   --trace FILE           write every trace event as NDJSON (- for stdout)
@@ -166,6 +169,8 @@ export function parseCommand(argv: string[]): Command {
         ioctl: { type: 'string', multiple: true },
         close: { type: 'boolean', multiple: true },
         script: { type: 'string', multiple: true },
+        client: { type: 'string' },
+        stdin: { type: 'string' },
         ...Object.fromEntries(Object.keys(NOT_YET).map((k) => [k, { type: 'string' as const, multiple: true }])),
       },
     });
@@ -178,7 +183,7 @@ export function parseCommand(argv: string[]): Command {
     if (t.kind === 'option' && t.name in NOT_YET) throw new UsageError(`option --${t.name} is not supported yet (it comes with ${NOT_YET[t.name]})`);
   }
   const v = parsed.values as Record<string, unknown>;
-  const runOnly = ['trace', 'engine', 'no-unload', 'max-instructions', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script'];
+  const runOnly = ['trace', 'engine', 'no-unload', 'max-instructions', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin'];
   if (cmd !== 'run') {
     const bad = runOnly.find((o) => v[o] !== undefined);
     if (bad) throw new UsageError(`option --${bad} only applies to kdemu run`);
@@ -187,10 +192,17 @@ export function parseCommand(argv: string[]): Command {
     if (parsed.positionals.length) throw new UsageError(`kdemu exports takes no file (got '${parsed.positionals[0]}')`);
     return { cmd: 'exports', json: v.json === true };
   }
-  if (parsed.positionals.length !== 1) {
-    throw new UsageError(parsed.positionals.length === 0 ? `kdemu ${cmd}: missing the DRIVER file` : `kdemu ${cmd}: expected one DRIVER file, got ${parsed.positionals.length} (${parsed.positionals.join(' ')})`);
+  // Positionals after "--" are the client's arguments; before it, the DRIVER file.
+  const tokens = parsed.tokens ?? [];
+  const end = tokens.findIndex((t) => t.kind === 'option-terminator');
+  const positional = (from: number, to: number) => tokens.slice(from, to).flatMap((t) => (t.kind === 'positional' ? [t.value] : []));
+  const files = positional(0, end < 0 ? tokens.length : end);
+  const clientArgs = end < 0 ? [] : positional(end + 1, tokens.length);
+  if (files.length !== 1) {
+    throw new UsageError(files.length === 0 ? `kdemu ${cmd}: missing the DRIVER file` : `kdemu ${cmd}: expected one DRIVER file, got ${files.length} (${files.join(' ')})`);
   }
-  const file = parsed.positionals[0];
+  const file = files[0];
+  if (cmd === 'info' && end >= 0) throw new UsageError('kdemu info: arguments after -- only go to a --client program');
   if (cmd === 'info') return { cmd: 'info', file, json: v.json === true };
 
   const operations: Operation[] = [];
@@ -219,6 +231,14 @@ export function parseCommand(argv: string[]): Command {
         break;
     }
   }
+  const clientPath = v.client as string | undefined;
+  if (clientPath === undefined) {
+    if (v.stdin !== undefined) throw new UsageError('--stdin feeds a --client program; there is none');
+    if (end >= 0) throw new UsageError('arguments after -- go to a --client program; there is none');
+  } else {
+    if (!clientPath) throw new UsageError('--client needs a program file');
+    if (operations.length) throw new UsageError('--client runs a program against the driver instead of operations: give one or the other');
+  }
   const engine = v.engine as string | undefined;
   if (engine !== undefined && engine !== 'unicorn' && engine !== 'wasm') throw new UsageError(`--engine: '${engine}' is not an engine (wasm or unicorn)`);
   return {
@@ -231,5 +251,6 @@ export function parseCommand(argv: string[]): Command {
     maxInstructions: v['max-instructions'] === undefined ? undefined : parseNumber(v['max-instructions'] as string, '--max-instructions'),
     timeoutMs: v.timeout === undefined ? undefined : parseNumber(v.timeout as string, '--timeout'),
     operations,
+    ...(clientPath !== undefined ? { client: { path: clientPath, args: clientArgs, stdin: (v.stdin as string | undefined) ?? '' } } : {}),
   };
 }

@@ -6,14 +6,15 @@ import { createRequire } from 'node:module';
 import { PeFormatError } from '../emu/pe/index.js';
 import { EngineUnavailableError } from '../emu/engine.js';
 import { inspectImage, listExports } from '../hal/info.js';
-import { InputError, runDriver } from '../hal/run.js';
+import { InputError, parseClient, parseDriver, runDriver } from '../hal/run.js';
+import type { RunOptions } from '../hal/report.js';
 import type { TraceEvent } from '../hal/report.js';
 import { USAGE, UsageError, parseCommand } from './args.js';
 import { renderExports, renderInfo, renderReport } from './render.js';
 
 const MAX_IMAGE_FILE = 512 * 1024 * 1024;
 
-function readImage(file: string): Uint8Array {
+function readImage(file: string, what = 'driver file'): Uint8Array {
   let st;
   try {
     st = statSync(file);
@@ -21,10 +22,10 @@ function readImage(file: string): Uint8Array {
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? (e as Error).message})`);
   }
-  if (st.isDirectory()) throw new InputError(`${file}: is a directory, not a driver file`);
+  if (st.isDirectory()) throw new InputError(`${file}: is a directory, not a ${what}`);
   if (!st.isFile()) throw new InputError(`${file}: not a regular file`);
   if (st.size === 0) throw new InputError(`${file}: empty file`);
-  if (st.size > MAX_IMAGE_FILE) throw new InputError(`${file}: ${st.size} bytes is too large for a driver image (limit 512 MiB)`);
+  if (st.size > MAX_IMAGE_FILE) throw new InputError(`${file}: ${st.size} bytes is too large for an image (limit 512 MiB)`);
   try {
     return new Uint8Array(readFileSync(file));
   } catch (e) {
@@ -95,9 +96,29 @@ function main(argv: string[]): number {
     }
     case 'run': {
       const bytes = readImage(cmd.file);
+      let client: RunOptions['client'];
+      let lastOutputByte: number | undefined;
+      if (cmd.client) {
+        const arch = withFile(cmd.file, () => parseDriver(bytes).arch);
+        const path = cmd.client.path;
+        const clientBytes = readImage(path, 'client program');
+        withFile(path, () => parseClient(clientBytes, arch));
+        client = {
+          path,
+          bytes: clientBytes,
+          args: cmd.client.args,
+          stdin: new TextEncoder().encode(cmd.client.stdin),
+          // The human summary shows the program's output as it comes; --json keeps stdout for the report.
+          ...(cmd.json || cmd.trace === '-' ? {} : { onOutput: (_s: 1 | 2, b: Uint8Array) => {
+            if (b.length) lastOutputByte = b[b.length - 1];
+            process.stdout.write(b);
+          } }),
+        };
+      }
       const trace = cmd.trace ? traceWriter(cmd.trace) : undefined;
       try {
         const report = withFile(cmd.file, () => runDriver({
+          client,
           driverPath: cmd.file,
           driverBytes: bytes,
           engine: cmd.engine,
@@ -107,6 +128,8 @@ function main(argv: string[]): number {
           timeoutMs: cmd.timeoutMs,
           onTrace: trace?.write,
         }));
+        // The report starts on a line of its own after the program's output.
+        if (lastOutputByte !== undefined && lastOutputByte !== 0x0a) process.stdout.write('\n');
         process.stdout.write(cmd.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report));
         return report.outcome === 'completed' ? 0 : 1;
       } finally {

@@ -32,8 +32,14 @@ export function renderReport(r: Report): string {
     out.push(line);
     if (o.note) out.push(`    ${c.yellow('note:')} ${o.note}`);
   }
+  if (r.client) {
+    // The program's console output was printed as it came.
+    const code = r.client.exitCode === null ? 'did not exit' : `exited with code ${r.client.exitCode}`;
+    out.push(`${c.bold('Client')} ${r.client.path}  ${code}`);
+    for (const n of r.client.notes) out.push(`    ${c.yellow('note:')} ${n}`);
+  }
   out.push(c.bold('Unload') + (r.unload.called ? ' called' : ' not called'));
-  if (r.outcome === 'completed') {
+  if (r.outcome === 'completed' || r.unload.called) {
     if (r.unload.leaks.length === 0) out.push('  no leaks');
     for (const l of r.unload.leaks) out.push(`  ${c.yellow('leak')} ${l.kind.padEnd(8)} ${l.detail}${l.driver ? ` (${l.driver})` : ''}${l.caller ? ` (allocated at ${l.caller})` : ''}`);
   }
@@ -42,7 +48,7 @@ export function renderReport(r: Report): string {
     if (r.stop.bugcheck) out.push(`  bugcheck ${r.stop.bugcheck.code} ${r.stop.bugcheck.name} (${r.stop.bugcheck.params.join(', ')})`);
     if (r.stop.pc) out.push(`  at ${r.stop.module ? `${r.stop.module}+${r.stop.offset}` : r.stop.pc}${r.stop.instruction ? `: ${r.stop.instruction}` : ''}`);
   }
-  out.push(c.dim(`${r.stats.engine} engine, ${r.stats.instructions} instructions, ${r.stats.apiCalls} kernel calls, ${r.stats.wallMs} ms`));
+  out.push(c.dim(`${r.stats.engine} engine, ${r.stats.instructions} instructions, ${r.stats.apiCalls} API calls, ${r.stats.wallMs} ms`));
   return out.join('\n') + '\n';
 }
 

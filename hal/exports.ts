@@ -1,4 +1,4 @@
-// The export table: every implemented kernel export, gathered from the subsystem modules that define them.
+// The export table: every implemented export, kernel and user mode, gathered from the modules that define them.
 
 import type { AnyExport, DataExportDecl } from './export.js';
 import { exports as cmCallback } from './cm/callback.js';
@@ -25,12 +25,21 @@ import { exports as crt } from './rtl/crt.js';
 import { exports as unicode } from './rtl/unicode.js';
 import { exports as version } from './rtl/version.js';
 import { data } from './boot.js';
+import { exports as k32File } from './user/kernel32/file.js';
+import { exports as k32Process } from './user/kernel32/process.js';
+import { exports as k32Sync } from './user/kernel32/sync.js';
+import { exports as crtErrno } from './user/msvcrt/errno.js';
+import { exports as crtStdio } from './user/msvcrt/stdio.js';
+import { exports as crtStdlib, data as crtData } from './user/msvcrt/stdlib.js';
+import { exports as crtString } from './user/msvcrt/string.js';
 
 export const EXPORTS: readonly AnyExport[] = [
   ...cmCallback, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...apc, ...bug, ...event, ...irql,
   ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...ps, ...crt, ...unicode, ...version,
+  // User mode: the DLLs a client program imports.
+  ...k32File, ...k32Process, ...k32Sync, ...crtErrno, ...crtStdio, ...crtStdlib, ...crtString,
 ].sort((a, b) => (a.module + '!' + a.name).localeCompare(b.module + '!' + b.name));
 
-export const DATA_EXPORTS: readonly DataExportDecl[] = data;
+export const DATA_EXPORTS: readonly DataExportDecl[] = [...data, ...crtData];
 
 export const TABLE = { exports: EXPORTS, data: DATA_EXPORTS };

@@ -36,7 +36,7 @@ export function inspectImage(bytes: Uint8Array, path: string): InfoReport {
   const imports = img.imports.flatMap((d) =>
     d.entries.map((e) => {
       const name = e.name ?? `#${e.ordinal}`;
-      return { module: d.dll, name, implemented: kind.kind === 'driver' ? implemented(d.dll, name, img.arch) : false };
+      return { module: d.dll, name, implemented: kind.kind !== 'dll' ? implemented(d.dll, name, img.arch) : false };
     }),
   );
   return {

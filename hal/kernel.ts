@@ -15,6 +15,7 @@ import { IoState } from './io/state.js';
 import { Processes } from './ps/process.js';
 import { isWindowsData } from './windows-exports.js';
 import { CpuState, emulatePrivileged } from './ke/cpu.js';
+import type { ClientProcess } from './user/process.js';
 
 /** A loaded image, for naming addresses module+offset. */
 export interface Module {
@@ -61,10 +62,17 @@ export class Kernel {
   /** Current IRQL; drivers read it through KeGetCurrentIrql (and cr8 on x64). */
   irql = 0;
   apiCalls = 0;
+  /** Virtual time that passed without instructions (sleeps, waits that timed out): see ke/clock.ts. */
+  skippedUs = 0n;
+  /** The user-mode program running against the driver (--client), while it exists. */
+  client?: ClientProcess;
 
   private readonly stubs = new Map<bigint, Stub>();
   private readonly stubByName = new Map<string, bigint>();
   private nextStub: bigint;
+  /** User-mode stubs and data, once a user process exists (createUserSpace). */
+  private nextUserStub = 0n;
+  private userDataCursor = 0n;
   private dataCursor: bigint;
   private readonly dataEnd: bigint;
   private readonly exportsByName: Map<string, AnyExport>;
@@ -90,6 +98,7 @@ export class Kernel {
     this.ps = new Processes(this);
     this.cpu = new CpuState(this);
     this.m.onPrivileged = (pc) => emulatePrivileged(this, pc);
+    this.m.onModeSwitch = (cpl) => this.switchMode(cpl);
     this.m.missingDataAt = (a) => {
       const i = Number((a - this.m.layout.missingData) / 0x1000n);
       const name = a >= this.m.layout.missingData ? this.missingDataNames[i] : undefined;
@@ -104,17 +113,61 @@ export class Kernel {
 
   // ---- binding imports ---------------------------------------------------------------------------------
 
-  /** The address an import resolves to: a stub for functions, the variable for data exports, a 'missing' stub otherwise. */
-  resolveImport(module: string, name: string): bigint {
+  /**
+   * The address an import resolves to: a stub for functions, the variable for data exports, a 'missing' stub
+   * otherwise. A user-mode image's imports resolve to stubs user code can reach.
+   */
+  resolveImport(module: string, name: string, user = false): bigint {
     const k = key(module, name);
     const data = this.dataByName.get(k);
     if (data) return this.dataAddress(data);
-    const cached = this.stubByName.get(k);
+    const sk = user ? 'user:' + k : k;
+    const cached = this.stubByName.get(sk);
     if (cached !== undefined) return cached;
     const decl = this.exportsByName.get(k);
     if (!decl && isWindowsData(module, name, this.arch)) return this.missingData(canonicalModule(module), name);
     const stub: Stub = decl ? { kind: 'export', decl } : { kind: 'missing', module: canonicalModule(module), name };
-    return this.addStub(k, stub);
+    return this.addStub(sk, stub, user);
+  }
+
+  /** An implemented export by module and name (api-ms-win-crt-* sets name ucrtbase.dll). */
+  findExport(module: string, name: string): AnyExport | undefined {
+    return this.exportsByName.get(key(module, name));
+  }
+
+  /**
+   * Maps user mode's fixed regions: the user stubs (the first slot is the user return trap), the user data region
+   * and the stack. Called once, when the first user process is created.
+   */
+  createUserSpace(): void {
+    if (this.nextUserStub !== 0n) return;
+    const l = this.m.layout;
+    const e = this.m.engine;
+    e.map(l.userStubs, l.userStubsSize, Prot.RX | Prot.User);
+    e.write(l.userStubs, new Uint8Array(l.userStubsSize).fill(0xcc));
+    e.addTrapRange(l.userStubs, l.userStubs + BigInt(l.userStubsSize));
+    this.m.userReturnTrap = l.userStubs;
+    this.nextUserStub = l.userStubs + STUB_SLOT;
+    e.map(l.userData, l.userDataSize, Prot.RW | Prot.User);
+    this.userDataCursor = l.userData;
+    e.map(l.userStackTop - BigInt(l.userStackSize), l.userStackSize, Prot.RW | Prot.User);
+    this.m.userSp = l.userStackTop - 0x100n;
+    this.modules.push({ name: 'user-mode system DLLs', base: l.userStubs, size: l.userStubsSize });
+  }
+
+  /** The user process's heap (user pages): the buffers UserSession passes, the client's HeapAlloc and malloc. */
+  get userHeap(): Pool {
+    return (this.heap ??= new Pool(this.m, { base: this.m.layout.user, limit: this.m.layout.userLimit, prot: Prot.RW | Prot.User }));
+  }
+  private heap?: Pool;
+
+  /** Zeroed memory in the user data region (PEB, TEB, the C runtime's variables), never freed. */
+  userAlloc(size: number, align = 16): bigint {
+    if (this.userDataCursor === 0n) throw new Error('userAlloc before createUserSpace');
+    const a = (this.userDataCursor + BigInt(align - 1)) & ~BigInt(align - 1);
+    if (a + BigInt(size) > this.m.layout.userData + BigInt(this.m.layout.userDataSize)) throw new Error('user data region exhausted');
+    this.userDataCursor = a + BigInt(size);
+    return a;
   }
 
   /** A never-mapped page standing for a data export kdemu lacks: the first access stops the run naming it. */
@@ -141,10 +194,14 @@ export class Kernel {
     return 0n;
   }
 
-  private addStub(k: string, stub: Stub): bigint {
-    const a = this.nextStub;
-    if (a + STUB_SLOT > this.m.layout.stubs + BigInt(this.m.layout.stubsSize)) throw new Error('out of import stub slots');
-    this.nextStub += STUB_SLOT;
+  private addStub(k: string, stub: Stub, user = false): bigint {
+    const l = this.m.layout;
+    if (user && this.nextUserStub === 0n) throw new Error('user-mode stubs before createUserSpace');
+    const a = user ? this.nextUserStub : this.nextStub;
+    const end = user ? l.userStubs + BigInt(l.userStubsSize) : l.stubs + BigInt(l.stubsSize);
+    if (a + STUB_SLOT > end) throw new Error('out of import stub slots');
+    if (user) this.nextUserStub += STUB_SLOT;
+    else this.nextStub += STUB_SLOT;
     this.stubs.set(a, stub);
     this.stubByName.set(k, a);
     return a;
@@ -278,8 +335,16 @@ export class Kernel {
       // A stop the export raised itself (KeBugCheckEx, a second IoCompleteRequest, a bad pool free) is located at the call.
       if (e instanceof GuestStop && e.detail.pc === undefined) e.detail.pc = ret;
       if (!(e instanceof EngineMemoryError)) throw e;
-      // The kernel touched a bad pointer the driver gave it: on Windows, a page fault in kernel code.
       const name = stub.kind === 'internal' ? stub.name : `${stub.decl.module}!${stub.decl.name}`;
+      if (this.m.engine.cpl === 3) {
+        // A user-mode function given a bad pointer: an access violation in the process, as in the real DLL.
+        throw new GuestStop('client-fault', `${name}, called from ${this.symbolize(ret)}, ${e.access === 'write' ? 'wrote to' : 'read from'} unmapped memory at ${hex(e.address)}: STATUS_ACCESS_VIOLATION (0xC0000005)`, {
+          pc: ret,
+          export: name,
+          fault: { access: e.access, address: e.address },
+        });
+      }
+      // The kernel touched a bad pointer the driver gave it: on Windows, a page fault in kernel code.
       throw new GuestStop('fault', `${name}, called from ${this.symbolize(ret)}, ${e.access === 'write' ? 'wrote to' : 'read from'} unmapped memory at ${hex(e.address)}`, {
         pc: ret,
         export: name,
@@ -486,6 +551,8 @@ function key(module: string, name: string): string {
 export function canonicalModule(module: string): string {
   const m = module.toLowerCase();
   if (m === 'ntoskrnl.exe' || m === 'ntkrnlpa.exe' || m === 'ntkrnlmp.exe' || m === 'ntkrpamp.exe') return 'ntoskrnl.exe';
+  // The UCRT's API sets all forward to ucrtbase.dll.
+  if (m.startsWith('api-ms-win-crt-')) return 'ucrtbase.dll';
   return m;
 }
 

@@ -1,7 +1,7 @@
 // The emulated machine as the kernel sees it: address-space layout, typed guest memory, calls into guest code.
 
 import { EngineMemoryError, PAGE_SIZE, Prot } from '../emu/engine.js';
-import type { Arch, Engine, Exit, Reg } from '../emu/engine.js';
+import type { Arch, Cpl, Engine, Exit, Reg } from '../emu/engine.js';
 
 /** Fixed addresses, so that every run (and every engine) sees the same pointers. */
 export interface AddressLayout {
@@ -21,9 +21,18 @@ export interface AddressLayout {
   /** Kernel stack: [stackBase - stackSize, stackBase), an unmapped guard page below. */
   stackBase: bigint;
   stackSize: number;
-  /** The user process's memory for buffers the user-mode side passes. */
+  /** The user process's heap: buffers the user-mode side passes, the client's malloc and HeapAlloc. */
   user: bigint;
   userLimit: bigint;
+  /** User-mode import stubs and the user return trap (a trap range user code may reach). */
+  userStubs: bigint;
+  userStubsSize: number;
+  /** User-mode system data: PEB, TEB, process parameters, the C runtime's variables. A bump region. */
+  userData: bigint;
+  userDataSize: number;
+  /** The client's stack: [userStackTop - userStackSize, userStackTop). */
+  userStackTop: bigint;
+  userStackSize: number;
   /** Never mapped: one page per Windows data export kdemu does not implement, so touching one faults naming it. */
   missingData: bigint;
 }
@@ -42,6 +51,12 @@ export const LAYOUTS: Record<Arch, AddressLayout> = {
     stackSize: 0x6000,
     user: 0x0000000010000000n,
     userLimit: 0x0000000050000000n,
+    userStubs: 0x00007ff700000000n,
+    userStubsSize: 0x20000,
+    userData: 0x00007ff700100000n,
+    userDataSize: 0x100000,
+    userStackTop: 0x0000000000300000n,
+    userStackSize: 0x200000,
     missingData: 0xfffff80f00000000n,
   },
   x86: {
@@ -57,6 +72,12 @@ export const LAYOUTS: Record<Arch, AddressLayout> = {
     stackSize: 0x3000,
     user: 0x10000000n,
     userLimit: 0x50000000n,
+    userStubs: 0x7ff00000n,
+    userStubsSize: 0x20000,
+    userData: 0x7fe00000n,
+    userDataSize: 0x100000,
+    userStackTop: 0x00300000n,
+    userStackSize: 0x200000,
     missingData: 0x8c000000n,
   },
 };
@@ -102,6 +123,14 @@ export class Machine {
   onPrivileged: (pc: bigint) => bigint = (pc) => {
     throw new GuestStop('unsupported-instruction', `privileged instruction at ${hex(pc)}`, { pc });
   };
+  /** Changes the privilege level with what goes with it (segment bases); set by the kernel. */
+  onModeSwitch: (cpl: Cpl) => void = (cpl) => this.engine.setCpl(cpl);
+  /** The user return trap, once user mode exists (the kernel's return trap is not reachable from CPL3). */
+  userReturnTrap = 0n;
+  /** Where the user stack pointer was when user mode last called into the kernel, and the first value for a client. */
+  userSp = 0n;
+  /** Where the kernel stack pointer was when the kernel last entered user mode. */
+  private kernelSp = 0n;
   /** Names the missing data export behind a faulting address (set by the kernel). */
   missingDataAt?: (address: bigint) => string | undefined;
   private readonly retRegs = new BigUint64Array(3);
@@ -372,8 +401,36 @@ export class Machine {
    * (x64: rcx, rdx, r8, r9, shadow space, stack; x86: stdcall, arguments pushed right to left), and runs it to its
    * return. Traps in between (import stubs) are handled by onTrap, which may itself call into the guest.
    */
-  callGuest(target: bigint, args: readonly bigint[]): CallResult {
+  callGuest(target: bigint, args: readonly bigint[], mode: Cpl = 0): CallResult {
     const e = this.engine;
+    const from = e.cpl;
+    if (from === mode) return this.callAtLevel(target, args);
+    // A call across privilege levels switches stacks, as the processor does through the TSS and the kernel on
+    // its way back out: user code runs on the user stack, kernel code on the kernel stack.
+    const savedSp = this.sp;
+    if (mode === 3) {
+      if (this.userReturnTrap === 0n) throw new Error('callGuest: no user mode in this machine');
+      this.kernelSp = savedSp;
+      this.sp = this.userSp;
+    } else {
+      this.userSp = savedSp;
+      this.sp = this.kernelSp;
+    }
+    this.onModeSwitch(mode);
+    try {
+      return this.callAtLevel(target, args);
+    } finally {
+      // Also when the call ends in a stop: the kernel may still run (a client fault is followed by the clean-up).
+      this.onModeSwitch(from);
+      if (mode === 3) this.userSp = this.sp;
+      else this.kernelSp = this.sp;
+      this.sp = savedSp;
+    }
+  }
+
+  private callAtLevel(target: bigint, args: readonly bigint[]): CallResult {
+    const e = this.engine;
+    const returnTrap = e.cpl === 3 ? this.userReturnTrap : this.returnTrap;
     const savedSp = this.sp;
     let sp = savedSp - 0x40n; // keep clear of a red zone the interrupted guest code may use
     let expectSp: bigint;
@@ -382,7 +439,7 @@ export class Machine {
       sp = (sp - BigInt(slots * 8)) & ~0xfn;
       for (let i = 4; i < args.length; i++) this.setU64(sp + BigInt(8 * i), args[i]);
       sp -= 8n;
-      this.setU64(sp, this.returnTrap);
+      this.setU64(sp, returnTrap);
       const n = Math.min(args.length, 4);
       e.writeRegs(CALL_REGS_X64[n], [sp, ...args.slice(0, n)]);
       expectSp = sp + 8n;
@@ -390,7 +447,7 @@ export class Machine {
       sp = (sp - BigInt(args.length * 4)) & ~0x3n;
       for (let i = 0; i < args.length; i++) this.setU32(sp + BigInt(4 * i), Number(BigInt.asUintN(32, args[i])));
       sp -= 4n;
-      this.setU32(sp, Number(this.returnTrap));
+      this.setU32(sp, Number(returnTrap));
       expectSp = sp + 4n + BigInt(args.length * 4);
       this.sp = sp;
     }
@@ -398,7 +455,7 @@ export class Machine {
     for (;;) {
       const exit = e.run(pc, this.remainingBudget());
       if (exit.kind === 'trap') {
-        if (exit.address === this.returnTrap) {
+        if (exit.address === returnTrap) {
           e.readRegs(RETURN_REGS, this.retRegs);
           const value = this.retRegs[1] | (this.arch === 'x86' ? this.retRegs[2] << 32n : 0n);
           const stackMismatch = Number(this.retRegs[0] - expectSp);

@@ -13,6 +13,32 @@ export type Operation =
   | { op: 'ioctl'; code: number; input: Uint8Array; outputLength: number }
   | { op: 'close' };
 
+export interface ClientOptions {
+  path: string;
+  bytes: Uint8Array;
+  /** Command-line arguments after the program name. */
+  args?: string[];
+  /** Standard input; EOF after it. */
+  stdin?: Uint8Array;
+  /** Console output as the program writes it (the CLI's human summary prints it as it comes). */
+  onOutput?: (stream: 1 | 2, bytes: Uint8Array) => void;
+}
+
+export interface ClientReport {
+  path: string;
+  arch: Arch;
+  /** The process's exit code; null when it did not exit (a fault, a deadlock, a budget). */
+  exitCode: number | null;
+  /** Console output, decoded as best we can (UTF-8, else GBK, else code page 437). */
+  stdout: string;
+  stderr: string;
+  /** The exact bytes written, in hex. */
+  stdoutHex: string;
+  stderrHex: string;
+  /** Driver misbehaviour noticed during the program's requests. */
+  notes: string[];
+}
+
 export interface RunOptions {
   /** Path of the driver image (used in the report). */
   driverPath: string;
@@ -22,6 +48,8 @@ export interface RunOptions {
   operations: Operation[];
   /** Skip the unload routine. */
   noUnload?: boolean;
+  /** A user-mode console program to run against the driver after DriverEntry (instead of operations). */
+  client?: ClientOptions;
   /** Instruction budget for the whole run (0 or absent: none). */
   maxInstructions?: number;
   /** Wall-clock budget for the whole run in milliseconds (0 or absent: none). */
@@ -90,7 +118,7 @@ export interface Report {
   dbgPrint: string[];
   unload: { called: boolean; leaks: LeakReport[] };
   stop: StopReport | null;
-  client: null;
+  client: ClientReport | null;
   pipes: never[];
   unsupportedCalls: string[];
   stats: { engine: EngineName; instructions: number; apiCalls: number; wallMs: number };

@@ -8,13 +8,18 @@ import { formatStatus, ntSuccess } from './rtl/ntstatus.js';
 import { UserSession, INVALID_HANDLE_VALUE, type Win32Result } from './user/fileapi.js';
 import { bugcheckName } from './ke/bugcodes.js';
 import { disassemble } from '../emu/disasm.js';
-import { DEFAULT_ENGINE, DriverSession } from './session.js';
+import { DEFAULT_ENGINE, DriverSession, InputError, parseDriver } from './session.js';
+import { parsePe, imageKind, type PeImage } from '../emu/pe/index.js';
+import { ClientProcess } from './user/process.js';
+import { decodeCodePage } from './user/kernel32/nls.js';
+import type { ClientReport } from './report.js';
 
 export { InputError, parseDriver, DEFAULT_ENGINE } from './session.js';
 
 /** Runs a driver end to end as `kdemu run` does and returns the JSON report. */
 export function runDriver(options: RunOptions): Report {
   const started = performance.now();
+  const clientImage = options.client ? parseClient(options.client.bytes, parseDriver(options.driverBytes).arch) : undefined;
   const s = DriverSession.load(options);
   const k = s.k;
   const report: Report = {
@@ -52,6 +57,16 @@ export function runDriver(options: RunOptions): Report {
     report.symlinks = k.ns.symlinks().map(({ link, target }) => ({ link, target }));
     // A driver whose DriverEntry fails is unloaded by the I/O manager without its unload routine being called.
     if (ntSuccess(status)) {
+      if (options.client && clientImage) {
+        const stop = runClient(k, clientImage, options.client);
+        if (stop) {
+          report.outcome = stop.outcome;
+          report.stop = stopReport(k, stop);
+          k.trace.emit({ type: 'stop', outcome: stop.outcome, reason: stop.reason });
+          // The clean-up runs whatever budget the client used up.
+          k.m.setBudgets(0, 0);
+        }
+      }
       runOperations(k, s.user, options.operations, report.ops, handles);
       // Handles still open are closed before unload, as when the program exits.
       for (const h of handles.splice(0)) if (k.io.files.has(h)) s.user.CloseHandle(h);
@@ -64,10 +79,76 @@ export function runDriver(options: RunOptions): Report {
     report.stop = stopReport(k, e);
     k.trace.emit({ type: 'stop', outcome: e.outcome, reason: e.reason });
   } finally {
+    if (k.client) report.client = clientReport(k.client, options.client!.path, s.image.arch);
     report.stats = { engine: s.engineName, instructions: s.instructions, apiCalls: k.apiCalls, wallMs: Math.round((performance.now() - started) * 10) / 10 };
     s.close();
   }
   return report;
+}
+
+/** Checks that the client is a console program of the driver's architecture; InputError (exit 2) otherwise. */
+export function parseClient(bytes: Uint8Array, arch: 'x86' | 'x64'): PeImage {
+  const img = parsePe(bytes);
+  const kind = imageKind(img);
+  if (kind.kind !== 'exe') throw new InputError(`the client is not a user-mode program: ${kind.why}`);
+  if (img.subsystem !== 3) throw new InputError(`the client is not a console program (subsystem ${img.subsystemName}); kdemu runs console programs`);
+  if (img.arch !== arch) throw new InputError(`the client is ${img.arch} but the driver is ${arch}: both must be the same architecture`);
+  return img;
+}
+
+/**
+ * Runs the client program to its end. A stop on the program's side (its fault, abort, a deadlock in its waits, a
+ * user-mode function kdemu lacks, the budget running out in its code) is returned: the process is cleaned up and
+ * the driver still unloads. A stop inside the kernel or the driver propagates: the machine is gone.
+ */
+function runClient(k: Kernel, img: PeImage, o: NonNullable<RunOptions["client"]>): GuestStop | undefined {
+  const c = new ClientProcess(k, img, o.bytes, { path: o.path, args: o.args ?? [], stdin: o.stdin ?? new Uint8Array(0), onOutput: o.onOutput });
+
+  let stop: GuestStop | undefined;
+  try {
+    c.run();
+  } catch (e) {
+    if (!(e instanceof GuestStop) || !clientSide(k, e)) throw e;
+    stop = e;
+  }
+  c.closeAll();
+  return stop;
+}
+
+/** Whether a stop happened on the client's side of the machine (user-mode code or a user-mode DLL function). */
+function clientSide(k: Kernel, e: GuestStop): boolean {
+  if (e.outcome === 'client-fault') return true;
+  if (e.detail.export && /^(kernel32|msvcrt|ucrtbase|ntdll)\.dll!/.test(e.detail.export)) return true;
+  const pc = e.detail.pc;
+  const userTop = k.arch === 'x64' ? 0x800000000000n : 0x80000000n;
+  return pc !== undefined && pc < userTop && e.outcome !== 'bugcheck';
+}
+
+function clientReport(c: ClientProcess, path: string, arch: 'x86' | 'x64'): ClientReport {
+  const out = Uint8Array.from(c.stdout);
+  const err = Uint8Array.from(c.stderr);
+  return {
+    path,
+    arch,
+    exitCode: c.exitCode ?? null,
+    stdout: consoleText(out),
+    stderr: consoleText(err),
+    stdoutHex: Buffer.from(out).toString('hex'),
+    stderrHex: Buffer.from(err).toString('hex'),
+    notes: c.notes,
+  };
+}
+
+/** Console bytes as text: UTF-8 (what gcc and clang put in string literals), else GBK (the chapter's sources), else 437. */
+export function consoleText(b: Uint8Array): string {
+  for (const enc of ['utf-8', 'gbk']) {
+    try {
+      return new TextDecoder(enc, { fatal: true }).decode(b);
+    } catch {
+      /* not this one */
+    }
+  }
+  return decodeCodePage(b, 437);
 }
 
 function runOperations(k: Kernel, user: UserSession, ops: readonly Operation[], out: OpReport[], handles: number[]): void {

@@ -335,6 +335,9 @@ export class UnicornEngine implements Engine {
     if (cpl === this.level) return;
     this.level = cpl;
     for (const r of this.regions) {
+      // The processor reads descriptors at any level: the engine's GDT stays reachable (QEMU would fault inside a
+      // segment load otherwise, outside any instruction).
+      if (this.gdtMapped && r.begin === X86_GDT_BASE) continue;
       // Runs of supervisor pages with the same protections, one uc_mem_protect each.
       let i = 0;
       while (i < r.prots.length) {

@@ -24,6 +24,19 @@
 //     become '?' (Windows' best-fit substitutions, e.g. U+0100 -> 'A', are not modelled).
 // Unmapped guest memory: the real formatter takes an access violation. This module throws a
 // GuestFault; formatDbgPrint turns it into DbgPrint's behaviour (see there).
+//
+// The same engine serves the user-mode C runtimes (PrintfOptions.crt), which differ from the kernel
+// formatter where their sources (the UCRT's corecrt_internal_stdio_output.h and cvt.cpp, shipped
+// with the Windows SDK) or Wine's msvcrt conformance tests, run on Windows, say so:
+//   - 'msvcrt' (msvcrt.dll): the kernel rules plus floating point (e E f g G a A) in the pre-2015
+//     CRT's style; F and N are size prefixes there, so "%F" is not a conversion (Microsoft's
+//     legacy_stdio_msvcrt_compatibility.cpp); digits after a '*' width extend it ("%*1d");
+//   - 'ucrt' (ucrtbase.dll, plain printf family without the _s/_p validation): C99 floating point,
+//     C99 length modifiers (one per conversion: a second one, N, or a modifier with no integer
+//     size such as %Ld, is an invalid parameter), %n disabled (an invalid parameter), %#p without
+//     "0X". An invalid parameter ends formatting; see PrintfResult.invalidParameter.
+// Both print wide text in narrow output (and the reverse) through code page 1252 like the kernel;
+// their "C" locale would map only Latin-1 (not modelled).
 
 import { STATUS } from '../rtl/ntstatus.js';
 
@@ -43,7 +56,15 @@ export interface ArgSource {
   int64(): bigint;
   /** Next pointer-sized argument. */
   ptr(): bigint;
+  /**
+   * Next argument as a double (8 bytes: two x86 slots, one x64 slot). Optional: without it the
+   * formatter reads int64() and reinterprets the bits, which also keeps NaN payloads intact.
+   */
+  double?(): number;
 }
+
+/** Whose printf rules: ntoskrnl's kernel CRT, msvcrt.dll, or the Universal CRT (ucrtbase.dll). */
+export type Crt = 'kernel' | 'msvcrt' | 'ucrt';
 
 export type Arch = 'x86' | 'x64';
 
@@ -83,6 +104,8 @@ export interface PrintfOptions {
   maxOutput?: number;
   /** Longest NUL-terminated string read from the guest, in characters. Default 64 Ki. */
   maxStringChars?: number;
+  /** Which C runtime's rules (see the file header). Default 'kernel'. */
+  crt?: Crt;
 }
 
 export interface PrintfResult<T extends Uint8Array | Uint16Array> {
@@ -92,6 +115,12 @@ export interface PrintfResult<T extends Uint8Array | Uint16Array> {
   overflow: boolean;
   countWrites: CountWrite[];
   warnings: PrintfWarning[];
+  /**
+   * Set (true) when the UCRT rejected the format (%n, two length modifiers, %Ld...): it calls the
+   * invalid parameter handler, which by default terminates the process, and otherwise the call
+   * returns -1 with errno EINVAL. `output` holds what was formatted before that point.
+   */
+  invalidParameter?: boolean;
 }
 
 export const DEFAULT_MAX_OUTPUT = 1 << 20;
@@ -200,15 +229,185 @@ function readExact(mem: GuestReader, addr: bigint, size: number, what: string): 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Floating point, for the user-mode CRTs (the kernel formatter has none).
+//
+// msvcrt.dll keeps the pre-2015 CRT's algorithm: _fltout turns the double into 17 significant
+// digits (rounded half up) and %e/%f/%g round that digit string again, half up, at the requested
+// precision; further places print as zeros. So "%.0f" of 2^80 is 1208925819614629200000000
+// (Microsoft's VS2015 change history), "%.30f" of 1/3 is 0.333333333333333310000000000000 and
+// "%.0f" of 2.5 is 3 (Wine's tests, run on Windows). Infinities and NaNs are the digit strings
+// "1#INF", "1#QNAN", "1#SNAN", "1#IND" put through the same rounding: "1.#INF00", and "%.2f" gives
+// "1.#J". Exponents have at least three digits.
+// The UCRT prints the exact binary value and rounds ties to even (what programs built with current
+// SDKs select through _CRT_INTERNAL_PRINTF_STANDARD_ROUNDING; older binaries round ties away from
+// zero, not modelled); "inf", "nan", "nan(snan)", "nan(ind)" as C99; exponents of two digits or more.
+
+type Rounding = 'even' | 'up';
+
+/** A decimal digit string: the value is 0.<digits> × 10^decpt. */
+interface DecimalDigits {
+  digits: string;
+  decpt: number;
+}
+
+const F64 = new DataView(new ArrayBuffer(8));
+
+function doubleBits(x: number): bigint {
+  F64.setFloat64(0, x, true);
+  return F64.getBigUint64(0, true);
+}
+
+// The exact expansion of a finite non-zero double m·2^e: for e < 0 it is m·5^-e / 10^-e.
+function exactDigits(biasedExp: number, fraction: bigint): DecimalDigits {
+  const m = biasedExp === 0 ? fraction : fraction | (1n << 52n);
+  const e = (biasedExp === 0 ? 1 : biasedExp) - 1075;
+  const d = e >= 0 ? (m << BigInt(e)).toString() : (m * 5n ** BigInt(-e)).toString();
+  return { digits: d.replace(/0+$/, ''), decpt: e >= 0 ? d.length : d.length + e };
+}
+
+// The first n characters of `digits`, rounded at the (n+1)th: n characters, or n + 1 when the
+// rounding carried into a new leading digit ("999" -> "1000"). 'up' is the old CRT's test
+// (next >= '5', which it applies to the letters of "1#INF" too: 'I' + 1 = 'J'); 'even' needs the
+// exact digits. With n < 0 everything lies below the rounding place: no digits.
+function roundDigits(digits: string, n: number, mode: Rounding): { digits: string; carry: boolean } {
+  if (n < 0) return { digits: '', carry: false };
+  if (digits.length <= n) return { digits: digits.padEnd(n, '0'), carry: false };
+  const next = digits.charCodeAt(n);
+  const up =
+    mode === 'up'
+      ? next >= 0x35
+      : next > 0x35 || (next === 0x35 && (/[1-9]/.test(digits.slice(n + 1)) || (n > 0 && (digits.charCodeAt(n - 1) & 1) === 1)));
+  const kept = [...digits.slice(0, n)];
+  if (!up) return { digits: kept.join(''), carry: false };
+  let j = n - 1;
+  while (j >= 0 && kept[j] === '9') kept[j--] = '0';
+  if (j < 0) return { digits: '1' + kept.join(''), carry: true };
+  kept[j] = String.fromCharCode(kept[j].charCodeAt(0) + 1);
+  return { digits: kept.join(''), carry: false };
+}
+
+// %a without sign and "0x": 1.hhhh (0.hhhh for zero and denormals) and a binary exponent with as
+// few digits as it needs. Rounding looks at the first dropped hex digit (>= 8 for 'up'; the UCRT's
+// fe_to_nearest for 'even'); a carry out of the fraction bumps the leading digit (0x2.00p+0).
+function hexDouble(biasedExp: number, fraction: bigint, precision: number, alt: boolean, upper: boolean, mode: Rounding): string {
+  let lead = biasedExp === 0 ? 0 : 1;
+  const exp = biasedExp === 0 ? (fraction === 0n ? 0 : -1022) : biasedExp - 1023;
+  let hex = fraction.toString(16).padStart(13, '0');
+  if (precision >= 13) {
+    hex = hex.padEnd(precision, '0');
+  } else {
+    const next = parseInt(hex[precision], 16);
+    const last = precision > 0 ? parseInt(hex[precision - 1], 16) : lead;
+    const up = mode === 'up' ? next >= 8 : next > 8 || (next === 8 && (/[1-9a-f]/.test(hex.slice(precision + 1)) || (last & 1) === 1));
+    let kept = precision > 0 ? BigInt('0x' + hex.slice(0, precision)) : 0n;
+    if (up && ++kept === 16n ** BigInt(precision)) {
+      kept = 0n;
+      lead++;
+    }
+    hex = precision > 0 ? kept.toString(16).padStart(precision, '0') : '';
+  }
+  const mant = `${lead}${precision > 0 || alt ? '.' : ''}${hex}`;
+  return `${upper ? mant.toUpperCase() : mant}${upper ? 'P' : 'p'}${exp < 0 ? '-' : '+'}${Math.abs(exp)}`;
+}
+
+/** A formatted double: the text after the sign (and after "0x" for %a), and whether it is negative. */
+interface FloatText {
+  negative: boolean;
+  text: string;
+  /** An infinity or NaN in the UCRT: padded with spaces, no "0x". */
+  special: boolean;
+}
+
+/** %e %f %g %a (either case) of the double with these bits, under msvcrt's or the UCRT's rules. */
+function formatDouble(bits: bigint, conv: string, precision: number, alt: boolean, crt: 'msvcrt' | 'ucrt'): FloatText {
+  const negative = bits >> 63n === 1n;
+  const biasedExp = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & ((1n << 52n) - 1n);
+  const lower = conv.toLowerCase();
+  const upper = conv !== lower;
+  const msvcrt = crt === 'msvcrt';
+  const mode: Rounding = msvcrt ? 'up' : 'even';
+  const expDigits = msvcrt ? 3 : 2;
+  // C: default precision 6; %a exact (13 hex digits); %g counts significant digits, at least 1.
+  const p = precision < 0 ? (lower === 'a' ? 13 : 6) : precision === 0 && lower === 'g' ? 1 : precision;
+
+  let d: DecimalDigits;
+  if (biasedExp === 0x7ff) {
+    // Indeterminate is the x86 default NaN (negative, quiet, no payload); the rest is quiet or signaling.
+    const ind = negative && fraction === 1n << 51n;
+    const quiet = fraction >> 51n === 1n;
+    if (!msvcrt) {
+      const t = fraction === 0n ? 'inf' : ind ? 'nan(ind)' : quiet ? 'nan' : 'nan(snan)';
+      return { negative, text: upper ? t.toUpperCase() : t, special: true };
+    }
+    d = { digits: fraction === 0n ? '1#INF' : ind ? '1#IND' : quiet ? '1#QNAN' : '1#SNAN', decpt: 1 };
+    if (lower === 'a') {
+      // As Wine's msvcrt: the digit string, then a zero binary exponent.
+      const r = roundDigits(d.digits, p + 1, mode).digits;
+      return { negative, text: `${r[0]}${p > 0 || alt ? '.' : ''}${r.slice(1)}${upper ? 'P' : 'p'}+0`, special: false };
+    }
+  } else if (lower === 'a') {
+    return { negative, text: hexDouble(biasedExp, fraction, p, alt, upper, mode), special: false };
+  } else if (biasedExp === 0 && fraction === 0n) {
+    // The old CRT's zero has its decimal point before the digit ("%#g" of 0 is 0.000000 there,
+    // 0.00000 in the UCRT, which special-cases it).
+    d = { digits: '0', decpt: msvcrt ? 0 : 1 };
+  } else {
+    d = exactDigits(biasedExp, fraction);
+    if (msvcrt) {
+      const r = roundDigits(d.digits, 17, 'up');
+      d = { digits: r.digits.slice(0, 17).replace(/0+$/, ''), decpt: d.decpt + (r.carry ? 1 : 0) };
+    }
+  }
+  const zero = d.digits === '0';
+
+  // ddd.ddd with `frac` places; `r` holds the digits from the first one down to the last place.
+  const fixed = (r: string, decpt: number, frac: number): string => {
+    const int = decpt > 0 ? r.slice(0, decpt) : '0';
+    const tail = (decpt >= 0 ? r.slice(decpt) : '0'.repeat(Math.min(-decpt, frac)) + r).padEnd(frac, '0').slice(0, frac);
+    return int + (frac > 0 || alt ? '.' : '') + tail;
+  };
+  // d.ddd with `frac` places, and the exponent part.
+  const scientific = (r: string, exp10: number, frac: number): [string, string] => [
+    r[0] + (frac > 0 || alt ? '.' : '') + r.slice(1, frac + 1),
+    (upper ? 'E' : 'e') + (exp10 < 0 ? '-' : '+') + String(Math.abs(exp10)).padStart(expDigits, '0'),
+  ];
+
+  if (lower === 'f') {
+    const r = roundDigits(d.digits, p + d.decpt, mode);
+    return { negative, text: fixed(r.digits, d.decpt + (r.carry ? 1 : 0), p), special: false };
+  }
+  if (lower === 'e') {
+    const r = roundDigits(d.digits, p + 1, mode);
+    const [mant, exp] = scientific(r.digits, zero ? 0 : d.decpt - 1 + (r.carry ? 1 : 0), p);
+    return { negative, text: mant + exp, special: false };
+  }
+  // %g: round to p significant digits, then the exponent X picks the style (C99 7.21.6.1).
+  const r = roundDigits(d.digits, p, mode);
+  const decpt = d.decpt + (r.carry ? 1 : 0);
+  const x = decpt - 1;
+  let [mant, exp] = x < -4 || x >= p ? scientific(r.digits, zero ? 0 : x, p - 1) : [fixed(r.digits, decpt, p - 1 - x), ''];
+  // Without '#', trailing zeros go, and the point if nothing follows it.
+  if (!alt && mant.includes('.')) mant = mant.replace(/0+$/, '').replace(/\.$/, '');
+  return { negative, text: mant + exp, special: false };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The formatter.
 
 const ch = (c: string): number => c.charCodeAt(0);
 const PCT = ch('%');
 const INT_CONVERSIONS = new Set([...'diouxX'].map(ch));
 const FLOAT_CONVERSIONS = new Set([...'eEfgGaA'].map(ch));
+const UCRT_FLOAT_CONVERSIONS = new Set([...'eEfFgGaA'].map(ch)); // F is a size prefix elsewhere
+const UCRT_LENGTH_CHARS = new Set([...'hlLIjtzwT'].map(ch));
 const NULL_TEXT = [...'(null)'].map(ch);
 
 class StopFormatting extends Error {} // _vsnprintf's early return when the buffer is full
+class InvalidParameter extends Error {} // the UCRT's _VALIDATE_RETURN(..., EINVAL, -1)
+
+/** The UCRT's length modifiers: C99's and Microsoft's I, I32, I64, w, T. */
+type UcrtLength = 'none' | 'hh' | 'h' | 'l' | 'll' | 'j' | 'z' | 't' | 'L' | 'I' | 'I32' | 'I64' | 'w' | 'T';
 
 // Output in units; `wide` decides how narrow/wide source text is converted on the way in.
 class Out {
@@ -256,6 +455,7 @@ interface Spec {
   wideStr: boolean; // w, or a lone l
   long64: boolean; // ll, I64, j (and I on x64)
   native: boolean; // z, t: pointer-sized
+  ucrtLength?: UcrtLength; // crt 'ucrt' only; the fields above are then unused
 }
 
 /** Formats like ntoskrnl's _vsnprintf (narrow) / _vsnwprintf (wide); see the file header for the rules. */
@@ -274,6 +474,8 @@ export function formatPrintfEx(
   const out = new Out(wide, Math.max(0, options.maxOutput ?? DEFAULT_MAX_OUTPUT));
   const maxStr = Math.max(0, options.maxStringChars ?? MAX_STRING_CHARS);
   const x64 = arch === 'x64';
+  const crt = options.crt ?? 'kernel';
+  let invalidParameter = false;
   const warnings = new Set<PrintfWarning>();
   const countWrites: CountWrite[] = [];
   let end = fmt.indexOf(0);
@@ -333,16 +535,22 @@ export function formatPrintfEx(
     }
   };
 
+  // The UCRT's to_integer_size: 0 for modifiers that give an integer no size (%Ld, %wd, %Td).
+  const ucrtIntegerSize = (l: UcrtLength): number =>
+    l === 'hh' ? 1 : l === 'h' ? 2 : l === 'll' || l === 'j' || l === 'I64' ? 8 : l === 'z' || l === 't' || l === 'I' ? (x64 ? 8 : 4) : l === 'none' || l === 'l' || l === 'I32' ? 4 : 0;
+
   const integerArg = (s: Spec, conv: number): void => {
-    const is64 = s.long64 || (s.native && x64);
+    const size = s.ucrtLength === undefined ? (s.long64 || (s.native && x64) ? 8 : s.short ? 2 : 4) : ucrtIntegerSize(s.ucrtLength);
+    if (size === 0) throw new InvalidParameter(); // "Invalid integer length modifier"
     const signed = conv === ch('d') || conv === ch('i');
     let v: bigint;
-    if (is64) {
+    if (size === 8) {
       const raw = args.int64();
       v = signed ? BigInt.asIntN(64, raw) : BigInt.asUintN(64, raw);
     } else {
       let raw = args.int32();
-      if (s.short) raw = signed ? (raw << 16) >> 16 : raw & 0xffff;
+      if (size === 2) raw = signed ? (raw << 16) >> 16 : raw & 0xffff;
+      else if (size === 1) raw = signed ? (raw << 24) >> 24 : raw & 0xff;
       else raw = signed ? raw | 0 : raw >>> 0;
       v = BigInt(raw);
     }
@@ -367,8 +575,51 @@ export function formatPrintfEx(
     v = x64 ? BigInt.asUintN(64, v) : BigInt.asUintN(32, v);
     // Fixed precision of 2*sizeof(void*) upper-case digits; the 0 flag is therefore moot.
     const digits = [...v.toString(16).toUpperCase().padStart(x64 ? 16 : 8, '0')].map(ch);
-    const prefix = s.alt && v !== 0n ? [ch('0'), ch('X')] : [];
+    // The UCRT formats %p as an integer with format char 'p', which never gets the "0X".
+    const prefix = s.alt && v !== 0n && crt !== 'ucrt' ? [ch('0'), ch('X')] : [];
     padded(digits.length, { ...s, zero: false }, () => out.native(digits), prefix);
+  };
+
+  const floatArg = (s: Spec, conv: number): void => {
+    const bits = args.double ? doubleBits(args.double()) : BigInt.asUintN(64, args.int64());
+    const f = formatDouble(bits, String.fromCharCode(conv), s.precision, s.alt, crt === 'ucrt' ? 'ucrt' : 'msvcrt');
+    let prefix = f.negative ? '-' : s.plus ? '+' : s.space ? ' ' : '';
+    // "0x" belongs to the prefix, so that zero padding goes between it and the digits.
+    if ((conv === ch('a') || conv === ch('A')) && !f.special) prefix += conv === ch('A') ? '0X' : '0x';
+    const body = [...f.text].map(ch);
+    // The UCRT pads "inf" and "nan" with spaces even under the 0 flag; msvcrt zero-pads "1.#INF".
+    padded(body.length, f.special ? { ...s, zero: false } : s, () => out.native(body), [...prefix].map(ch));
+  };
+
+  // The UCRT's length modifier, at most one (state_case_size). F and N come first there: F is the
+  // %F conversion, N an invalid parameter. An I not followed by 32, 64 or an integer conversion
+  // is consumed without giving a size.
+  const ucrtLength = (i: number): [UcrtLength, number] => {
+    let l: UcrtLength = 'none';
+    for (;;) {
+      const m = at(i);
+      if (m === ch('N')) throw new InvalidParameter();
+      if (!UCRT_LENGTH_CHARS.has(m)) return [l, i];
+      if (l !== 'none') throw new InvalidParameter();
+      const next = at(++i);
+      if (m === ch('h') || m === ch('l')) {
+        const twice = next === m;
+        if (twice) i++;
+        l = m === ch('h') ? (twice ? 'hh' : 'h') : twice ? 'll' : 'l';
+      } else if (m === ch('I')) {
+        if (next === ch('3') && at(i + 1) === ch('2')) {
+          l = 'I32';
+          i += 2;
+        } else if (next === ch('6') && at(i + 1) === ch('4')) {
+          l = 'I64';
+          i += 2;
+        } else if (INT_CONVERSIONS.has(next)) {
+          l = 'I';
+        }
+      } else {
+        l = String.fromCharCode(m) as UcrtLength;
+      }
+    }
   };
 
   try {
@@ -397,12 +648,17 @@ export function formatPrintfEx(
         else if (f === ch('#')) s.alt = true;
         else break;
       }
-      if (at(i) === ch('*')) {
+      const star = at(i) === ch('*');
+      if (star) {
         const w = args.int32() | 0;
         if (w < 0) s.left = true; // a negative * width means left-justify
         s.width = Math.abs(w);
         i++;
-      } else {
+        // Digits after the '*': msvcrt appends them to that width ("%*1d" with 1 is 11 wide, Wine's
+        // tests on Windows); the UCRT parses them as a new width.
+        if (crt === 'ucrt' && at(i) >= 0x30 && at(i) <= 0x39) s.width = 0;
+      }
+      if (!star || crt !== 'kernel') {
         while (at(i) >= 0x30 && at(i) <= 0x39) s.width = Math.min(s.width * 10 + (fmt[i++] - 0x30), tooBig);
       }
       s.width = Math.min(s.width, tooBig);
@@ -418,9 +674,11 @@ export function formatPrintfEx(
         }
         s.precision = Math.min(s.precision, tooBig);
       }
-      // Size prefixes, in any number and order (Wine's conformance tests pin combinations such
-      // as %hllx = 64-bit, %lls = narrow string, %hws = wide in a narrow format).
-      for (;;) {
+      // Size prefixes: the UCRT takes one (ucrtLength); the others any number in any order (Wine's
+      // conformance tests pin combinations such as %hllx = 64-bit, %lls = narrow string, %hws =
+      // wide in a narrow format).
+      if (crt === 'ucrt') [s.ucrtLength, i] = ucrtLength(i);
+      while (crt !== 'ucrt') {
         const m = at(i);
         const next = at(i + 1);
         if (m === ch('l') && next === ch('l')) {
@@ -435,8 +693,8 @@ export function formatPrintfEx(
         } else if (m === ch('w')) {
           s.wideStr = true;
           i++;
-        } else if (m === ch('L') || m === ch('F')) {
-          i++; // long double / far: no meaning for the kernel formatter
+        } else if (m === ch('L') || m === ch('F') || (m === ch('N') && crt === 'msvcrt')) {
+          i++; // long double / far (/ near, msvcrt): no meaning for the kernel formatter
         } else if (m === ch('j')) {
           s.long64 = true;
           i++;
@@ -467,7 +725,16 @@ export function formatPrintfEx(
       // makes it wide, and %S/%C are wide unless 'h'; in a wide format 'h' makes it narrow, and
       // %S/%C are narrow unless 'w'/'l'.
       const inverted = conv === ch('S') || conv === ch('C');
-      const wideArg = wide ? !(s.short || (inverted && !s.wideStr)) : s.wideStr || (inverted && !s.short);
+      let wideArg = wide ? !(s.short || (inverted && !s.wideStr)) : s.wideStr || (inverted && !s.short);
+      if (s.ucrtLength !== undefined) {
+        // The UCRT's is_wide_character_specifier (with the default legacy wide specifiers): l and
+        // w are wide, h narrow, T the output's width; otherwise %s and %c are the output's width
+        // and every other conversion the opposite one, %Z included (a bare %Z in a narrow format
+        // takes a UNICODE_STRING, unlike the kernel's).
+        const l = s.ucrtLength;
+        const natural = conv === ch('s') || conv === ch('c');
+        wideArg = l === 'l' || l === 'w' ? true : l === 'h' ? false : l === 'T' ? wide : wide === natural;
+      }
       switch (conv) {
         case ch('s'):
         case ch('S'):
@@ -482,13 +749,15 @@ export function formatPrintfEx(
           break;
         }
         case ch('Z'):
-          countedStringArg(s, wide ? s.wideStr && !s.short : s.wideStr, args.ptr());
+          countedStringArg(s, s.ucrtLength !== undefined ? wideArg : wide ? s.wideStr && !s.short : s.wideStr, args.ptr());
           break;
         case ch('p'):
           pointerArg(s);
           break;
         case ch('n'): {
           const address = args.ptr();
+          // The UCRT refuses %n unless the program called _set_printf_count_output(1).
+          if (crt === 'ucrt') throw new InvalidParameter();
           countWrites.push({ address, size: s.short ? 2 : s.long64 ? 8 : 4, value: out.units.length });
           warnings.add('percent-n');
           break;
@@ -496,6 +765,8 @@ export function formatPrintfEx(
         default:
           if (INT_CONVERSIONS.has(conv)) {
             integerArg(s, conv);
+          } else if (crt !== 'kernel' && (crt === 'ucrt' ? UCRT_FLOAT_CONVERSIONS : FLOAT_CONVERSIONS).has(conv)) {
+            floatArg(s, conv);
           } else {
             // Not a conversion the kernel formatter knows: the character itself is printed and no
             // argument is consumed ("%q" -> "q", "% %" -> "%", "%f" -> "f").
@@ -507,11 +778,12 @@ export function formatPrintfEx(
     }
   } catch (e) {
     if (e instanceof GuestFault) e.countWrites = countWrites;
-    if (!(e instanceof StopFormatting)) throw e;
-    warnings.add('output-capped');
+    if (e instanceof InvalidParameter) invalidParameter = true;
+    else if (e instanceof StopFormatting) warnings.add('output-capped');
+    else throw e;
   }
   const output = wide ? Uint16Array.from(out.units) : Uint8Array.from(out.units);
-  return { output, overflow: out.overflow, countWrites, warnings: [...warnings] };
+  return { output, overflow: out.overflow, countWrites, warnings: [...warnings], ...(invalidParameter ? { invalidParameter } : {}) };
 }
 
 /**

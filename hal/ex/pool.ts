@@ -36,13 +36,20 @@ export class Pool {
 
   private readonly base: bigint;
   private readonly limit: bigint;
+  private readonly prot: Prot;
 
   /** The non-paged pool by default; the user side reuses the allocator for its process heap with its own range. */
-  constructor(private readonly m: Machine, range?: { base: bigint; limit: bigint }) {
+  constructor(private readonly m: Machine, range?: { base: bigint; limit: bigint; prot?: Prot }) {
     this.base = range?.base ?? m.layout.pool;
     this.limit = range?.limit ?? m.layout.poolLimit;
+    this.prot = range?.prot ?? Prot.RW;
     this.mappedEnd = this.base;
     this.header = m.ptrSize === 8 ? 16 : 8;
+  }
+
+  /** The live block starting at address, if any. */
+  block(address: bigint): PoolBlock | undefined {
+    return this.blocks.get(address);
   }
 
   allocate(size: number, tag: number, poolType: number, owner: 'driver' | 'system', caller: string): bigint | null {
@@ -76,7 +83,7 @@ export class Pool {
     const size = Math.max(CHUNK, Math.ceil(need / CHUNK) * CHUNK);
     const end = this.mappedEnd + BigInt(size);
     if (end > this.limit) return false;
-    this.m.mapPages(this.mappedEnd, size, Prot.RW);
+    this.m.mapPages(this.mappedEnd, size, this.prot);
     this.release(this.mappedEnd, size);
     this.mappedEnd = end;
     return true;

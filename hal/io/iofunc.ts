@@ -78,7 +78,7 @@ export function ntCreateFile(k: Kernel, path: string, desiredAccess: number, sha
   m.setU32At(file, L.FILE_OBJECT.off.Flags, m.u32At(file, L.FILE_OBJECT.off.Flags) | FO_HANDLE_CREATED);
   dev.openCount++;
   const handle = k.io.allocateHandle();
-  k.io.files.set(handle, { handle, address: file, device: dev, grantedAccess: granted, path });
+  k.io.files.set(handle, { handle, address: file, device: dev, grantedAccess: granted, path, overlapped: options.overlapped === true });
   return { status: r.status, handle, note: r.note };
 }
 

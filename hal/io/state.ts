@@ -31,6 +31,8 @@ export interface FileRecord {
   grantedAccess: number;
   /** The NT path the caller opened (for reports). */
   path: string;
+  /** Opened for overlapped I/O (FILE_FLAG_OVERLAPPED: no FO_SYNCHRONOUS_IO). */
+  overlapped?: boolean;
 }
 
 export class IoState {

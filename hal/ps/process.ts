@@ -69,6 +69,14 @@ export class Processes {
     return this.cur.pid;
   }
 
+  /** The user process's ids (the client's GetCurrentProcessId / GetCurrentThreadId). */
+  get userPid(): number {
+    return this.procs[ProcessContext.User].pid;
+  }
+  get userTid(): number {
+    return this.procs[ProcessContext.User].tid;
+  }
+
   get tid(): number {
     return this.cur.tid;
   }

@@ -5,7 +5,7 @@
 // Buffers live in the emulated user process's memory, so drivers see real user addresses.
 
 import type { Kernel } from '../kernel.js';
-import { Pool } from '../ex/pool.js';
+import type { Pool } from '../ex/pool.js';
 import { ntClose, ntCreateFile, ntDeviceIoControl, ntReadWrite, type IoResult } from '../io/iofunc.js';
 import { rtlNtStatusToDosError, ntSuccess } from '../rtl/ntstatus.js';
 import { GENERIC_READ, GENERIC_WRITE } from '../io/constants.js';
@@ -31,11 +31,12 @@ export interface CreateFileResult extends Win32Result {
 export const INVALID_HANDLE_VALUE = -1;
 
 export class UserSession {
-  private readonly heap: Pool;
   private lastError = 0;
 
-  constructor(private readonly k: Kernel) {
-    this.heap = new Pool(k.m, { base: k.m.layout.user, limit: k.m.layout.userLimit });
+  constructor(private readonly k: Kernel) {}
+
+  private get heap(): Pool {
+    return this.k.userHeap;
   }
 
   GetLastError(): number {

@@ -531,6 +531,24 @@ function decodeOneByte(rec: u32, op: u32): void {
       return;
     }
     case 0xc9: setOp(rec, O.OP_LEAVE); setSz(rec, ssz()); return;
+    // fwait: no x87 exception is ever pending (the core raises none), so it only waits for nothing.
+    case 0x9b: setOp(rec, O.OP_NOP); return;
+    // x87 control instructions that C runtimes' start-up runs (_fpreset, the control word); arithmetic is absent.
+    case 0xd9: case 0xdb: case 0xdd: case 0xdf: {
+      const m = fetch8();
+      if (op == 0xdb && (m == 0xe3 || m == 0xe2)) { setOp(rec, O.OP_X87CTL); setX(rec, m == 0xe3 ? O.X87_FNINIT : O.X87_FNCLEX); return; }
+      if (op == 0xdf && m == 0xe0) { setOp(rec, O.OP_X87CTL); setX(rec, O.X87_FNSTSW_AX); return; }
+      const g = (m >> 3) & 7;
+      if ((m >> 6) != 3 && ((op == 0xd9 && (g == 5 || g == 7)) || (op == 0xdd && g == 7))) {
+        dPos--;
+        modrm(rec);
+        setOp(rec, O.OP_X87CTL);
+        setX(rec, op == 0xdd ? O.X87_FNSTSW_M : g == 5 ? O.X87_FLDCW : O.X87_FNSTCW);
+        return;
+      }
+      unsupported(rec);
+      return;
+    }
     // iret/iretd/iretq: a return across privilege levels, so the kernel layer performs it (as the issue's exits do).
     case 0xcf: setOp(rec, O.OP_PRIVILEGED); return;
     case 0xcc: setOp(rec, O.OP_INT3); addFl(rec, RF_BRANCH); return;

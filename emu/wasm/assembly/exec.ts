@@ -83,6 +83,25 @@ function eaMoved(p: u32, adj: u64): u64 {
   // The stack is always 32- or 64-bit here (SS.B set, or long mode): a 16-bit push moves the whole esp/rsp.
   setReg64(RSP, sp);
 }
+// x87 control state: the control word, the status word (no exception flags are ever raised), the tag word.
+let fcw: u64 = 0x37f;
+let fsw: u64 = 0;
+
+function x87Control(p: u32, kind: u32): void {
+  switch (kind) {
+    case O.X87_FNINIT: fcw = 0x37f; fsw = 0; return;
+    case O.X87_FNCLEX: fsw &= 0x7f00; return;
+    case O.X87_FLDCW: {
+      const v = rd(ea(p), 1);
+      if (!flt) fcw = v;
+      return;
+    }
+    case O.X87_FNSTCW: wr(ea(p), 1, fcw); return;
+    case O.X87_FNSTSW_M: wr(ea(p), 1, fsw); return;
+    case O.X87_FNSTSW_AX: rset(0, 1, fsw); return;
+  }
+}
+
 /**
  * enter: as Intel's pseudo-code and QEMU's translation. The stores happen in order (a fault leaves the earlier ones
  * done and the registers unchanged); rbp and rsp are written at the stack's address size whatever the operand size.
@@ -1245,6 +1264,7 @@ export function run(pc: u64, budget: u64): i32 {
           else setReg64(RBP, v);
           break;
         }
+        case O.OP_X87CTL: x87Control(p, load<u8>(p, R_X)); break;
         case O.OP_ENTER: enter(load<u8>(p, R_SZ), load<u64>(p, R_IMM), <u32>load<u64>(p, R_IMM2) & 31); break;
         case O.OP_STR: strOnce(p, load<u8>(p, R_X), load<u8>(p, R_SZ)); break;
         case O.OP_REPSTR: {

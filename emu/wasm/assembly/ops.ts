@@ -82,6 +82,14 @@ export const OP_SSE_ALU: u16 = 72;
 export const OP_PMOVMSKB: u16 = 73;
 /** enter imm16 (R_IMM), imm8 (R_IMM2): push rbp, copy the nesting level's frame pointers, allocate the frame. */
 export const OP_ENTER: u16 = 75;
+/** x87 control: R_X is one of X87_* (the FPU's arithmetic is not implemented; start-up code resets and reads it). */
+export const OP_X87CTL: u16 = 76;
+export const X87_FNINIT: u8 = 0;
+export const X87_FNCLEX: u8 = 1;
+export const X87_FLDCW: u8 = 2; // m16
+export const X87_FNSTCW: u8 = 3; // m16
+export const X87_FNSTSW_M: u8 = 4; // m16
+export const X87_FNSTSW_AX: u8 = 5;
 
 // Specialized forms of the hottest ALU instructions (decoded instead of OP_ALU_RR / OP_ALU_RI with that kind),
 // so the operation is a constant inside the handler: kind k has ids OP_ALU_RR_K + k and OP_ALU_RI_K + k.

@@ -1,0 +1,272 @@
+// The client: an unmodified user-mode console program run in the emulated user process, against the driver.
+//
+// Like the Windows loader and kernel32's process start-up: the image is mapped at its preferred base in the user
+// half, its imports bind to kdemu's user-mode DLL exports (user stubs), the PEB, TEB, process parameters and TLS
+// are built, TLS callbacks run, then the entry point (the C runtime's start-up, which calls main) runs at CPL3 on
+// the user stack. It ends by returning from the entry point, ExitProcess/exit, or a fault; then the kernel closes
+// the handles it left open (IRP_MJ_CLEANUP and IRP_MJ_CLOSE reach the driver).
+
+import { Prot } from '../../emu/engine.js';
+import { bindImports, mapImage, type PeImage } from '../../emu/pe/index.js';
+import type { Kernel } from '../kernel.js';
+import { GuestStop } from '../machine.js';
+import { ProcessContext } from '../ps/process.js';
+import { OS_VERSION } from '../rtl/version.js';
+import { ntClose } from '../io/iofunc.js';
+
+/** ExitProcess, exit, or the entry point's return: unwinds the host call stack to runClient. */
+export class ClientExit extends Error {
+  constructor(readonly code: number) {
+    super(`the client exited with code ${code}`);
+  }
+}
+
+/** What the process's handles stand for, besides files (which the I/O manager keeps). */
+export type ClientHandle =
+  | { kind: 'console'; stream: 0 | 1 | 2 }
+  | { kind: 'event'; event: bigint; name?: string };
+
+/** TEB and PEB field offsets used here and by kernel32 (the real layouts, as code reads them inline). */
+export const TEB = {
+  x64: { stackBase: 0x8, stackLimit: 0x10, self: 0x30, clientId: 0x40, tlsPointer: 0x58, peb: 0x60, lastError: 0x68, tlsSlots: 0x1480, size: 0x1838 },
+  x86: { stackBase: 0x4, stackLimit: 0x8, self: 0x18, clientId: 0x20, tlsPointer: 0x2c, peb: 0x30, lastError: 0x34, tlsSlots: 0xe10, size: 0xfe8 },
+} as const;
+const PEB = {
+  x64: { imageBase: 0x10, processParameters: 0x20, processHeap: 0x30, processors: 0xb8, major: 0x118, minor: 0x11c, build: 0x120, platform: 0x124, size: 0x7c8 },
+  x86: { imageBase: 0x8, processParameters: 0x10, processHeap: 0x18, processors: 0x64, major: 0xa4, minor: 0xa8, build: 0xac, platform: 0xb0, size: 0x480 },
+} as const;
+/** RTL_USER_PROCESS_PARAMETERS: ImagePathName and CommandLine (UNICODE_STRINGs). */
+const PARAMS = { x64: { imagePathName: 0x60, commandLine: 0x70, size: 0x400 }, x86: { imagePathName: 0x38, commandLine: 0x40, size: 0x300 } } as const;
+
+export const TLS_SLOTS = 64;
+
+export interface ClientOptions {
+  path: string;
+  /** Arguments after the program name. */
+  args: readonly string[];
+  /** Standard input: read to its end, then EOF. */
+  stdin: Uint8Array;
+  /** Called with each piece of console output as it is written (the CLI prints it as it comes). */
+  onOutput?: (stream: 1 | 2, bytes: Uint8Array) => void;
+}
+
+/** The client process's user-mode state that its DLLs keep. */
+export class ClientProcess {
+  readonly stdout: number[] = [];
+  /** Driver misbehaviour noticed during the program's requests (a dispatch routine that did not complete ...). */
+  readonly notes: string[] = [];
+  readonly stderr: number[] = [];
+  stdinPos = 0;
+  readonly handles = new Map<number, ClientHandle>();
+  readonly stdHandles: [number, number, number];
+  readonly base: bigint;
+  readonly entry: bigint;
+  readonly teb: bigint;
+  readonly peb: bigint;
+  readonly commandLine: string;
+  /** Command line copies the CRTs hand out (GetCommandLineA/W return the same pointers every time). */
+  commandLineA = 0n;
+  commandLineW = 0n;
+  /** TLS callbacks from the image's TLS directory. */
+  readonly tlsCallbacks: bigint[] = [];
+  readonly tlsUsed = new Array<boolean>(TLS_SLOTS).fill(false);
+  exitCode: number | undefined;
+  unhandledExceptionFilter = 0n;
+  /** C runtime state (msvcrt / ucrt). */
+  readonly crt = { atexit: [] as bigint[], ungot: -1, locks: new Map<number, number>(), signals: new Map<number, bigint>(), cache: new Map<string, bigint>(), appType: 0, userMathErr: 0n };
+
+  constructor(
+    private readonly k: Kernel,
+    readonly image: PeImage,
+    bytes: Uint8Array,
+    readonly options: ClientOptions,
+  ) {
+    const m = k.m;
+    const arch = k.arch;
+    k.createUserSpace();
+    // Binding imports creates the runtime's variables, which belong to this process.
+    k.client = this;
+    const base = image.imageBase;
+    const size = BigInt(Math.ceil(image.sizeOfImage / 0x1000) * 0x1000);
+    const l = m.layout;
+    if (base < 0x10000n || base + size > (arch === 'x64' ? 0x7fff_ffff_0000n : 0x7fff_0000n) || (base < l.userLimit && base + size > l.user) || (base < l.userStackTop && base + size > l.userStackTop - BigInt(l.userStackSize))) {
+      throw new GuestStop('client-fault', `the client's image base 0x${base.toString(16)} overlaps memory kdemu's user process uses; relink it elsewhere`, {});
+    }
+    this.base = base;
+    this.entry = base + BigInt(image.entryRva);
+    const name = options.path.split(/[\\/]/).pop() ?? options.path;
+    this.commandLine = [name, ...options.args].map(quoteArg).join(' ');
+    const mapped = mapImage(image, bytes, base);
+    bindImports(mapped, image, (dll, e) => k.resolveImport(dll, e.name ?? `#${e.ordinal}`, true));
+    k.mapRegion(base, mapped.size, Prot.RWX | Prot.User);
+    m.write(base, mapped.memory);
+    for (const r of mapped.regions) m.engine.protect(base + BigInt(r.rva), r.size, (r.prot | Prot.User) as Prot);
+    k.modules.push({ name, base, size: mapped.size });
+
+    // The process heap, PEB, parameters and TEB.
+    const heap = k.userHeap;
+    const P = PEB[arch];
+    const T = TEB[arch];
+    this.peb = k.userAlloc(P.size, 0x1000);
+    m.setPtr(this.peb + BigInt(P.imageBase), base);
+    m.setPtr(this.peb + BigInt(P.processHeap), l.user);
+    m.setU32(this.peb + BigInt(P.processors), 1);
+    m.setU32(this.peb + BigInt(P.major), OS_VERSION.major);
+    m.setU32(this.peb + BigInt(P.minor), OS_VERSION.minor);
+    m.setU16(this.peb + BigInt(P.build), OS_VERSION.build);
+    m.setU32(this.peb + BigInt(P.platform), 2); // VER_PLATFORM_WIN32_NT
+    void heap;
+    const params = k.userAlloc(PARAMS[arch].size, 16);
+    m.setPtr(this.peb + BigInt(P.processParameters), params);
+    const imagePath = 'C:\\kdemu\\' + name;
+    this.unicodeString(params + BigInt(PARAMS[arch].imagePathName), imagePath);
+    this.unicodeString(params + BigInt(PARAMS[arch].commandLine), this.commandLine);
+
+    this.teb = k.userAlloc(T.size, 0x1000);
+    m.setPtr(this.teb, arch === 'x64' ? 0n : 0xffffffffn); // NtTib.ExceptionList: x86's SEH chain ends with -1
+    m.setPtr(this.teb + BigInt(T.stackBase), l.userStackTop);
+    m.setPtr(this.teb + BigInt(T.stackLimit), l.userStackTop - BigInt(l.userStackSize));
+    m.setPtr(this.teb + BigInt(T.self), this.teb);
+    m.setPtr(this.teb + BigInt(T.clientId), BigInt(k.ps.userPid));
+    m.setPtr(this.teb + BigInt(T.clientId + k.ptrSize), BigInt(k.ps.userTid));
+    m.setPtr(this.teb + BigInt(T.peb), this.peb);
+    // The user-mode segment base: behind gs (x64, swapped in by swapgs) or fs (x86) once user mode runs.
+    if (arch === 'x64') k.cpu.msr.set(0xc0000102, this.teb);
+    else k.cpu.otherFsBase = this.teb;
+
+    this.setUpTls();
+    this.stdHandles = [this.open({ kind: 'console', stream: 0 }), this.open({ kind: 'console', stream: 1 }), this.open({ kind: 'console', stream: 2 })];
+  }
+
+  /** A new process handle (files get theirs from the I/O manager's table, which hands out the same numbers). */
+  open(h: ClientHandle): number {
+    const handle = this.k.io.allocateHandle();
+    this.handles.set(handle, h);
+    return handle;
+  }
+
+  private unicodeString(us: bigint, text: string): void {
+    const buf = this.k.userAlloc(text.length * 2 + 2, 2);
+    this.k.m.writeWString(buf, text);
+    const o = this.k.L.UNICODE_STRING.off;
+    this.k.m.setU16At(us, o.Length, text.length * 2);
+    this.k.m.setU16At(us, o.MaximumLength, text.length * 2 + 2);
+    this.k.m.setPtrAt(us, o.Buffer, buf);
+  }
+
+  /** Implicit TLS (IMAGE_TLS_DIRECTORY): the thread's block from the template, its index, the callbacks. */
+  private setUpTls(): void {
+    const k = this.k;
+    const m = k.m;
+    const dir = this.image.dataDirectories[9];
+    if (!dir || dir.size === 0 || dir.rva === 0) return;
+    const d = this.base + BigInt(dir.rva);
+    const p = k.ptrSize;
+    const start = m.ptr(d);
+    const end = m.ptr(d + BigInt(p));
+    const indexAt = m.ptr(d + BigInt(2 * p));
+    const callbacks = m.ptr(d + BigInt(3 * p));
+    const zeroFill = m.u32(d + BigInt(4 * p));
+    const template = end > start ? m.read(start, Number(end - start)) : new Uint8Array(0);
+    const block = k.userAlloc(template.length + zeroFill + 16, 16);
+    m.write(block, template);
+    const array = k.userAlloc(p * 4, 16);
+    m.setPtr(array, block);
+    m.setPtr(this.teb + BigInt(TEB[k.arch].tlsPointer), array);
+    if (indexAt) m.setU32(indexAt, 0);
+    if (callbacks) {
+      for (let a = callbacks; ; a += BigInt(p)) {
+        const cb = m.ptr(a);
+        if (cb === 0n) break;
+        this.tlsCallbacks.push(cb);
+      }
+    }
+  }
+
+  /** Console output: kept as the bytes the program wrote, and passed on as it comes. */
+  write(stream: 1 | 2, bytes: Uint8Array): void {
+    const out = stream === 1 ? this.stdout : this.stderr;
+    for (const b of bytes) out.push(b);
+    this.options.onOutput?.(stream, bytes);
+  }
+
+  /** The next byte of standard input, or -1 at its end. */
+  readByte(): number {
+    const s = this.options.stdin;
+    return this.stdinPos < s.length ? s[this.stdinPos++] : -1;
+  }
+
+  get lastError(): number {
+    return this.k.m.u32(this.teb + BigInt(TEB[this.k.arch].lastError));
+  }
+  set lastError(v: number) {
+    this.k.m.setU32(this.teb + BigInt(TEB[this.k.arch].lastError), v >>> 0);
+  }
+
+  /**
+   * Runs the process: TLS callbacks (DLL_PROCESS_ATTACH), then the entry point; returns the exit code. The caller
+   * closes its handles (closeAll) when the machine is still sound.
+   */
+  run(): number {
+    const k = this.k;
+    const ctx = k.ps.enter(ProcessContext.User);
+    try {
+      try {
+        for (const cb of this.tlsCallbacks) k.m.callGuest(cb, [this.base, 1n, 0n], 3);
+        const r = k.m.callGuest(this.entry, [], 3);
+        // Returning from the entry point is ExitThread for the only thread: the process ends with that code.
+        this.exitCode = Number(BigInt.asUintN(32, r.value));
+      } catch (e) {
+        if (!(e instanceof ClientExit)) throw e;
+        this.exitCode = e.code >>> 0;
+      }
+      return this.exitCode;
+    } finally {
+      k.ps.leave(ctx);
+    }
+  }
+
+  /**
+   * Process rundown, once the program has ended: every handle it left open is closed (files get IRP_MJ_CLEANUP,
+   * then IRP_MJ_CLOSE; events go).
+   */
+  closeAll(): void {
+    const k = this.k;
+    const ctx = k.ps.enter(ProcessContext.User);
+    try {
+      for (const h of [...k.io.files.keys()]) {
+        const r = ntClose(k, h);
+        if (r.note) this.notes.push(r.note);
+      }
+      for (const h of this.handles.values()) {
+        if (h.kind === 'event' && k.pool.block(h.event)) k.pool.free_(h.event, 0);
+      }
+      this.handles.clear();
+    } finally {
+      k.ps.leave(ctx);
+    }
+  }
+}
+
+/** The command line as CommandLineToArgvW splits it back. */
+function quoteArg(a: string): string {
+  if (a !== '' && !/[\s"]/.test(a)) return a;
+  let out = '"';
+  let slashes = 0;
+  for (const c of a) {
+    if (c === '\\') {
+      slashes++;
+      continue;
+    }
+    out += c === '"' ? '\\'.repeat(slashes * 2 + 1) + '"' : '\\'.repeat(slashes) + c;
+    slashes = 0;
+  }
+  return out + '\\'.repeat(slashes * 2) + '"';
+}
+
+/** The client process of this kernel; a user-mode export called without one is a kdemu bug. */
+export function clientOf(k: Kernel): ClientProcess {
+  const c = k.client;
+  if (!c) throw new Error('a user-mode export ran with no client process');
+  return c;
+}
