@@ -100,7 +100,7 @@ function wait(k: Kernel, fn: string, handles: bigint[], all: boolean, timeout: n
   }
   if (timeout === INFINITE) {
     const what = handles.map((h, i) => `event ${hex(h)} (${m.u8(events[i] + BigInt(k.L.KEVENT.off['Header.Type'])) === NotificationEvent ? 'manual-reset' : 'auto-reset'}, ${signaled[i] ? 'signaled' : 'not signaled'})`).join(', ');
-    throw new GuestStop('deadlock', `the client's only thread waits in ${fn} with no timeout for ${all ? 'all of' : handles.length > 1 ? 'one of' : ''} ${what}, from ${k.symbolize(k.callerAddress())}, and nothing in the machine can signal it`, {});
+    throw new GuestStop('deadlock', `the client's only thread waits in ${fn} with no timeout for ${all ? 'all of ' : handles.length > 1 ? 'one of ' : ''}${what}, from ${k.symbolize(k.callerAddress())}, and nothing in the machine can signal it`, {});
   }
   skipTime(k, BigInt(timeout) * 1000n);
   return WAIT_TIMEOUT;

@@ -103,8 +103,12 @@ export function vaList(k: Kernel, p: bigint): ArgSource {
 export function format(k: Kernel, crt: Crt, fmt: bigint, args: ArgSource | VarArgs, wide: boolean, maxOutput?: number): { bytes: Uint8Array; units: number; overflow: boolean } {
   const f = wide ? wideUnits(k, fmt) : k.m.cstring(fmt, 1 << 24);
   try {
-    const options = { crt, ...(maxOutput !== undefined ? { maxOutput } : {}) } as PrintfOptions;
+    const options: PrintfOptions = { crt, ...(maxOutput !== undefined ? { maxOutput } : {}) };
     const r = formatPrintfEx(f, args, reader(k), k.arch, wide, options);
+    if (r.invalidParameter) {
+      // The UCRT's invalid parameter handler: by default it ends the program (a %n, a size the runtime rejects).
+      throw new GuestStop('client-fault', `printf format from ${k.symbolize(k.callerAddress())} is an invalid parameter to the UCRT (a %n, or a size prefix it rejects): ${STATUS_INVALID_CRUNTIME_PARAMETER}`, {});
+    }
     for (const w of r.countWrites) {
       if (w.size === 8) k.m.setU64(w.address, BigInt(w.value));
       else if (w.size === 2) k.m.setU16(w.address, w.value & 0xffff);
