@@ -316,7 +316,23 @@ export class UnicornEngine implements Engine {
     this.check(this.lib.memProtect(this.uc, address, size, this.effective(prot)), `uc_mem_protect(0x${address.toString(16)})`);
     for (let a = address; a < address + BigInt(size); a += 0x1000n) {
       const reg = this.regionAt(a);
-      if (reg) reg.prots[Number((a - reg.begin) >> 12n)] = prot;
+      if (!reg) continue;
+      const i = Number((a - reg.begin) >> 12n);
+      // Code that becomes executable here (written while the page was not) is scanned now.
+      const scan = prot & Prot.Exec && !(reg.prots[i] & Prot.Exec);
+      reg.prots[i] = prot;
+      if (scan) this.watchTimeStamp(a, reg.mem.subarray(i * 0x1000, (i + 1) * 0x1000));
+    }
+    if (!(prot & Prot.Exec)) {
+      // Nothing runs from these pages any more: the sites watched there (bytes that looked like RDTSC or a
+      // privileged instruction in data an image loader wrote before setting section protections) go, since every
+      // code hook slows Unicorn's translation of every block.
+      const end = address + BigInt(size);
+      for (const [site, hh] of this.tscSites) {
+        if (site < address || site >= end) continue;
+        this.check(this.lib.hookDel(this.uc, hh), 'uc_hook_del(site)');
+        this.tscSites.delete(site);
+      }
     }
   }
 

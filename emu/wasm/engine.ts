@@ -15,7 +15,7 @@ interface CoreExports {
   init(isLong: number): void;
   getReg(i: number): bigint;
   setReg(i: number, v: bigint): void;
-  mapPage(vpn: bigint, prot: number, frame: number): number;
+  mapPage(vpn: bigint, prot: number, frame: number, zero: number): number;
   framesBase(): number;
   maxFrames(): number;
   unmapPage(vpn: bigint): number;
@@ -180,8 +180,11 @@ export class WasmEngine implements Engine {
     }
   }
 
-  /** A run of count contiguous frames (first fit over the runs given back, else fresh), growing memory as needed. */
-  private allocFrames(count: number): number {
+  /**
+   * A run of count contiguous frames (first fit over the runs given back, else fresh), growing memory as needed;
+   * used: the frames held guest memory before (fresh ones are still zero).
+   */
+  private allocFrames(count: number): { first: number; used: boolean } {
     for (let i = 0; i < this.freeRuns.length; i++) {
       const r = this.freeRuns[i];
       if (r.count < count) continue;
@@ -189,7 +192,7 @@ export class WasmEngine implements Engine {
       r.first += count;
       r.count -= count;
       if (r.count === 0) this.freeRuns.splice(i, 1);
-      return first;
+      return { first, used: true };
     }
     const first = this.frameTop;
     if (first + count > this.core.maxFrames()) throw new Error(`out of guest memory: ${this.core.maxFrames() * 4} KiB are mapped at most`);
@@ -198,7 +201,7 @@ export class WasmEngine implements Engine {
     const have = this.core.memory.buffer.byteLength;
     if (need > have) this.core.memory.grow(Math.ceil((need - have) / 65536));
     this.frameTop += count;
-    return first;
+    return { first, used: false };
   }
 
   private freeFrames(first: number, count: number): void {
@@ -226,9 +229,9 @@ export class WasmEngine implements Engine {
         throw new Error(`map(0x${address.toString(16)}, 0x${size.toString(16)}): overlaps mapped memory`);
       }
     }
-    const frame = this.allocFrames(pages);
+    const { first: frame, used } = this.allocFrames(pages);
     for (let i = 0; i < pages; i++) {
-      if (this.core.mapPage(first + BigInt(i), prot, frame + i) !== 0) {
+      if (this.core.mapPage(first + BigInt(i), prot, frame + i, used ? 1 : 0) !== 0) {
         for (let j = 0; j < i; j++) this.core.unmapPage(first + BigInt(j));
         this.freeFrames(frame, pages);
         throw new Error(`map(0x${address.toString(16)}, 0x${size.toString(16)}): out of guest memory (page table full)`);

@@ -98,7 +98,8 @@ export class ClientProcess {
     this.commandLine = [name, ...options.args].map(quoteArg).join(' ');
     const mapped = mapImage(image, bytes, base);
     bindImports(mapped, image, (dll, e) => k.resolveImport(dll, e.name ?? `#${e.ordinal}`, true));
-    k.mapRegion(base, mapped.size, Prot.RWX | Prot.User);
+    // Written while writable only, then each section gets its protection (the engines look at code once it can run).
+    k.mapRegion(base, mapped.size, Prot.RW | Prot.User);
     m.write(base, mapped.memory);
     for (const r of mapped.regions) m.engine.protect(base + BigInt(r.rva), r.size, (r.prot | Prot.User) as Prot);
     k.modules.push({ name, base, size: mapped.size });

@@ -18,6 +18,12 @@ import * as O from './ops';
 
 // ---- trap ranges ------------------------------------------------------------------------------------------------
 export let trapCount: u32 = 0;
+/** Bumped when a trap range is added: every block decoded before may run into it, so all of them are stale. */
+export let trapEpoch: u32 = 0;
+
+export function newTrapEpoch(): void {
+  trapEpoch++;
+}
 
 function inTrap(a: u64): bool {
   for (let i: u32 = 0; i < trapCount; i++) {
@@ -47,7 +53,8 @@ export function flushBlocks(): void {
   const e = bidxEntry(addr);
   const b = load<u32>(e, 8);
   if (b == 0 || load<u64>(e) != addr) return 0;
-  if (cpu.cpl == 3 && load<u32>(b, BH_USER) == 0) return 0;
+  const tag = load<u32>(b, BH_USER);
+  if (tag >> 1 != trapEpoch || (cpu.cpl == 3 && (tag & 1) == 0)) return 0;
   if (frameGen(load<u32>(b, BH_FRAME1)) != load<u32>(b, BH_GEN1)) return 0;
   const f2 = load<u32>(b, BH_FRAME2);
   if (f2 != NO_FRAME && frameGen(f2) != load<u32>(b, BH_GEN2)) return 0;
@@ -950,7 +957,7 @@ export function decodeBlock(addr: u64): u32 {
   store<u32>(b, frame1 == NO_FRAME ? 0 : frameGen(frame1), BH_GEN1);
   store<u32>(b, frame2, BH_FRAME2);
   store<u32>(b, frame2 == NO_FRAME ? 0 : frameGen(frame2), BH_GEN2);
-  store<u32>(b, blkUser, BH_USER);
+  store<u32>(b, (trapEpoch << 1) | blkUser, BH_USER);
   arenaTop = b + BH_SIZE + n * RS;
   const e = bidxEntry(addr);
   store<u64>(e, addr);

@@ -40,14 +40,15 @@ export function setReg(i: i32, v: u64): void {
   else store<u64>(SEGBASE + ((<u32>i - 17) << 3), v);
 }
 
-/** Adds a trap range; decoded blocks are dropped since one may now run into it. 0: added, 1: table full. */
+/** Adds a trap range; decoded blocks become stale since one may now run into it. 0: added, 1: table full. */
 export function addTrap(begin: u64, end: u64): i32 {
   const n = D.trapCount;
   if (n >= TRAPS_MAX) return 1;
   store<u64>(TRAPS + (n << 4), begin);
   store<u64>(TRAPS + (n << 4), end, 8);
   D.setTrapCount(n + 1);
-  flushBlocks();
+  // Not flushBlocks: clearing the whole block index would fault its host pages in; an epoch stales them at once.
+  D.newTrapEpoch();
   return 0;
 }
 

@@ -70,7 +70,10 @@ export const BH_FRAME1: u32 = 12;
 export const BH_GEN1: u32 = 16;
 export const BH_FRAME2: u32 = 20;
 export const BH_GEN2: u32 = 24;
-/** 1 when every page the block was decoded from is a user page: only such blocks run at CPL3. */
+/**
+ * The trap epoch the block was decoded in (bits 1..31: blocks from before a trap range was added are stale) and,
+ * in bit 0, whether every page it came from is a user page (only such blocks run at CPL3).
+ */
 export const BH_USER: u32 = 28;
 export const BH_SIZE: u32 = 32;
 export const NO_FRAME: u32 = 0xffffffff;

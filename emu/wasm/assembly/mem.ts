@@ -33,8 +33,13 @@ export function setCpl(c: i32): void {
 export let mappedPages: u32 = 0;
 
 // ---- page table ----------------------------------------------------------------------------------------------
+/**
+ * Contiguous pages go to contiguous slots (a region's entries share a few pages of the table, so a fresh instance
+ * takes a handful of host page faults to map it, not one per page); the high bits fold in so that regions a
+ * multiple of 1 GiB apart do not pile onto the same slots.
+ */
 @inline function ptHash(vpn: u64): u32 {
-  return <u32>((vpn * 0x9e3779b97f4a7c15) >> (64 - PT_BITS));
+  return <u32>(vpn ^ (vpn >> PT_BITS) ^ (vpn >> (2 * PT_BITS))) & (PT_SIZE - 1);
 }
 @inline function ptSlot(i: u32): u32 {
   return PT + (i << 4);
@@ -127,12 +132,14 @@ export function tlbFlushAll(): void {
 // ---- host-side page operations ---------------------------------------------------------------------------------
 /**
  * Maps vpn to frame (chosen by the host, which keeps each mapped region's frames contiguous so it can hand out one
- * view per region, and grows linear memory first). 0: mapped; 1: already mapped; 2: page table full.
+ * view per region, and grows linear memory first); zero: the frame was used before and must be cleared.
+ * 0: mapped; 1: already mapped; 2: page table full.
  */
-export function mapPage(vpn: u64, prot: u32, frame: u32): i32 {
+export function mapPage(vpn: u64, prot: u32, frame: u32, zero: i32): i32 {
   if (ptFind(vpn) != 0) return 1;
   if (mappedPages >= (PT_SIZE >> 1) || frame >= MAX_FRAMES) return 2;
-  memory.fill(frameHost(frame), 0, 4096);
+  // A frame never used since the instance started is still zero: filling it would only fault its host page in now.
+  if (zero) memory.fill(frameHost(frame), 0, 4096);
   ptInsert(vpn, frame, prot);
   mappedPages++;
   tlbFlushPage(vpn);
