@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
 # Builds every sample under samples/<name>/ with mingw-w64 into samples/build/{x86,x64}/: <name>.sys from
-# <name>.c and <name>_client.exe from <name>_client.c. Rebuilds only what changed.
+# <name>.c, and from <name>_client.c both <name>_client.exe (mingw-w64's default C runtime, msvcrt.dll) and
+# <name>_client_ucrt.exe (the same program linked against the UCRT, so it imports the api-ms-win-crt-* sets as
+# MSVC-built programs do). Rebuilds only what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quiet=0
 [ "${1:-}" = "--quiet" ] && quiet=1
 ddk=/usr/share/mingw-w64/include/ddk
 warn=(-Wall -Wno-unused-variable -Wno-unused-but-set-variable -Wno-unused-parameter -Wno-format)
+# gcc's own specs with the UCRT in place of msvcrt: mingw-w64 ships the UCRT import library (libucrt.a).
+ucrt_specs() { # cc -> path of a specs file
+  local f="samples/build/.specs-ucrt-$1"
+  if [ ! -f "$f" ]; then
+    mkdir -p samples/build
+    "$1" -dumpspecs | sed 's/-lmsvcrt/-lucrt/g' > "$f.tmp" && mv "$f.tmp" "$f"
+  fi
+  echo "$f"
+}
 build() { # arch src out kind
   local arch=$1 src=$2 out=$3 kind=$4 cc entry
   if [ "$arch" = x64 ]; then cc=x86_64-w64-mingw32-gcc; entry=DriverEntry; else cc=i686-w64-mingw32-gcc; entry=_DriverEntry@8; fi
@@ -15,6 +26,8 @@ build() { # arch src out kind
   mkdir -p "$(dirname "$out")"
   if [ "$kind" = driver ]; then
     "$cc" -O2 "${warn[@]}" -I"$ddk" -shared -nostdlib -Wl,--subsystem,native -Wl,--dynamicbase -Wl,--entry,"$entry" -o "$out" "$src" -lntoskrnl -lhal
+  elif [ "$kind" = client-ucrt ]; then
+    "$cc" -specs="$(ucrt_specs "$cc")" -O2 "${warn[@]}" -o "$out" "$src"
   else
     "$cc" -O2 "${warn[@]}" -o "$out" "$src"
   fi
@@ -25,5 +38,6 @@ for dir in samples/*/; do
   for arch in x86 x64; do
     [ -f "$dir/$name.c" ] && build "$arch" "$dir/$name.c" "samples/build/$arch/$name.sys" driver
     [ -f "$dir/${name}_client.c" ] && build "$arch" "$dir/${name}_client.c" "samples/build/$arch/${name}_client.exe" client
+    [ -f "$dir/${name}_client.c" ] && build "$arch" "$dir/${name}_client.c" "samples/build/$arch/${name}_client_ucrt.exe" client-ucrt
   done
 done

@@ -73,7 +73,7 @@ export class ClientProcess {
   exitCode: number | undefined;
   unhandledExceptionFilter = 0n;
   /** C runtime state (msvcrt / ucrt). */
-  readonly crt = { atexit: [] as bigint[], ungot: -1, locks: new Map<number, number>(), signals: new Map<number, bigint>(), cache: new Map<string, bigint>(), appType: 0, userMathErr: 0n };
+  readonly crt = { atexit: [] as bigint[], ungot: -1, locks: new Map<number, number>(), signals: new Map<number, bigint>(), cache: new Map<string, bigint>(), appType: 0, userMathErr: 0n, newMode: 0, invalidParameterHandler: 0n, atQuickExit: [] as bigint[] };
 
   constructor(
     private readonly k: Kernel,

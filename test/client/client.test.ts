@@ -44,6 +44,16 @@ describe.each(ARCHES)('%s', (arch) => {
     });
   });
 
+  it.each(engines)('runs the same client linked against the UCRT (api-ms-win-crt-* imports) on the %s engine', (engine) => {
+    const path = sample(arch, 'readfile_client_ucrt.exe');
+    const bytes = new Uint8Array(readFileSync(path));
+    expect(Buffer.from(bytes).includes(Buffer.from('api-ms-win-crt-stdio-l1-1-0.dll'))).toBe(true);
+    const { report } = runClient(arch, { path, bytes }, { engine });
+    expect(report.outcome).toBe('completed');
+    expect(report.client).toMatchObject({ exitCode: 0, stdout: '68686868686868686868' });
+    expect(report.unsupportedCalls).toEqual([]);
+  });
+
   it('gives the same trace and report on every engine', () => {
     if (engines.length < 2) return;
     const runs = engines.map((engine) => runClient(arch, readfileClient(arch), { engine }));

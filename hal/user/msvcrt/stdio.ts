@@ -141,6 +141,11 @@ function wideOut(bytes: Uint8Array): Uint8Array {
   return new TextEncoder().encode(String.fromCharCode(...u));
 }
 
+/** _CRT_INTERNAL_PRINTF_LEGACY_MSVCRT_COMPATIBILITY (8): the UCRT formats as msvcrt did. */
+function legacy(options: bigint): Crt {
+  return (options & 8n) !== 0n ? 'msvcrt' : 'ucrt';
+}
+
 function printTo(k: Kernel, crt: Crt, s: 1 | 2, fmt: bigint, args: ArgSource | VarArgs, wide: boolean): number {
   const r = format(k, crt, fmt, args, wide);
   writeStream(k, s, wide ? wideOut(r.bytes) : r.bytes);
@@ -401,6 +406,42 @@ export const exports = [
     name: 'vsnprintf', proto: 'int vsnprintf(char *buffer, size_t count, const char *format, va_list argptr)', params: { buffer: 'ptr', count: 'usize', format: 'pstr', argptr: 'ptr' }, ret: 'i32',
     impl: (crt) => (k, a) => snprint(k, crt, true, a.buffer, Number(a.count), a.format, vaList(k, a.argptr), false),
   }, 'ucrt'),
+  // The UCRT's printf core: every printf-family function of its headers is an inline over these. options holds the
+  // _CRT_INTERNAL_PRINTF_* bits (legacy wide specifiers, msvcrt compatibility ...); the locale is the "C" one.
+  ...crtExport({
+    name: '__stdio_common_vfprintf', proto: 'int __stdio_common_vfprintf(unsigned __int64 options, FILE *stream, const char *format, _locale_t locale, va_list argptr)',
+    params: { options: 'u64', stream: 'ptr', format: 'pstr', locale: 'ptr', argptr: 'ptr' }, ret: 'i32',
+    impl: () => (k, a) => {
+      const s = stream(k, a.stream, '__stdio_common_vfprintf');
+      return s === 0 ? EOF : printTo(k, legacy(a.options), s, a.format, vaList(k, a.argptr), false);
+    },
+  }, 'ucrt'),
+  ...crtExport({
+    name: '__stdio_common_vfwprintf', proto: 'int __stdio_common_vfwprintf(unsigned __int64 options, FILE *stream, const wchar_t *format, _locale_t locale, va_list argptr)',
+    params: { options: 'u64', stream: 'ptr', format: 'pwstr', locale: 'ptr', argptr: 'ptr' }, ret: 'i32',
+    impl: () => (k, a) => {
+      const s = stream(k, a.stream, '__stdio_common_vfwprintf');
+      return s === 0 ? EOF : printTo(k, legacy(a.options), s, a.format, vaList(k, a.argptr), true);
+    },
+  }, 'ucrt'),
+  ...crtExport({
+    name: '__stdio_common_vsprintf', proto: 'int __stdio_common_vsprintf(unsigned __int64 options, char *buffer, size_t count, const char *format, _locale_t locale, va_list argptr)',
+    params: { options: 'u64', buffer: 'ptr', count: 'usize', format: 'pstr', locale: 'ptr', argptr: 'ptr' }, ret: 'i32',
+    impl: () => (k, a) => {
+      // Without _CRT_INTERNAL_PRINTF_STANDARD_SNPRINTF_BEHAVIOR (2) a text that does not fit returns -1 (the legacy
+      // _vsnprintf rules); with it, C99 snprintf's. A NULL buffer with count 0 asks for the length.
+      const c99 = (a.options & 2n) !== 0n;
+      if (a.buffer === 0n && a.count === 0n) return format(k, legacy(a.options), a.format, vaList(k, a.argptr), false).units;
+      return snprint(k, legacy(a.options), c99, a.buffer, Number(a.count), a.format, vaList(k, a.argptr), false);
+    },
+  }, 'ucrt'),
+  ...(['_lock_file', '_unlock_file'] as const).flatMap((name) =>
+    crtExport({
+      name, proto: `void ${name}(FILE *stream)`, params: { stream: 'ptr' }, ret: 'void',
+      // The program's one thread always owns the streams.
+      impl: () => (k, a) => void stream(k, a.stream, name),
+    }),
+  ),
   ...crtExport({
     name: 'puts', proto: 'int puts(const char *str)', params: { str: 'pstr' }, ret: 'i32',
     impl: () => (k, a) => {

@@ -239,7 +239,52 @@ export const exports = [
     },
   }),
   // ---- locale and errors ----
-  ...crtExport({ name: '__p__acmdln', proto: 'char **__p__acmdln(void)', params: {}, ret: 'ptr', impl: () => (k) => acmdln(k) }, 'msvcrt'),
+  ...crtExport({ name: '__p__acmdln', proto: 'char **__p__acmdln(void)', params: {}, ret: 'ptr', impl: () => (k) => acmdln(k) }),
+  ...crtExport({
+    name: '__p__environ', proto: 'char ***__p__environ(void)', params: {}, ret: 'ptr',
+    impl: () => (k) => crtVariable(k, '__p__environ', k.ptrSize, (a) => k.m.setPtr(a, argv(k, false).env)),
+  }),
+  ...crtExport({
+    name: '__p__wenviron', proto: 'wchar_t ***__p__wenviron(void)', params: {}, ret: 'ptr',
+    impl: () => (k) => crtVariable(k, '__p__wenviron', k.ptrSize, (a) => k.m.setPtr(a, argv(k, true).env)),
+  }),
+  ...crtExport({
+    name: '_configure_wide_argv', proto: 'errno_t _configure_wide_argv(_crt_argv_mode mode)', params: { mode: 'i32' }, ret: 'i32',
+    impl: () => (k) => {
+      const r = argv(k, true);
+      k.m.setU32(crtVariable(k, '__argc', 4), r.argc);
+      k.m.setPtr(crtVariable(k, '__wargv.var', k.ptrSize), r.argv);
+      return 0;
+    },
+  }, 'ucrt'),
+  ...crtExport({ name: '_initialize_wide_environment', proto: 'int _initialize_wide_environment(void)', params: {}, ret: 'i32', impl: () => () => 0 }, 'ucrt'),
+  ...crtExport({ name: '_get_initial_wide_environment', proto: 'wchar_t **_get_initial_wide_environment(void)', params: {}, ret: 'ptr', impl: () => (k) => argv(k, true).env }, 'ucrt'),
+  ...crtExport({ name: '__p___wargv', proto: 'wchar_t ***__p___wargv(void)', params: {}, ret: 'ptr', impl: () => (k) => crtVariable(k, '__wargv.var', k.ptrSize) }, 'ucrt'),
+  ...crtExport({
+    name: '_set_new_mode', proto: 'int _set_new_mode(int newhandlermode)', params: { newhandlermode: 'i32' }, ret: 'i32',
+    impl: () => (k, a) => {
+      const c = clientOf(k).crt;
+      const prev = c.newMode;
+      c.newMode = a.newhandlermode;
+      return prev;
+    },
+  }),
+  ...crtExport({
+    name: '_set_invalid_parameter_handler', proto: '_invalid_parameter_handler _set_invalid_parameter_handler(_invalid_parameter_handler pNew)', params: { pNew: 'ptr' }, ret: 'ptr',
+    impl: () => (k, a) => {
+      const c = clientOf(k).crt;
+      const prev = c.invalidParameterHandler;
+      c.invalidParameterHandler = a.pNew;
+      return prev;
+    },
+  }),
+  ...crtExport({
+    name: '_crt_at_quick_exit', proto: 'int _crt_at_quick_exit(_PVFV function)', params: { function: 'ptr' }, ret: 'i32',
+    impl: () => (k, a) => {
+      clientOf(k).crt.atQuickExit.push(a.function);
+      return 0;
+    },
+  }, 'ucrt'),
   ...crtExport({
     name: 'setlocale', proto: 'char *setlocale(int category, const char *locale)', params: { category: 'i32', locale: 'pstr' }, ret: 'ptr',
     impl: () => (k, a) => {
