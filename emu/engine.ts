@@ -85,6 +85,9 @@ export interface Engine {
    */
   backing(address: bigint): Backing | undefined;
 
+  /** The protections of the page holding address (Prot.User included), or undefined when it is not mapped. */
+  pageProt(address: bigint): Prot | undefined;
+
   getReg(reg: Reg): bigint;
   setReg(reg: Reg, value: bigint): void;
   /** Several registers at once (one native call where the engine has a batch API): out[i] = regs[i]. */

@@ -20,6 +20,7 @@ import { exports as spinlock } from './ke/spinlock.js';
 import { exports as wait } from './ke/wait.js';
 import { exports as object } from './ob/object.js';
 import { exports as sysroutine } from './mm/sysroutine.js';
+import { exports as probe } from './mm/probe.js';
 import { exports as ps } from './ps/process.js';
 import { exports as crt } from './rtl/crt.js';
 import { exports as unicode } from './rtl/unicode.js';
@@ -35,7 +36,7 @@ import { exports as crtString } from './user/msvcrt/string.js';
 
 export const EXPORTS: readonly AnyExport[] = [
   ...cmCallback, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...apc, ...bug, ...event, ...irql,
-  ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...ps, ...crt, ...unicode, ...version,
+  ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...probe, ...ps, ...crt, ...unicode, ...version,
   // User mode: the DLLs a client program imports.
   ...k32File, ...k32Process, ...k32Sync, ...crtErrno, ...crtStdio, ...crtStdlib, ...crtString,
 ].sort((a, b) => (a.module + '!' + a.name).localeCompare(b.module + '!' + b.name));

@@ -336,6 +336,11 @@ export class UnicornEngine implements Engine {
     }
   }
 
+  pageProt(address: bigint): Prot | undefined {
+    const r = this.regionAt(address);
+    return r ? (r.prots[Number((address - r.begin) >> 12n)] as Prot) : undefined;
+  }
+
   // Unicorn runs without paging, so it has no user/supervisor bit: at CPL3 every page without Prot.User is made
   // inaccessible (a 'protection' fault, as the wasm core reports it), and put back when the kernel runs again.
   private level: Cpl = 0;

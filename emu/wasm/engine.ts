@@ -34,6 +34,7 @@ interface CoreExports {
   exitVector(): number;
   flushCode(): void;
   setCpl(cpl: number): void;
+  pageProt(vpn: bigint): number;
 }
 
 // Exit codes and access kinds (emu/wasm/assembly/cpu.ts).
@@ -157,6 +158,11 @@ export class WasmEngine implements Engine {
 
   get instructions(): number {
     return Number(this.core.instructions());
+  }
+
+  pageProt(address: bigint): Prot | undefined {
+    const p = this.core.pageProt(address >> 12n);
+    return p < 0 ? undefined : (p as Prot);
   }
 
   private level: Cpl = 0;

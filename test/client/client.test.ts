@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ENGINES, engineAvailable } from '../../emu/index.js';
 import { runDriver } from '../../hal/run.js';
 import type { Report, TraceEvent } from '../../hal/report.js';
-import { ARCHES, buildClient, type Arch } from '../fixtures/build.js';
+import { ARCHES, buildClient, buildDriver, type Arch } from '../fixtures/build.js';
 import { kdemu, sample } from '../helpers.js';
 
 const engines = ENGINES.filter((e) => engineAvailable(e));
@@ -172,3 +172,38 @@ describe('the command line', () => {
   });
 });
 
+
+describe('METHOD_NEITHER with the program\'s own buffers: ProbeForRead and ProbeForWrite as documented', () => {
+  function runNeither(arch: Arch, variant?: string) {
+    const driver = buildDriver('probe', arch);
+    const client = buildClient('neither', arch, variant ? { defines: { [variant]: true } } : {});
+    return runDriver({
+      driverPath: driver.path,
+      driverBytes: driver.bytes,
+      operations: [],
+      client: { path: client.path, bytes: client.bytes },
+    });
+  }
+
+  it.each(ARCHES)('%s: the driver reads and writes the user addresses the program passed', (arch) => {
+    const r = runNeither(arch);
+    expect(r.outcome).toBe('completed');
+    expect(r.client?.stdout).toBe('ok 1 got 4: 04030201\r\n');
+    expect(r.dbgPrint).toContain('probed 4 in, 8 out\n');
+  });
+
+  it.each([
+    ['MISALIGNED', '0x80000002', /ProbeForRead .* raised STATUS_DATATYPE_MISALIGNMENT/],
+    ['KERNEL_POINTER', '0xC0000005', /ProbeForWrite .* raised STATUS_ACCESS_VIOLATION \(0x[0-9A-F]+ \+ 8 is not below MmUserProbeAddress/],
+    ['READ_ONLY', '0xC0000005', /ProbeForWrite .* raised STATUS_ACCESS_VIOLATION \(page 0x[0-9A-F]+ is not writable\)/],
+  ])('%s: the probe raises %s, unhandled in the driver (KMODE_EXCEPTION_NOT_HANDLED)', (variant, status, reason) => {
+    for (const arch of ARCHES) {
+      const r = runNeither(arch, variant);
+      expect(r.outcome).toBe('bugcheck');
+      expect(r.stop?.bugcheck?.code).toBe('0x0000001E');
+      expect(r.stop?.bugcheck?.params[0]).toBe(status);
+      expect(r.stop?.reason).toMatch(reason);
+      expect(r.stop?.module).toBe('probe.sys');
+    }
+  });
+});

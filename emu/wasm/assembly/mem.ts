@@ -167,6 +167,12 @@ export function protectPage(vpn: u64, prot: u32): i32 {
   return 0;
 }
 
+/** The protections of a mapped page, or -1. */
+export function pageProt(vpn: u64): i32 {
+  const s = ptFind(vpn);
+  return s == 0 ? -1 : <i32>load<u32>(s, 12);
+}
+
 /** The host address of a mapped page (permissions ignored, as uc_mem_read/write do), or 0. */
 export function hostPage(vpn: u64, forWrite: i32): u32 {
   const s = ptFind(vpn);
