@@ -101,6 +101,15 @@ describe.each(ARCHES)('%s', (arch) => {
     expect(report.unload.leaks.map((l) => l.kind)).toEqual(['symlink']);
   });
 
+  it('stops a program that loops past the wall-clock budget with outcome timeout, where it was, and unloads the driver', () => {
+    const driver = sample(arch, 'readfile.sys');
+    const client = buildClient('probe', arch, { defines: { LOOP: true } });
+    const report = runDriver({ driverPath: driver, driverBytes: readFileSync(driver), operations: [], timeoutMs: 300, client: { path: client.path, bytes: client.bytes } });
+    expect(report.outcome).toBe('timeout');
+    expect(report.stop?.module).toBe('probe.exe');
+    expect(report.unload.called).toBe(true);
+  });
+
   describe('a program that ends badly is reported and the driver still unloads', () => {
     const cases: [string, string, RegExp][] = [
       ['CRASH_KERNEL', 'client-fault', /access violation in user mode: read of 0x[0-9A-F]+ \(a kernel address\)/],
