@@ -25,6 +25,8 @@ export type Command =
       operations: Operation[];
       /** --client: the program, its arguments (after --) and its standard input. */
       client?: { path: string; args: string[]; stdin: string };
+      /** --load: drivers loaded after DRIVER, in order. */
+      load: string[];
     };
 
 /** Options of the contract that later work brings; until then they are refused by name, never ignored. */
@@ -34,7 +36,6 @@ const NOT_YET: Record<string, string> = {
   spawn: 'processes and notify routines',
   kill: 'processes and notify routines',
   overlapped: 'asynchronous I/O',
-  load: 'layered drivers',
   pipe: 'named pipes',
   fs: 'the file system',
   registry: 'the registry',
@@ -55,6 +56,7 @@ operations (performed in order):
   --script FILE          a JSON array of operations
 
 options:
+  --load OTHER.sys       load another driver after DRIVER (repeatable, in order): filters, driver stacks
   --client CLIENT.exe    run an unmodified console program against the driver (instead of operations)
   --stdin TEXT           the client's standard input (EOF after it)
   --engine wasm|unicorn  CPU engine (default: wasm)
@@ -171,6 +173,7 @@ export function parseCommand(argv: string[]): Command {
         script: { type: 'string', multiple: true },
         client: { type: 'string' },
         stdin: { type: 'string' },
+        load: { type: 'string', multiple: true },
         ...Object.fromEntries(Object.keys(NOT_YET).map((k) => [k, { type: 'string' as const, multiple: true }])),
       },
     });
@@ -183,7 +186,7 @@ export function parseCommand(argv: string[]): Command {
     if (t.kind === 'option' && t.name in NOT_YET) throw new UsageError(`option --${t.name} is not supported yet (it comes with ${NOT_YET[t.name]})`);
   }
   const v = parsed.values as Record<string, unknown>;
-  const runOnly = ['trace', 'engine', 'no-unload', 'max-instructions', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin'];
+  const runOnly = ['trace', 'engine', 'no-unload', 'max-instructions', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin', 'load'];
   if (cmd !== 'run') {
     const bad = runOnly.find((o) => v[o] !== undefined);
     if (bad) throw new UsageError(`option --${bad} only applies to kdemu run`);
@@ -251,6 +254,7 @@ export function parseCommand(argv: string[]): Command {
     maxInstructions: v['max-instructions'] === undefined ? undefined : parseNumber(v['max-instructions'] as string, '--max-instructions'),
     timeoutMs: v.timeout === undefined ? undefined : parseNumber(v.timeout as string, '--timeout'),
     operations,
+    load: (v.load as string[] | undefined) ?? [],
     ...(clientPath !== undefined ? { client: { path: clientPath, args: clientArgs, stdin: (v.stdin as string | undefined) ?? '' } } : {}),
   };
 }

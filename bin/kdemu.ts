@@ -117,8 +117,14 @@ function main(argv: string[]): number {
       }
       const trace = cmd.trace ? traceWriter(cmd.trace) : undefined;
       try {
+        const load = cmd.load.map((path) => {
+          const b = readImage(path);
+          withFile(path, () => parseDriver(b));
+          return { path, bytes: b };
+        });
         const report = withFile(cmd.file, () => runDriver({
           client,
+          load,
           driverPath: cmd.file,
           driverBytes: bytes,
           engine: cmd.engine,

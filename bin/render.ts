@@ -17,6 +17,7 @@ export function renderReport(r: Report): string {
   const out: string[] = [];
   out.push(`${c.bold(r.driver.path)}  ${r.driver.arch}  loaded at ${r.driver.imageBase}  entry ${r.driver.entryPoint}`);
   if (r.driverEntry) out.push(`DriverEntry → ${statusText(r.driverEntry.status)}`);
+  for (const l of r.loaded) out.push(`${c.bold(l.path)}  loaded at ${l.imageBase}  DriverEntry → ${statusText(l.driverEntry.status)}`);
   for (const d of r.devices) out.push(`  device  ${d.name || '(unnamed)'}  type ${d.type}  flags ${d.flags}`);
   for (const l of r.symlinks) out.push(`  link    ${l.link} → ${l.target}`);
   if (r.dbgPrint.length) {

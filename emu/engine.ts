@@ -72,6 +72,12 @@ export interface Engine {
   /** Map [address, address+size) with the given protections; both page aligned. */
   map(address: bigint, size: number, prot: Prot): void;
   unmap(address: bigint, size: number): void;
+  /**
+   * Maps the page at address onto the memory of the mapped page at source (both page aligned): a second view of the
+   * same memory, as the memory manager maps one physical page at two addresses (MDL mappings). A write through either
+   * is seen through both; unmap(address, PAGE_SIZE) removes only this view.
+   */
+  mapAlias(address: bigint, source: bigint, prot: Prot): void;
   protect(address: bigint, size: number, prot: Prot): void;
 
   /** Read guest memory; throws EngineMemoryError when any byte is unmapped. */

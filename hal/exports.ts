@@ -11,6 +11,7 @@ import { exports as driver } from './io/driver.js';
 import { exports as irp } from './io/irp.js';
 import { exports as remlock } from './io/remlock.js';
 import { exports as symlink } from './io/symlink.js';
+import { exports as devstack } from './io/stack.js';
 import { exports as apc } from './ke/apc.js';
 import { exports as bug } from './ke/bug.js';
 import { exports as event } from './ke/event.js';
@@ -21,6 +22,7 @@ import { exports as wait } from './ke/wait.js';
 import { exports as object } from './ob/object.js';
 import { exports as sysroutine } from './mm/sysroutine.js';
 import { exports as probe } from './mm/probe.js';
+import { exports as mdl } from './mm/mdl.js';
 import { exports as ps } from './ps/process.js';
 import { exports as crt } from './rtl/crt.js';
 import { exports as unicode } from './rtl/unicode.js';
@@ -35,8 +37,8 @@ import { exports as crtStdlib, data as crtData } from './user/msvcrt/stdlib.js';
 import { exports as crtString } from './user/msvcrt/string.js';
 
 export const EXPORTS: readonly AnyExport[] = [
-  ...cmCallback, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...apc, ...bug, ...event, ...irql,
-  ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...probe, ...ps, ...crt, ...unicode, ...version,
+  ...cmCallback, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...devstack, ...apc, ...bug, ...event, ...irql,
+  ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...probe, ...mdl, ...ps, ...crt, ...unicode, ...version,
   // User mode: the DLLs a client program imports.
   ...k32File, ...k32Process, ...k32Sync, ...crtErrno, ...crtStdio, ...crtStdlib, ...crtString,
 ].sort((a, b) => (a.module + '!' + a.name).localeCompare(b.module + '!' + b.name));

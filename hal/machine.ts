@@ -35,6 +35,12 @@ export interface AddressLayout {
   userStackSize: number;
   /** Never mapped: one page per Windows data export kdemu does not implement, so touching one faults naming it. */
   missingData: bigint;
+  /** System PTEs: kernel views of locked pages (MmMapLockedPages for KernelMode, MmGetSystemAddressForMdlSafe). */
+  systemPtes: bigint;
+  systemPtesSize: number;
+  /** Where user-mode views of locked pages go in the user process (MmMapLockedPages for UserMode). */
+  userViews: bigint;
+  userViewsSize: number;
 }
 
 export const LAYOUTS: Record<Arch, AddressLayout> = {
@@ -58,6 +64,10 @@ export const LAYOUTS: Record<Arch, AddressLayout> = {
     userStackTop: 0x0000000000300000n,
     userStackSize: 0x200000,
     missingData: 0xfffff80f00000000n,
+    systemPtes: 0xfffff88100000000n,
+    systemPtesSize: 0x1000000,
+    userViews: 0x0000000060000000n,
+    userViewsSize: 0x10000000,
   },
   x86: {
     sharedUserData: 0xffdf0000n,
@@ -79,6 +89,10 @@ export const LAYOUTS: Record<Arch, AddressLayout> = {
     userStackTop: 0x00300000n,
     userStackSize: 0x200000,
     missingData: 0x8c000000n,
+    systemPtes: 0xb0000000n,
+    systemPtesSize: 0x1000000,
+    userViews: 0x60000000n,
+    userViewsSize: 0x10000000,
   },
 };
 

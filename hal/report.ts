@@ -50,6 +50,8 @@ export interface RunOptions {
   noUnload?: boolean;
   /** A user-mode console program to run against the driver after DriverEntry (instead of operations). */
   client?: ClientOptions;
+  /** Drivers to load after the first, in order (--load): filters, driver stacks. */
+  load?: { path: string; bytes: Uint8Array }[];
   /** Instruction budget for the whole run (0 or absent: none). */
   maxInstructions?: number;
   /** Wall-clock budget for the whole run in milliseconds (0 or absent: none). */
@@ -85,7 +87,7 @@ export interface OpReport {
 }
 
 export interface LeakReport {
-  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp' | 'reference';
+  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp' | 'reference' | 'mapping' | 'locked-pages';
   detail: string;
   /** symlink: the target it still points to. */
   target?: string;
@@ -119,6 +121,8 @@ export interface Report {
   unload: { called: boolean; leaks: LeakReport[] };
   stop: StopReport | null;
   client: ClientReport | null;
+  /** The drivers loaded after the first (--load), in order. */
+  loaded: { path: string; sha256: string; imageBase: string; entryPoint: string; driverEntry: { status: string } }[];
   pipes: never[];
   unsupportedCalls: string[];
   stats: { engine: EngineName; instructions: number; apiCalls: number; wallMs: number };

@@ -19,7 +19,12 @@ export { InputError, parseDriver, DEFAULT_ENGINE } from './session.js';
 /** Runs a driver end to end as `kdemu run` does and returns the JSON report. */
 export function runDriver(options: RunOptions): Report {
   const started = performance.now();
-  const clientImage = options.client ? parseClient(options.client.bytes, parseDriver(options.driverBytes).arch) : undefined;
+  const arch = parseDriver(options.driverBytes).arch;
+  const clientImage = options.client ? parseClient(options.client.bytes, arch) : undefined;
+  for (const more of options.load ?? []) {
+    const img = parseDriver(more.bytes);
+    if (img.arch !== arch) throw new InputError(`${more.path}: it is ${img.arch} but the first driver is ${arch}: all must be the same architecture`);
+  }
   const s = DriverSession.load(options);
   const k = s.k;
   const report: Report = {
@@ -39,6 +44,7 @@ export function runDriver(options: RunOptions): Report {
     unload: { called: false, leaks: [] },
     stop: null,
     client: null,
+    loaded: [],
     pipes: [],
     unsupportedCalls: k.unsupportedCalls,
     stats: { engine: options.engine ?? DEFAULT_ENGINE, instructions: 0, apiCalls: 0, wallMs: 0 },
@@ -47,16 +53,31 @@ export function runDriver(options: RunOptions): Report {
   try {
     const status = s.start();
     report.driverEntry = { status: formatStatus(status) };
-    report.devices = k.io.devices
-      .filter((d) => !d.deleted)
-      .map((d) => ({
-        name: d.name ?? '',
-        type: hex(k.m.u32(d.address + BigInt(k.L.DEVICE_OBJECT.off.DeviceType))).toLowerCase(),
-        flags: hex(k.m.u32(d.address + BigInt(k.L.DEVICE_OBJECT.off.Flags))).toLowerCase(),
-      }));
-    report.symlinks = k.ns.symlinks().map(({ link, target }) => ({ link, target }));
+    // Devices and links as the drivers left them at the end of DriverEntry (again after the --load drivers').
+    const listObjects = () => {
+      report.devices = k.io.devices
+        .filter((d) => !d.deleted)
+        .map((d) => ({
+          name: d.name ?? '',
+          type: hex(k.m.u32(d.address + BigInt(k.L.DEVICE_OBJECT.off.DeviceType))).toLowerCase(),
+          flags: hex(k.m.u32(d.address + BigInt(k.L.DEVICE_OBJECT.off.Flags))).toLowerCase(),
+        }));
+      report.symlinks = k.ns.symlinks().map(({ link, target }) => ({ link, target }));
+    };
+    listObjects();
     // A driver whose DriverEntry fails is unloaded by the I/O manager without its unload routine being called.
     if (ntSuccess(status)) {
+      for (const more of options.load ?? []) {
+        const r = s.loadAnother(more.path, more.bytes);
+        report.loaded.push({
+          path: more.path,
+          sha256: createHash('sha256').update(more.bytes).digest('hex'),
+          imageBase: hex(r.record.image.base),
+          entryPoint: hex(k.m.ptrAt(r.record.object, k.L.DRIVER_OBJECT.off.DriverInit)),
+          driverEntry: { status: formatStatus(r.status) },
+        });
+      }
+      if (options.load?.length) listObjects();
       if (options.client && clientImage) {
         const stop = runClient(k, clientImage, options.client);
         if (stop) {

@@ -19,10 +19,12 @@ import { callDriverEntry, callDriverUnload, loadDriver, unloadRoutine } from './
 import type { DriverRecord } from './io/state.js';
 import { Kernel } from './kernel.js';
 import { hex } from './machine.js';
+import { ntSuccess } from './rtl/ntstatus.js';
 import type { LeakReport, RunOptions } from './report.js';
 import { tagText } from './ex/pool.js';
 import { UserSession } from './user/fileapi.js';
 import { takenReferences } from './ob/object.js';
+import { mm } from './mm/mdl.js';
 
 /** Bad input: the CLI prints the message as one line and exits 2. */
 export class InputError extends Error {}
@@ -80,8 +82,28 @@ export class DriverSession {
     return callDriverEntry(this.k, this.driver);
   }
 
-  /** Calls DriverUnload if the driver set one; false when it cannot be unloaded (no routine). */
+  /** Drivers loaded after the first (--load), whose DriverEntry succeeded, in load order. */
+  readonly more: DriverRecord[] = [];
+
+  /**
+   * Loads another driver into the same machine and calls its DriverEntry (filters, driver stacks); returns its
+   * NTSTATUS. One that fails is not kept, as the I/O manager unloads it without its unload routine.
+   */
+  loadAnother(path: string, bytes: Uint8Array): { status: number; record: DriverRecord } {
+    const img = parseDriver(bytes);
+    if (img.arch !== this.image.arch) throw new InputError(`${path} is ${img.arch} but the first driver is ${this.image.arch}: all must be the same architecture`);
+    const record = loadDriver(this.k, img, bytes, path);
+    const status = callDriverEntry(this.k, record);
+    if (ntSuccess(status)) this.more.push(record);
+    return { status, record };
+  }
+
+  /**
+   * Calls each driver's DriverUnload, the last loaded first (a filter leaves before the device it sits on); false
+   * when the first driver cannot be unloaded (no routine).
+   */
   unload(): boolean {
+    for (const d of [...this.more].reverse()) if (unloadRoutine(this.k, d) !== 0n) callDriverUnload(this.k, d);
     if (unloadRoutine(this.k, this.driver) === 0n) return false;
     callDriverUnload(this.k, this.driver);
     return true;
@@ -92,8 +114,10 @@ export class DriverSession {
     const k = this.k;
     const d = this.driver;
     const out: LeakReport[] = [];
-    // The driver's own objects, and those of the drivers its code created with IoCreateDriver (named by "driver").
-    const owners = k.io.drivers.filter((x) => createdBy(x, d));
+    // The drivers' own objects, and those of the drivers their code created with IoCreateDriver; any but the first
+    // driver's are named by "driver".
+    const roots = [d, ...this.more];
+    const owners = k.io.drivers.filter((x) => roots.some((r) => createdBy(x, r)));
     const owner = (x: DriverRecord) => (x === d ? {} : { driver: x.objectName });
     for (const dev of k.io.devices) if (owners.includes(dev.driver) && !dev.deleted) out.push({ kind: 'device', detail: dev.name ?? hex(dev.address), ...owner(dev.driver) });
     for (const l of k.ns.symlinks()) {
@@ -110,6 +134,11 @@ export class DriverSession {
       out.push({ kind: 'reference', detail: `${r.count} reference${r.count === 1 ? '' : 's'} to ${r.type.toLowerCase()} object ${hex(r.address)}${named ? ` (${named})` : ''}, never released` });
     }
     for (const irp of k.io.lostIrps) out.push({ kind: 'irp', detail: `${irp.major} IRP ${hex(irp.irp)} to ${irp.device}, never completed` });
+    const st = mm(k);
+    for (const v of st.views) {
+      out.push({ kind: 'mapping', detail: `${v.pages} page${v.pages === 1 ? '' : 's'} of MDL ${hex(v.mdl)} mapped at ${hex(v.address)} in ${v.mode === 'user' ? 'the user process' : 'system space'}, never unmapped`, caller: v.caller });
+    }
+    for (const mdl of st.locked) out.push({ kind: 'locked-pages', detail: `MDL ${hex(mdl)} still has its pages locked (MmProbeAndLockPages without MmUnlockPages)` });
     return out;
   }
 

@@ -58,6 +58,8 @@ interface UcLib {
   close: (uc: unknown) => number;
   strerror: (err: number) => string;
   memMapPtr: (uc: unknown, address: bigint, size: number, perms: number, ptr: unknown) => number;
+  /** uc_mem_map_ptr with the host address as a number: a view into memory another region owns. */
+  memMapAt: (uc: unknown, address: bigint, size: number, perms: number, host: bigint) => number;
   memUnmap: (uc: unknown, address: bigint, size: number) => number;
   memProtect: (uc: unknown, address: bigint, size: number, perms: number) => number;
   memRead: (uc: unknown, address: bigint, out: Uint8Array, size: number) => number;
@@ -118,6 +120,7 @@ function loadLibrary(): UcLib {
       close: lib.func('int uc_close(void *uc)'),
       strerror: lib.func('const char *uc_strerror(int code)'),
       memMapPtr: lib.func('int uc_mem_map_ptr(void *uc, uint64_t address, size_t size, uint32_t perms, void *ptr)'),
+      memMapAt: lib.func('uc_mem_map_ptr', 'int', ['void *', 'uint64_t', 'size_t', 'uint32_t', 'uint64_t']),
       mmap: libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)'),
       munmap: libc.func('int munmap(void *addr, size_t length)'),
       memUnmap: lib.func('int uc_mem_unmap(void *uc, uint64_t address, size_t size)'),
@@ -178,6 +181,8 @@ interface Region extends Backing {
   ptr: unknown;
   /** Each page's protections as the kernel layer set them, Prot.User included. */
   prots: Uint8Array;
+  /** A view of another region's memory (mapAlias): unmapping it frees nothing. */
+  alias?: boolean;
 }
 
 type Pending =
@@ -297,7 +302,20 @@ export class UnicornEngine implements Engine {
     this.check(this.lib.memUnmap(this.uc, address, size), `uc_mem_unmap(0x${address.toString(16)})`);
     const [r] = this.regions.splice(i, 1);
     this.last = undefined;
-    this.lib.munmap(r.ptr, r.mem.length);
+    if (!r.alias) this.lib.munmap(r.ptr, r.mem.length);
+  }
+
+  mapAlias(address: bigint, source: bigint, prot: Prot): void {
+    const src = this.regionAt(source);
+    if (!src) throw new Error(`mapAlias: the source page 0x${source.toString(16)} is not mapped`);
+    const off = Number((source & ~0xfffn) - src.begin);
+    const host = this.lib.koffi.address(src.ptr as never) + BigInt(off);
+    this.check(this.lib.memMapAt(this.uc, address, 0x1000, this.effective(prot), host), `uc_mem_map_ptr(alias 0x${address.toString(16)})`);
+    const mem = src.mem.subarray(off, off + 0x1000);
+    const region: Region = { begin: address, end: address + 0x1000n, size: 0x1000, mem, bytes: mem, view: new DataView(mem.buffer, mem.byteOffset, 0x1000), code: (prot & Prot.Exec) !== 0, ptr: src.ptr, prots: new Uint8Array(1).fill(prot), alias: true };
+    const i = this.regions.findIndex((r) => r.begin > address);
+    this.regions.splice(i < 0 ? this.regions.length : i, 0, region);
+    if (prot & Prot.Exec) this.execRanges.push({ begin: address, end: address + 0x1000n });
   }
 
   /** The region holding address, or undefined. */
@@ -694,7 +712,7 @@ export class UnicornEngine implements Engine {
     if (this.closed) return;
     this.closed = true;
     this.lib.close(this.uc);
-    for (const r of this.regions.splice(0)) this.lib.munmap(r.ptr, r.mem.length);
+    for (const r of this.regions.splice(0)) if (!r.alias) this.lib.munmap(r.ptr, r.mem.length);
     if (this.batchPage) this.lib.munmap(this.batchPage, 0x1000);
     for (const cb of this.callbacks) this.lib.koffi.unregister(cb as never);
   }

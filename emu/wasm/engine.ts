@@ -106,6 +106,8 @@ class Region implements Backing {
     readonly frame: number,
     public code: boolean,
     private readonly memory: WebAssembly.Memory,
+    /** A second view of frames another region owns (mapAlias): unmapping it frees nothing. */
+    readonly alias = false,
   ) {
     this.end = begin + BigInt(size);
   }
@@ -255,7 +257,18 @@ export class WasmEngine implements Engine {
     this.last = undefined;
     const first = address >> 12n;
     for (let p = 0; p < size / PAGE_SIZE; p++) this.core.unmapPage(first + BigInt(p));
-    this.freeFrames(r.frame, size / PAGE_SIZE);
+    if (!r.alias) this.freeFrames(r.frame, size / PAGE_SIZE);
+  }
+
+  mapAlias(address: bigint, source: bigint, prot: Prot): void {
+    this.checkRange('mapAlias', address, PAGE_SIZE);
+    const host = this.core.hostPage(source >> 12n, 0);
+    if (host === 0) throw new Error(`mapAlias: the source page 0x${source.toString(16)} is not mapped`);
+    const frame = (host - this.core.framesBase()) / PAGE_SIZE;
+    if (this.core.mapPage(address >> 12n, prot, frame, 0) !== 0) throw new Error(`mapAlias(0x${address.toString(16)}): already mapped or the page table is full`);
+    const region = new Region(address, PAGE_SIZE, host, frame, (prot & Prot.Exec) !== 0, this.core.memory, true);
+    const i = this.regions.findIndex((r) => r.begin > address);
+    this.regions.splice(i < 0 ? this.regions.length : i, 0, region);
   }
 
   protect(address: bigint, size: number, prot: Prot): void {

@@ -11,7 +11,7 @@ import {
   DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, DO_EXCLUSIVE, FILE_GENERIC_READ, FILE_GENERIC_WRITE, FILE_READ_ACCESS,
   FILE_READ_DATA, FILE_WRITE_ACCESS, FILE_WRITE_DATA, FO_HANDLE_CREATED, FO_SYNCHRONOUS_IO, GENERIC_READ, GENERIC_WRITE,
   IO_TYPE_FILE, IRP_BUFFERED_IO, IRP_CLOSE_OPERATION, IRP_CREATE_OPERATION, IRP_DEALLOCATE_BUFFER, IRP_INPUT_OPERATION, IRP_MJ,
-  IRP_READ_OPERATION, IRP_SYNCHRONOUS_API, IRP_WRITE_OPERATION, METHOD_BUFFERED, METHOD_NEITHER, Mj, SYNCHRONIZE,
+  IRP_READ_OPERATION, IRP_SYNCHRONOUS_API, IRP_WRITE_OPERATION, METHOD_BUFFERED, METHOD_IN_DIRECT, METHOD_NEITHER, METHOD_OUT_DIRECT, Mj, SYNCHRONIZE,
 } from './constants.js';
 import { allocateIrp, callDriver, expectCompletion, forgetIrp, nextStackLocation } from './irp.js';
 import { NotificationEvent, SynchronizationEvent, initializeEvent } from '../ke/dispatcher.js';
@@ -19,6 +19,8 @@ import { tagOf } from './device.js';
 import { fillUnicodeString } from './driver.js';
 import type { DeviceRecord, FileRecord } from './state.js';
 import { ProcessContext } from '../ps/process.js';
+import { attachedTop } from './stack.js';
+import { IoReadAccess, IoWriteAccess, MDL_PAGES_LOCKED, allocateMdl, freeMdl, probeAndLockPages, unlockPages } from '../mm/mdl.js';
 import { referencesTaken } from '../ob/object.js';
 
 /** The outcome of one request as the system service returns it, plus the IO_STATUS_BLOCK the caller gets. */
@@ -43,7 +45,8 @@ function mapAccess(access: number): number {
 }
 
 /** NtCreateFile on a device path: parse the name, check the device, send IRP_MJ_CREATE. */
-export function ntCreateFile(k: Kernel, path: string, desiredAccess: number, shareAccess: number, options: { overlapped?: boolean } = {}): { status: number; handle?: number; note?: string } {
+/** options.kernel: a kernel-mode caller (a driver's IoGetDeviceObjectPointer): KernelMode requests in its own context. */
+export function ntCreateFile(k: Kernel, path: string, desiredAccess: number, shareAccess: number, options: { overlapped?: boolean; kernel?: boolean } = {}): { status: number; handle?: number; note?: string } {
   const found = k.ns.lookup(path);
   if ('status' in found) return { status: found.status };
   if (found.object.type !== 'device') return { status: STATUS.OBJECT_TYPE_MISMATCH };
@@ -57,7 +60,7 @@ export function ntCreateFile(k: Kernel, path: string, desiredAccess: number, sha
   const granted = mapAccess(desiredAccess) | SYNCHRONIZE;
 
   const file = createFileObject(k, dev, found.remainder, granted, shareAccess, options.overlapped === true);
-  const irp = newIrp(k, dev);
+  const irp = newIrp(k, dev, options.kernel);
   const o = L.IRP.off;
   m.setU32At(irp, o.Flags, IRP_CREATE_OPERATION | IRP_SYNCHRONOUS_API);
   const sl = nextStackLocation(k, irp);
@@ -69,7 +72,7 @@ export function ntCreateFile(k: Kernel, path: string, desiredAccess: number, sha
   m.setU32At(sl, so['Parameters.Create.Options'], (FILE_OPEN << 24) | (options.overlapped ? 0 : 0x20) /* FILE_SYNCHRONOUS_IO_NONALERT */);
   m.setU16At(sl, so['Parameters.Create.FileAttributes'], 0x80 /* FILE_ATTRIBUTE_NORMAL */);
   m.setU16At(sl, so['Parameters.Create.ShareAccess'], shareAccess);
-  const r = send(k, dev, irp, file, () => ({}));
+  const r = send(k, dev, irp, file, () => ({}), options.kernel);
   k.pool.free_(security, 0);
   if (!ntSuccess(r.status)) {
     freeFileObject(k, file);
@@ -78,7 +81,7 @@ export function ntCreateFile(k: Kernel, path: string, desiredAccess: number, sha
   m.setU32At(file, L.FILE_OBJECT.off.Flags, m.u32At(file, L.FILE_OBJECT.off.Flags) | FO_HANDLE_CREATED);
   dev.openCount++;
   const handle = k.io.allocateHandle();
-  k.io.files.set(handle, { handle, address: file, device: dev, grantedAccess: granted, path, overlapped: options.overlapped === true });
+  k.io.files.set(handle, { handle, address: file, device: dev, grantedAccess: granted, path, overlapped: options.overlapped === true, ...(options.kernel ? { kernel: true } : {}) });
   return { status: r.status, handle, note: r.note };
 }
 
@@ -127,12 +130,13 @@ function alloc(k: Kernel, size: number, tag: string): bigint {
   return a;
 }
 
-function newIrp(k: Kernel, dev: DeviceRecord): bigint {
-  const stack = k.m.u8At(dev.address, k.L.DEVICE_OBJECT.off.StackSize);
+function newIrp(k: Kernel, dev: DeviceRecord, kernel = false): bigint {
+  // Requests go to the top of the device's stack (IoGetRelatedDeviceObject): a location for each driver there.
+  const stack = k.m.u8At(attachedTop(k, dev.address), k.L.DEVICE_OBJECT.off.StackSize);
   const irp = allocateIrp(k, Math.max(stack, 1), 'system', 'I/O manager');
   if (irp === null) throw new GuestStop('bugcheck', 'non-paged pool exhausted', { bugcheck: { code: 0x41, params: [0n, 0n, 0n, 0n] } });
   const o = k.L.IRP.off;
-  k.m.setU8At(irp, o.RequestorMode, UserMode);
+  k.m.setU8At(irp, o.RequestorMode, kernel ? 0 /* KernelMode */ : UserMode);
   k.m.setPtrAt(irp, o['Tail.Overlay.Thread'], k.ps.currentThread);
   return irp;
 }
@@ -141,23 +145,25 @@ function newIrp(k: Kernel, dev: DeviceRecord): bigint {
  * Sends an IRP and waits for it as a synchronous caller would. `finish` runs at completion (IopCompleteRequest's
  * copy-back) and returns the bytes handed to the caller.
  */
-function send(k: Kernel, dev: DeviceRecord, irp: bigint, file: bigint, finish: (status: number, information: bigint) => { data?: Uint8Array; note?: string }): IoResult {
+function send(k: Kernel, dev: DeviceRecord, irp: bigint, file: bigint, finish: (status: number, information: bigint) => { data?: Uint8Array; note?: string }, kernel = false): IoResult {
   const m = k.m;
   const o = k.L.IRP.off;
   k.m.setPtrAt(irp, o['Tail.Overlay.OriginalFileObject'], file);
   let completed: IoResult | undefined;
   const major = m.u8(nextStackLocation(k, irp) + BigInt(k.L.IO_STACK_LOCATION.off.MajorFunction));
-  expectCompletion(k, irp, major, dev.address, () => {
+  const target = attachedTop(k, dev.address);
+  expectCompletion(k, irp, major, target, () => {
     const status = m.u32At(irp, o['IoStatus.Status']);
     const information = m.ptrAt(irp, o['IoStatus.Information']);
     const extra = finish(status, information);
     completed = { status, information, ...extra };
     k.pool.free_(irp, 0);
   });
-  const ctx = k.ps.enter(ProcessContext.User);
+  // A user's request runs in the user process's context; a kernel caller's in its own.
+  const ctx = kernel ? k.ps.enter(k.ps.context) : k.ps.enter(ProcessContext.User);
   let status: number;
   try {
-    status = callDriver(k, dev.address, irp);
+    status = callDriver(k, target, irp);
   } finally {
     k.ps.leave(ctx);
   }
@@ -187,9 +193,6 @@ export function ntReadWrite(k: Kernel, handle: number, write: boolean, userBuffe
   const L = k.L;
   const dev = f.device;
   const devFlags = m.u32At(dev.address, L.DEVICE_OBJECT.off.Flags);
-  if (devFlags & DO_DIRECT_IO) {
-    throw new GuestStop('unsupported-call', `${write ? 'WriteFile' : 'ReadFile'} on a DO_DIRECT_IO device needs an MDL for the user buffer, which kdemu does not build yet`, { export: 'I/O manager: direct I/O' });
-  }
   const irp = newIrp(k, dev);
   const o = L.IRP.off;
   const sl = nextStackLocation(k, irp);
@@ -201,6 +204,18 @@ export function ntReadWrite(k: Kernel, handle: number, write: boolean, userBuffe
   m.write(sl + BigInt(write ? so['Parameters.Write.ByteOffset'] : so['Parameters.Read.ByteOffset']), m.read(offsetField, 8));
   let flags = IRP_SYNCHRONOUS_API | (write ? IRP_WRITE_OPERATION : IRP_READ_OPERATION);
   let system = 0n;
+  if (devFlags & DO_DIRECT_IO) {
+    // Direct I/O: the caller's pages, described and locked by an MDL (a read writes into them).
+    const probe = lockUserBuffer(k, irp, userBuffer, length, write ? IoReadAccess : IoWriteAccess);
+    if (probe !== undefined) return probe;
+    m.setPtrAt(irp, o.UserBuffer, userBuffer);
+    m.setU32At(irp, o.Flags, flags);
+    return send(k, dev, irp, f.address, (status, information) => {
+      releaseMdls(k, irp);
+      if (ntSuccess(status) && m.u32At(f.address, L.FILE_OBJECT.off.Flags) & FO_SYNCHRONOUS_IO) m.setU64(offsetField, m.u64(offsetField) + information);
+      return directData(k, status, information, userBuffer, write ? 0 : length);
+    });
+  }
   if (devFlags & DO_BUFFERED_IO) {
     if (length > 0) {
       system = alloc(k, length, 'IoBu');
@@ -235,7 +250,53 @@ function finishBuffered(k: Kernel, status: number, information: bigint, system: 
   return { data, note };
 }
 
-/** NtDeviceIoControlFile: METHOD_BUFFERED and METHOD_NEITHER (the direct methods need MDLs). */
+/**
+ * Describes and locks a caller's buffer for direct I/O into the IRP's MdlAddress. A buffer the caller may not use that
+ * way makes the system service fail with the probe's status, as its exception handler does on Windows (the IRP is
+ * freed); undefined when the buffer is locked (or empty).
+ */
+function lockUserBuffer(k: Kernel, irp: bigint, buffer: bigint, length: number, operation: number): IoResult | undefined {
+  if (length === 0) return undefined;
+  const mdl = allocateMdl(k, buffer, length, 'system', 'I/O manager');
+  if (mdl === null) {
+    k.pool.free_(irp, 0);
+    return { status: STATUS.INSUFFICIENT_RESOURCES, information: 0n };
+  }
+  const s = probeAndLockPages(k, mdl, 1 /* UserMode */, operation);
+  if (s !== 0n) {
+    k.pool.free_(mdl, 0);
+    k.pool.free_(irp, 0);
+    return { status: Number(s), information: 0n };
+  }
+  k.m.setPtrAt(irp, k.L.IRP.off.MdlAddress, mdl);
+  return undefined;
+}
+
+/** IopCompleteRequest for the MDLs on an IRP: each is unlocked (and its system view removed) and freed. */
+function releaseMdls(k: Kernel, irp: bigint): void {
+  let mdl = k.m.ptrAt(irp, k.L.IRP.off.MdlAddress);
+  while (mdl !== 0n) {
+    const next = k.m.ptrAt(mdl, k.L.MDL.off.Next);
+    if (k.m.u16At(mdl, k.L.MDL.off.MdlFlags) & MDL_PAGES_LOCKED) unlockPages(k, mdl);
+    freeMdl(k, mdl);
+    mdl = next;
+  }
+  k.m.setPtrAt(irp, k.L.IRP.off.MdlAddress, 0n);
+}
+
+/** What the caller finds in its buffer after direct I/O: the driver wrote there itself. */
+function directData(k: Kernel, status: number, information: bigint, buffer: bigint, outLength: number): { data?: Uint8Array; note?: string } {
+  if (ntError(status) || outLength === 0) return {};
+  let n = Number(BigInt.asUintN(32, information));
+  let note: string | undefined;
+  if (n > outLength) {
+    note = `the driver reported ${n} bytes for a ${outLength}-byte buffer`;
+    n = outLength;
+  }
+  return { data: n > 0 ? k.m.read(buffer, n) : undefined, ...(note ? { note } : {}) };
+}
+
+/** NtDeviceIoControlFile, for every transfer method. */
 export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input: bigint, inLength: number, output: bigint, outLength: number, internal = false): IoResult {
   const f = fileFor(k, handle);
   if (!f) return { status: STATUS.INVALID_HANDLE, information: 0n };
@@ -243,9 +304,6 @@ export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input
   const access = (code >>> 14) & 3;
   if ((access & FILE_READ_ACCESS && !(f.grantedAccess & FILE_READ_DATA)) || (access & FILE_WRITE_ACCESS && !(f.grantedAccess & FILE_WRITE_DATA))) {
     return { status: STATUS.ACCESS_DENIED, information: 0n };
-  }
-  if (method !== METHOD_BUFFERED && method !== METHOD_NEITHER) {
-    throw new GuestStop('unsupported-call', `DeviceIoControl ${hex(code, 8)} uses METHOD_${method === 1 ? 'IN' : 'OUT'}_DIRECT, whose MDL kdemu does not build yet`, { export: 'I/O manager: METHOD_IN_DIRECT/METHOD_OUT_DIRECT' });
   }
   const m = k.m;
   const L = k.L;
@@ -261,6 +319,30 @@ export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input
   m.setU32At(sl, so['Parameters.DeviceIoControl.IoControlCode'], code);
   let flags = IRP_SYNCHRONOUS_API;
   let system = 0n;
+  if (method === METHOD_IN_DIRECT || method === METHOD_OUT_DIRECT) {
+    // The input through a system buffer; the output buffer's pages through an MDL, probed for reading
+    // (METHOD_IN_DIRECT: it is a second input) or for writing (METHOD_OUT_DIRECT).
+    if (inLength > 0) {
+      system = alloc(k, inLength, 'IoBu');
+      m.write(system, m.read(input, inLength));
+      flags |= IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER;
+    }
+    m.setPtrAt(irp, o['AssociatedIrp.SystemBuffer'], system);
+    if (outLength > 0) {
+      const probe = lockUserBuffer(k, irp, output, outLength, method === METHOD_IN_DIRECT ? IoReadAccess : IoWriteAccess);
+      if (probe !== undefined) {
+        if (system !== 0n) k.pool.free_(system, 0);
+        return probe;
+      }
+    }
+    m.setPtrAt(irp, o.UserBuffer, output);
+    m.setU32At(irp, o.Flags, flags);
+    return send(k, dev, irp, f.address, (status, information) => {
+      releaseMdls(k, irp);
+      if (system !== 0n) k.pool.free_(system, 0);
+      return directData(k, status, information, output, outLength);
+    });
+  }
   if (method === METHOD_BUFFERED) {
     const size = Math.max(inLength, outLength);
     if (size > 0) {
@@ -280,22 +362,23 @@ export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input
 }
 
 /** Sends IRP_MJ_CLEANUP or IRP_MJ_CLOSE for a file object; returns the driver-misbehaviour note, if any. */
-function sendFileIrp(k: Kernel, dev: DeviceRecord, file: bigint, major: Mj.Cleanup | Mj.Close): string | undefined {
-  const irp = newIrp(k, dev);
+function sendFileIrp(k: Kernel, dev: DeviceRecord, file: bigint, major: Mj.Cleanup | Mj.Close, kernel = false): string | undefined {
+  const irp = newIrp(k, dev, kernel);
   const sl = nextStackLocation(k, irp);
   k.m.setU8At(sl, k.L.IO_STACK_LOCATION.off.MajorFunction, major);
   k.m.setPtrAt(sl, k.L.IO_STACK_LOCATION.off.FileObject, file);
   k.m.setU32At(irp, k.L.IRP.off.Flags, IRP_SYNCHRONOUS_API | (major === Mj.Close ? IRP_CLOSE_OPERATION : 0));
-  return send(k, dev, irp, file, () => ({})).note;
+  return send(k, dev, irp, file, () => ({}), kernel).note;
 }
 
 /**
  * The file object's last reference is gone: IRP_MJ_CLOSE, then the object is freed (and a deleted device whose
  * last file this was). Called by NtClose, or by ObDereferenceObject when a driver held the file longer.
  */
-export function closeFileObject(k: Kernel, file: bigint, dev: DeviceRecord): string | undefined {
+export function closeFileObject(k: Kernel, file: bigint, dev: DeviceRecord, userHandle = false): string | undefined {
   k.io.closingFiles.delete(file);
-  const note = sendFileIrp(k, dev, file, Mj.Close);
+  // In the context of whoever let go last: the user process closing its handle, or the code dropping a reference.
+  const note = sendFileIrp(k, dev, file, Mj.Close, !userHandle);
   dev.openCount--;
   freeFileObject(k, file);
   if (dev.deleted && dev.openCount === 0 && referencesTaken(k, dev.address) === 0) k.pool.free_(dev.address, 0);
@@ -308,13 +391,13 @@ export function ntClose(k: Kernel, handle: number): IoResult {
   if (!f) return { status: STATUS.INVALID_HANDLE, information: 0n };
   k.io.files.delete(handle);
   const notes: string[] = [];
-  const cleanup = sendFileIrp(k, f.device, f.address, Mj.Cleanup);
+  const cleanup = sendFileIrp(k, f.device, f.address, Mj.Cleanup, f.kernel);
   if (cleanup) notes.push(cleanup);
   if (referencesTaken(k, f.address) > 0) {
     // A driver still holds the file object (ObReferenceObject): its IRP_MJ_CLOSE waits for that reference.
     k.io.closingFiles.set(f.address, f.device);
   } else {
-    const close = closeFileObject(k, f.address, f.device);
+    const close = closeFileObject(k, f.address, f.device, !f.kernel);
     if (close) notes.push(close);
   }
   // CloseHandle succeeds whatever the driver's cleanup and close routines return.

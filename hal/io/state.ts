@@ -21,6 +21,8 @@ export interface DeviceRecord {
   deleted: boolean;
   /** Open FILE_OBJECTs on this device (exclusive devices allow one). */
   openCount: number;
+  /** The device this one is attached on top of (IoAttachDeviceToDeviceStack), while attached. */
+  attachedTo?: bigint;
 }
 
 export interface FileRecord {
@@ -33,6 +35,8 @@ export interface FileRecord {
   path: string;
   /** Opened for overlapped I/O (FILE_FLAG_OVERLAPPED: no FO_SYNCHRONOUS_IO). */
   overlapped?: boolean;
+  /** A kernel handle (a driver opened it), not one of the user process's. */
+  kernel?: boolean;
 }
 
 export class IoState {

@@ -81,6 +81,11 @@ export class Processes {
     return this.cur.tid;
   }
 
+  /** The current process context. */
+  get context(): ProcessContext {
+    return this.current;
+  }
+
   /** Switches to a process context (I/O requests run in the caller's context); returns the previous one. */
   enter(ctx: ProcessContext): ProcessContext {
     const prev = this.current;

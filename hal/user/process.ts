@@ -235,7 +235,8 @@ export class ClientProcess {
     const k = this.k;
     const ctx = k.ps.enter(ProcessContext.User);
     try {
-      for (const h of [...k.io.files.keys()]) {
+      for (const [h, f] of [...k.io.files]) {
+        if (f.kernel) continue;
         const r = ntClose(k, h);
         if (r.note) this.notes.push(r.note);
       }
