@@ -18,6 +18,7 @@ export function boot(k: Kernel): void {
   const m = k.m;
   const l = KPCR[k.arch];
   const pcr = k.systemAlloc(l.size, 0x1000);
+  k.pcr = pcr;
   m.setPtr(pcr + BigInt(l.self), pcr);
   m.setPtr(pcr + BigInt(l.currentPrcb), pcr + BigInt(l.prcb));
   m.setU8(pcr + BigInt(l.irql), k.irql);
@@ -97,7 +98,8 @@ export const data: DataExportDecl[] = [
     name: 'KeTickCount',
     arch: 'x86',
     proto: 'volatile KSYSTEM_TIME KeTickCount',
-    address: (k) => variable(k, 12),
+    // Kept current by the clock (ke/clock.ts publishTime).
+    address: (k) => variable(k, 12, (a) => void (k.tickCountVariable = a)),
   }),
   defineData({
     module: 'ntoskrnl.exe',

@@ -15,6 +15,9 @@ import { exports as devstack } from './io/stack.js';
 import { exports as apc } from './ke/apc.js';
 import { exports as bug } from './ke/bug.js';
 import { exports as event } from './ke/event.js';
+import { exports as clock } from './ke/clock.js';
+import { exports as dpc } from './ke/dpc.js';
+import { exports as timer } from './ke/timer.js';
 import { exports as irql } from './ke/irql.js';
 import { exports as mutex } from './ke/mutex.js';
 import { exports as spinlock } from './ke/spinlock.js';
@@ -37,7 +40,7 @@ import { exports as crtStdlib, data as crtData } from './user/msvcrt/stdlib.js';
 import { exports as crtString } from './user/msvcrt/string.js';
 
 export const EXPORTS: readonly AnyExport[] = [
-  ...cmCallback, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...devstack, ...apc, ...bug, ...event, ...irql,
+  ...cmCallback, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...devstack, ...apc, ...bug, ...event, ...clock, ...dpc, ...timer, ...irql,
   ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...probe, ...mdl, ...ps, ...crt, ...unicode, ...version,
   // User mode: the DLLs a client program imports.
   ...k32File, ...k32Process, ...k32Sync, ...crtErrno, ...crtStdio, ...crtStdlib, ...crtString,

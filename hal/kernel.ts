@@ -62,6 +62,10 @@ export class Kernel {
   /** Current IRQL; drivers read it through KeGetCurrentIrql (and cr8 on x64). */
   irql = 0;
   apiCalls = 0;
+  /** x86's KeTickCount variable, once a driver imported it (the clock keeps it current). */
+  tickCountVariable = 0n;
+  /** The processor's KPCR (behind gs on x64, fs on x86, while in kernel mode). */
+  pcr = 0n;
   /** Virtual time that passed without instructions (sleeps, waits that timed out): see ke/clock.ts. */
   skippedUs = 0n;
   /** The user-mode program running against the driver (--client), while it exists. */

@@ -1,17 +1,168 @@
-// Virtual time: it passes at a fixed rate per instruction executed, plus the time a wait skipped when nothing
-// could run until it was over, so every run (and every engine) sees the same clock.
+// Virtual time: it passes at a fixed rate per instruction executed, and jumps to the next due timer when every thread
+// waits (nothing else could make progress), so every run, on every engine, sees the same clock.
+//
+// Timers expire and DPCs run at delivery points: when a wait lets time pass, when a user-mode request returns, after
+// a CLI operation, and when the IRQL drops below DISPATCH_LEVEL with DPCs queued — where a clock or DPC interrupt
+// could have come on a real machine. KUSER_SHARED_DATA's clocks (and KeTickCount) follow, for code that reads them
+// inline (KeQuerySystemTime, KeQueryTickCount and KeQueryInterruptTime are such macros on x64).
 
 import type { Kernel } from '../kernel.js';
+import { BOOT_SYSTEM_TIME } from '../boot.js';
+import { drainDpcs, dpcsQueued } from './dpc.js';
+import { expireTimers, nextTimerDue } from './timer.js';
 
 /** Instructions per microsecond of virtual time. */
 export const INSTRUCTIONS_PER_US = 1000;
+/** The clock tick: 15.625 ms, in 100 ns units (KeQueryTimeIncrement). */
+export const TIME_INCREMENT = 156250n;
 
 /** Microseconds since boot. */
 export function virtualUs(k: Kernel): bigint {
   return BigInt(Math.floor(k.m.engine.instructions / INSTRUCTIONS_PER_US)) + k.skippedUs;
 }
 
-/** Lets `us` microseconds pass without executing anything (a sleep or a timed-out wait with nothing to run). */
+/** Interrupt time: 100 ns units since boot. */
+export function interruptTime(k: Kernel): bigint {
+  return virtualUs(k) * 10n;
+}
+
+/** System time: a FILETIME (100 ns units since 1601). */
+export function systemTime(k: Kernel): bigint {
+  return BOOT_SYSTEM_TIME + interruptTime(k);
+}
+
+/** Clock ticks since boot. */
+export function tickCount(k: Kernel): bigint {
+  return interruptTime(k) / TIME_INCREMENT;
+}
+
+/** Lets `us` microseconds pass without executing anything (a sleep or a wait that nothing could end sooner). */
 export function skipTime(k: Kernel, us: bigint): void {
   if (us > 0n) k.skippedUs += us;
 }
+
+/** KSYSTEM_TIME { LowPart, High1Time, High2Time }, written in the order readers rely on (High2, Low, High1). */
+function writeSystemTime(k: Kernel, a: bigint, t: bigint): void {
+  k.m.setU32(a + 8n, Number((t >> 32n) & 0xffffffffn));
+  k.m.setU32(a, Number(t & 0xffffffffn));
+  k.m.setU32(a + 4n, Number((t >> 32n) & 0xffffffffn));
+}
+
+/** Brings KUSER_SHARED_DATA's InterruptTime, SystemTime and TickCount (and x86's KeTickCount) up to now. */
+export function publishTime(k: Kernel): void {
+  const sud = k.m.layout.sharedUserData;
+  writeSystemTime(k, sud + 0x8n, interruptTime(k));
+  writeSystemTime(k, sud + 0x14n, systemTime(k));
+  writeSystemTime(k, sud + 0x320n, tickCount(k));
+  if (k.tickCountVariable !== 0n) writeSystemTime(k, k.tickCountVariable, tickCount(k));
+}
+
+/** A delivery point: timers that are due expire (queueing their DPCs), and queued DPCs run if the IRQL allows. */
+export function deliver(k: Kernel): void {
+  publishTime(k);
+  expireTimers(k, virtualUs(k));
+  if (k.irql < 2 && dpcsQueued(k)) drainDpcs(k);
+}
+
+/**
+ * The current thread waits until `ready()` (checked after each delivery) or, when given, until the deadline (µs
+ * since boot). With nothing runnable, time jumps to the next due timer. Returns whether ready() became true; false
+ * when the deadline passed, or, without one, when nothing in the machine can ever make it true (a deadlock for the
+ * caller to report).
+ */
+export function waitUntil(k: Kernel, ready: () => boolean, deadline?: bigint): boolean {
+  for (;;) {
+    deliver(k);
+    if (ready()) return true;
+    const now = virtualUs(k);
+    const next = nextTimerDue(k);
+    if (deadline !== undefined && (next === undefined || next > deadline)) {
+      if (deadline > now) skipTime(k, deadline - now);
+      deliver(k);
+      return ready();
+    }
+    if (next === undefined) return false;
+    if (next > now) skipTime(k, next - now);
+  }
+}
+
+/** A relative (negative, 100 ns units) or absolute (system time) LARGE_INTEGER timeout as a deadline in µs since boot. */
+export function deadlineOf(k: Kernel, timeout: bigint): bigint {
+  const t = BigInt.asIntN(64, timeout);
+  const now = virtualUs(k);
+  if (t <= 0n) return now + -t / 10n;
+  const at = (t - BOOT_SYSTEM_TIME) / 10n;
+  return at > now ? at : now;
+}
+
+import { defineExport } from '../export.js';
+import { GuestStop } from '../machine.js';
+import { STATUS } from '../rtl/ntstatus.js';
+
+/** A wait that would block at DISPATCH_LEVEL or above: Windows bugchecks (the scheduler cannot run there). */
+export function assertCanWait(k: Kernel, routine: string): void {
+  if (k.irql < 2) return;
+  throw new GuestStop('bugcheck', `${routine} from ${k.symbolize(k.callerAddress())} would wait at IRQL ${k.irql} (DISPATCH_LEVEL or above)`, {
+    bugcheck: { code: 0xa, params: [0n, BigInt(k.irql), 0n, k.callerAddress()] },
+  });
+}
+
+const ke = { module: 'ntoskrnl.exe', cc: 'stdcall' } as const;
+
+export const exports = [
+  defineExport({
+    ...ke, name: 'KeQuerySystemTime', arch: 'x86', proto: 'VOID KeQuerySystemTime(PLARGE_INTEGER CurrentTime)',
+    params: { CurrentTime: 'ptr' }, ret: 'void',
+    impl: (k, a) => k.m.setU64(a.CurrentTime, systemTime(k)),
+  }),
+  defineExport({
+    ...ke, name: 'KeQuerySystemTimePrecise', proto: 'VOID KeQuerySystemTimePrecise(PLARGE_INTEGER CurrentTime)',
+    params: { CurrentTime: 'ptr' }, ret: 'void',
+    impl: (k, a) => k.m.setU64(a.CurrentTime, systemTime(k)),
+  }),
+  defineExport({
+    ...ke, name: 'KeQueryTickCount', arch: 'x86', proto: 'VOID KeQueryTickCount(PLARGE_INTEGER CurrentCount)',
+    params: { CurrentCount: 'ptr' }, ret: 'void',
+    impl: (k, a) => k.m.setU64(a.CurrentCount, tickCount(k)),
+  }),
+  defineExport({
+    ...ke, name: 'KeQueryInterruptTime', proto: 'ULONGLONG KeQueryInterruptTime(VOID)', params: {}, ret: 'u64',
+    impl: (k) => interruptTime(k),
+  }),
+  defineExport({
+    ...ke, name: 'KeQueryInterruptTimePrecise', proto: 'ULONGLONG KeQueryInterruptTimePrecise(PULONG64 QpcTimeStamp)',
+    params: { QpcTimeStamp: 'ptr' }, ret: 'u64',
+    impl: (k, a) => {
+      if (a.QpcTimeStamp !== 0n) k.m.setU64(a.QpcTimeStamp, virtualUs(k) * 10n);
+      return interruptTime(k);
+    },
+  }),
+  defineExport({
+    ...ke, name: 'KeQueryTimeIncrement', proto: 'ULONG KeQueryTimeIncrement(VOID)', params: {}, ret: 'u32',
+    impl: () => Number(TIME_INCREMENT),
+  }),
+  defineExport({
+    ...ke, name: 'KeQueryPerformanceCounter', proto: 'LARGE_INTEGER KeQueryPerformanceCounter(PLARGE_INTEGER PerformanceFrequency)',
+    params: { PerformanceFrequency: 'ptr' }, ret: 'u64',
+    impl: (k, a) => {
+      // 10 MHz, as Windows 10 reports on most machines.
+      if (a.PerformanceFrequency !== 0n) k.m.setU64(a.PerformanceFrequency, 10_000_000n);
+      return virtualUs(k) * 10n;
+    },
+  }),
+  defineExport({
+    ...ke, name: 'KeDelayExecutionThread', proto: 'NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Interval)',
+    params: { WaitMode: 'u8', Alertable: 'bool', Interval: 'ptr' }, ret: 'status',
+    impl: (k, a) => {
+      assertCanWait(k, 'KeDelayExecutionThread');
+      waitUntil(k, () => false, deadlineOf(k, k.m.u64(a.Interval)));
+      return STATUS.SUCCESS;
+    },
+  }),
+  defineExport({
+    module: 'hal.dll', cc: 'stdcall', name: 'KeStallExecutionProcessor', proto: 'VOID KeStallExecutionProcessor(ULONG MicroSeconds)',
+    params: { MicroSeconds: 'u32' }, ret: 'void',
+    // A busy wait: time passes, nothing else runs (no delivery: the caller may hold a spin lock).
+    impl: (k, a) => skipTime(k, BigInt(a.MicroSeconds)),
+  }),
+];

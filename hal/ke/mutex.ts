@@ -67,6 +67,10 @@ export function acquireMutant(k: Kernel, mutant: bigint, routine: string): numbe
 const waitNext = new WeakMap<Kernel, number>();
 
 /** For KeWaitXxx: the IRQL a preceding KeReleaseMutex(Wait = TRUE) left raised for this wait to lower, if any. */
+export function setWaitNext(k: Kernel, irql: number): void {
+  waitNext.set(k, irql);
+}
+
 export function takeWaitNext(k: Kernel): number | undefined {
   const irql = waitNext.get(k);
   waitNext.delete(k);

@@ -1,16 +1,15 @@
 // Waiting on dispatcher objects: KeWaitForSingleObject (and its alias KeWaitForMutexObject).
 //
 // A signaled object satisfies the wait at once, with its side effect: a synchronization event or timer is reset,
-// a semaphore's count goes down by one, a mutex is taken (mutex.ts). kdemu runs one thread at a time with no
-// timers or DPCs, so nothing can signal an object while its waiter waits: an unsignaled object with a zero
-// timeout (or an absolute time already past) returns STATUS_TIMEOUT; with no timeout it is a deadlock; a timed wait
-// would need the virtual clock, which kdemu does not have yet, and stops the run saying so.
+// a semaphore's count goes down by one, a mutex is taken (mutex.ts). kdemu runs one thread: while it waits, virtual
+// time jumps from timer to timer (their DPCs may signal the object) until the object is signaled or the timeout is
+// over; an infinite wait on something nothing can signal is a deadlock. Waiting at DISPATCH_LEVEL bugchecks.
 
 import { defineExport } from '../export.js';
 import type { Kernel } from '../kernel.js';
 import { GuestStop, hex } from '../machine.js';
 import { STATUS } from '../rtl/ntstatus.js';
-import { BOOT_SYSTEM_TIME } from '../boot.js';
+import { assertCanWait, deadlineOf, waitUntil } from './clock.js';
 import { MutantObject, acquireMutant, mutantSignaled, takeWaitNext } from './mutex.js';
 import { setIrql } from './irql.js';
 
@@ -36,29 +35,30 @@ export function waitForSingleObject(k: Kernel, object: bigint, timeout: bigint, 
     throw new GuestStop('unsupported-call', `${routine}(${hex(object)}) from ${caller}: dispatcher object type ${typeCode} is not one kdemu can wait on`, { export: `ntoskrnl.exe!${routine}` });
   }
   const signal = object + BigInt(o.SignalState);
-  const state = m.u32(signal) | 0;
-  if (type.kind === 'mutant' ? mutantSignaled(k, object) : state > 0) {
-    switch (type.kind) {
-      case 'mutant':
-        return acquireMutant(k, object, routine);
-      case 'synchronization':
-        m.setU32(signal, 0);
-        break;
-      case 'semaphore':
-        m.setU32(signal, state - 1);
-        break;
-      case 'notification':
-        break;
-    }
-    return STATUS.SUCCESS;
+  const signaled = () => (type.kind === 'mutant' ? mutantSignaled(k, object) : (m.u32(signal) | 0) > 0);
+  if (!signaled()) {
+    // The only thread waits: time passes to the next timer (whose DPC may signal the object) until it is signaled
+    // or the timeout is over; with no timeout and nothing due, nothing can ever signal it.
+    const t = timeout === 0n ? undefined : BigInt.asIntN(64, m.u64(timeout));
+    if (t === 0n) return STATUS.TIMEOUT;
+    assertCanWait(k, routine);
+    const ok = waitUntil(k, signaled, t === undefined ? undefined : deadlineOf(k, t));
+    if (!ok && t !== undefined) return STATUS.TIMEOUT;
+    if (!ok) throw new GuestStop('deadlock', `${routine}(${hex(object)}) from ${caller} waits with no timeout on a ${type.name} that is not signaled, and nothing else in the machine can run to signal it`, {});
   }
-  if (timeout !== 0n) {
-    const t = BigInt.asIntN(64, m.u64(timeout));
-    // No clock runs: the system time stays at boot, so only a zero interval or a time already reached is over.
-    if (t === 0n || (t > 0n && t <= BOOT_SYSTEM_TIME)) return STATUS.TIMEOUT;
-    throw new GuestStop('unsupported-call', `${routine}(${hex(object)}) from ${caller} waits up to ${t < 0n ? `${-t * 100n} ns` : `the absolute time ${t}`} on a ${type.name} nothing can signal; the timeout needs the virtual clock, which kdemu does not have yet`, { export: `ntoskrnl.exe!${routine}` });
+  switch (type.kind) {
+    case 'mutant':
+      return acquireMutant(k, object, routine);
+    case 'synchronization':
+      m.setU32(signal, 0);
+      break;
+    case 'semaphore':
+      m.setU32(signal, (m.u32(signal) | 0) - 1);
+      break;
+    case 'notification':
+      break;
   }
-  throw new GuestStop('deadlock', `${routine}(${hex(object)}) from ${caller} waits with no timeout on a ${type.name} that is not signaled, and nothing else in the machine can run to signal it`, {});
+  return STATUS.SUCCESS;
 }
 
 export const exports = [
@@ -71,10 +71,10 @@ export const exports = [
     params: { Object: 'ptr', WaitReason: 'u32', WaitMode: 'u8', Alertable: 'bool', Timeout: 'ptr' },
     ret: 'status',
     impl: (k, a) => {
+      // After KeReleaseMutex / KeSetEvent with Wait = TRUE the wait itself lowers the IRQL again.
       const restore = takeWaitNext(k);
-      const status = waitForSingleObject(k, a.Object, a.Timeout, 'KeWaitForSingleObject');
       if (restore !== undefined) setIrql(k, restore);
-      return status;
+      return waitForSingleObject(k, a.Object, a.Timeout, 'KeWaitForSingleObject');
     },
   }),
 ];
