@@ -12,6 +12,8 @@ import { exports as irp } from './io/irp.js';
 import { exports as remlock } from './io/remlock.js';
 import { exports as symlink } from './io/symlink.js';
 import { exports as devstack } from './io/stack.js';
+import { exports as cancel } from './io/cancel.js';
+import { exports as csq } from './io/csq.js';
 import { exports as apc } from './ke/apc.js';
 import { exports as bug } from './ke/bug.js';
 import { exports as event } from './ke/event.js';
@@ -40,7 +42,7 @@ import { exports as crtStdlib, data as crtData } from './user/msvcrt/stdlib.js';
 import { exports as crtString } from './user/msvcrt/string.js';
 
 export const EXPORTS: readonly AnyExport[] = [
-  ...cmCallback, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...devstack, ...apc, ...bug, ...event, ...clock, ...dpc, ...timer, ...irql,
+  ...cmCallback, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...devstack, ...cancel, ...csq, ...apc, ...bug, ...event, ...clock, ...dpc, ...timer, ...irql,
   ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...probe, ...mdl, ...ps, ...crt, ...unicode, ...version,
   // User mode: the DLLs a client program imports.
   ...k32File, ...k32Process, ...k32Sync, ...crtErrno, ...crtStdio, ...crtStdlib, ...crtString,

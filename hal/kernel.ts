@@ -68,6 +68,8 @@ export class Kernel {
   pcr = 0n;
   /** Virtual time that passed without instructions (sleeps, waits that timed out): see ke/clock.ts. */
   skippedUs = 0n;
+  /** Runs after each user-mode DLL call returns to the program (the clock's delivery point; set with a client). */
+  afterUserCall?: () => void;
   /** The user-mode program running against the driver (--client), while it exists. */
   client?: ClientProcess;
 
@@ -334,7 +336,10 @@ export class Kernel {
     this.depth++;
     try {
       if (stub.kind === 'internal') return this.callInternal(stub, ret);
-      return this.callExport(stub.decl, ret);
+      const r = this.callExport(stub.decl, ret);
+      // Returning to user mode is where a real machine would take the clock and DPC interrupts that came meanwhile.
+      if (this.afterUserCall && this.m.engine.cpl === 3) this.afterUserCall();
+      return r;
     } catch (e) {
       // A stop the export raised itself (KeBugCheckEx, a second IoCompleteRequest, a bad pool free) is located at the call.
       if (e instanceof GuestStop && e.detail.pc === undefined) e.detail.pc = ret;

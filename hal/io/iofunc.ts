@@ -11,9 +11,10 @@ import {
   DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, DO_EXCLUSIVE, FILE_GENERIC_READ, FILE_GENERIC_WRITE, FILE_READ_ACCESS,
   FILE_READ_DATA, FILE_WRITE_ACCESS, FILE_WRITE_DATA, FO_HANDLE_CREATED, FO_SYNCHRONOUS_IO, GENERIC_READ, GENERIC_WRITE,
   IO_TYPE_FILE, IRP_BUFFERED_IO, IRP_CLOSE_OPERATION, IRP_CREATE_OPERATION, IRP_DEALLOCATE_BUFFER, IRP_INPUT_OPERATION, IRP_MJ,
-  IRP_READ_OPERATION, IRP_SYNCHRONOUS_API, IRP_WRITE_OPERATION, METHOD_BUFFERED, METHOD_IN_DIRECT, METHOD_NEITHER, METHOD_OUT_DIRECT, Mj, SYNCHRONIZE,
+  IRP_READ_OPERATION, IRP_SYNCHRONOUS_API, SL_PENDING_RETURNED, IRP_WRITE_OPERATION, METHOD_BUFFERED, METHOD_IN_DIRECT, METHOD_NEITHER, METHOD_OUT_DIRECT, Mj, SYNCHRONIZE,
 } from './constants.js';
-import { allocateIrp, callDriver, expectCompletion, forgetIrp, nextStackLocation } from './irp.js';
+import { allocateIrp, callDriver, currentStackLocation, expectCompletion, forgetIrp, nextStackLocation } from './irp.js';
+import { waitUntil } from '../ke/clock.js';
 import { NotificationEvent, SynchronizationEvent, initializeEvent } from '../ke/dispatcher.js';
 import { tagOf } from './device.js';
 import { fillUnicodeString } from './driver.js';
@@ -27,6 +28,8 @@ import { referencesTaken } from '../ob/object.js';
 export interface IoResult {
   status: number;
   information: bigint;
+  /** STATUS_PENDING: the IRP, still with the driver; the caller's `async` callback gets the result when it completes. */
+  pendingIrp?: bigint;
   /** Bytes copied back to the caller's buffer. */
   data?: Uint8Array;
   /** A driver misbehaviour worth reporting (returned without completing, more bytes than the buffer ...). */
@@ -145,11 +148,20 @@ function newIrp(k: Kernel, dev: DeviceRecord, kernel = false): bigint {
  * Sends an IRP and waits for it as a synchronous caller would. `finish` runs at completion (IopCompleteRequest's
  * copy-back) and returns the bytes handed to the caller.
  */
-function send(k: Kernel, dev: DeviceRecord, irp: bigint, file: bigint, finish: (status: number, information: bigint) => { data?: Uint8Array; note?: string }, kernel = false): IoResult {
+function send(
+  k: Kernel,
+  dev: DeviceRecord,
+  irp: bigint,
+  file: bigint,
+  finish: (status: number, information: bigint) => { data?: Uint8Array; note?: string },
+  kernel = false,
+  async?: (r: IoResult) => void,
+): IoResult {
   const m = k.m;
   const o = k.L.IRP.off;
   k.m.setPtrAt(irp, o['Tail.Overlay.OriginalFileObject'], file);
   let completed: IoResult | undefined;
+  let late: ((r: IoResult) => void) | undefined;
   const major = m.u8(nextStackLocation(k, irp) + BigInt(k.L.IO_STACK_LOCATION.off.MajorFunction));
   const target = attachedTop(k, dev.address);
   expectCompletion(k, irp, major, target, () => {
@@ -157,7 +169,10 @@ function send(k: Kernel, dev: DeviceRecord, irp: bigint, file: bigint, finish: (
     const information = m.ptrAt(irp, o['IoStatus.Information']);
     const extra = finish(status, information);
     completed = { status, information, ...extra };
+    k.io.pendingIrps.delete(irp);
     k.pool.free_(irp, 0);
+    // A request that pended: its issuer learns the outcome now (the OVERLAPPED, the event, the CLI's completion).
+    late?.(completed);
   });
   // A user's request runs in the user process's context; a kernel caller's in its own.
   const ctx = kernel ? k.ps.enter(k.ps.context) : k.ps.enter(ProcessContext.User);
@@ -169,9 +184,19 @@ function send(k: Kernel, dev: DeviceRecord, irp: bigint, file: bigint, finish: (
   }
   if (completed) {
     // A synchronous caller gets the dispatch routine's return value, or the final status if it pended.
-    return status === STATUS.PENDING ? completed : { ...completed, status };
+    return status === STATUS.PENDING && !async ? completed : { ...completed, status: status === STATUS.PENDING ? completed.status : status };
   }
   if (status === STATUS.PENDING) {
+    const sl = currentStackLocation(k, irp);
+    const marked = (m.u8At(sl, k.L.IO_STACK_LOCATION.off.Control) & SL_PENDING_RETURNED) !== 0;
+    const note = marked ? undefined : `the ${IRP_MJ[major]} dispatch routine returned STATUS_PENDING without IoMarkIrpPending on IRP ${hex(irp)}`;
+    k.io.pendingIrps.set(irp, { file, major: IRP_MJ[major] ?? String(major), device: dev.name ?? hex(dev.address) });
+    if (async) {
+      late = async;
+      return { status: STATUS.PENDING, information: 0n, pendingIrp: irp, ...(note ? { note } : {}) };
+    }
+    // A synchronous caller waits for the completion: time passes to the next timer, whose DPC may complete it.
+    if (waitUntil(k, () => completed !== undefined)) return { ...completed!, ...(note ? { note } : {}) };
     throw new GuestStop('deadlock', `the caller waits for ${IRP_MJ[major]} IRP ${hex(irp)}, which the driver left pending, and nothing in the machine can complete it`, {});
   }
   // Returned without completing: the IRP is lost to the caller; Windows would leave the thread hanging at exit.
@@ -185,7 +210,7 @@ export function fileFor(k: Kernel, handle: number): FileRecord | undefined {
 }
 
 /** NtReadFile/NtWriteFile for a synchronous file object: buffered, or neither I/O per the device's flags. */
-export function ntReadWrite(k: Kernel, handle: number, write: boolean, userBuffer: bigint, length: number): IoResult {
+export function ntReadWrite(k: Kernel, handle: number, write: boolean, userBuffer: bigint, length: number, async?: (r: IoResult) => void): IoResult {
   const f = fileFor(k, handle);
   if (!f) return { status: STATUS.INVALID_HANDLE, information: 0n };
   if (!(f.grantedAccess & (write ? FILE_WRITE_DATA : FILE_READ_DATA))) return { status: STATUS.ACCESS_DENIED, information: 0n };
@@ -214,7 +239,7 @@ export function ntReadWrite(k: Kernel, handle: number, write: boolean, userBuffe
       releaseMdls(k, irp);
       if (ntSuccess(status) && m.u32At(f.address, L.FILE_OBJECT.off.Flags) & FO_SYNCHRONOUS_IO) m.setU64(offsetField, m.u64(offsetField) + information);
       return directData(k, status, information, userBuffer, write ? 0 : length);
-    });
+    }, false, async);
   }
   if (devFlags & DO_BUFFERED_IO) {
     if (length > 0) {
@@ -232,7 +257,7 @@ export function ntReadWrite(k: Kernel, handle: number, write: boolean, userBuffe
       m.setU64(offsetField, m.u64(offsetField) + information);
     }
     return r;
-  });
+  }, false, async);
 }
 
 /** IopCompleteRequest for buffered I/O: copy Information bytes back unless the status is an error; free the buffer. */
@@ -297,7 +322,7 @@ function directData(k: Kernel, status: number, information: bigint, buffer: bigi
 }
 
 /** NtDeviceIoControlFile, for every transfer method. */
-export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input: bigint, inLength: number, output: bigint, outLength: number, internal = false): IoResult {
+export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input: bigint, inLength: number, output: bigint, outLength: number, async?: (r: IoResult) => void, internal = false): IoResult {
   const f = fileFor(k, handle);
   if (!f) return { status: STATUS.INVALID_HANDLE, information: 0n };
   const method = code & 3;
@@ -341,7 +366,7 @@ export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input
       releaseMdls(k, irp);
       if (system !== 0n) k.pool.free_(system, 0);
       return directData(k, status, information, output, outLength);
-    });
+    }, false, async);
   }
   if (method === METHOD_BUFFERED) {
     const size = Math.max(inLength, outLength);
@@ -358,7 +383,7 @@ export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input
   m.setU32At(irp, o.Flags, flags);
   return send(k, dev, irp, f.address, (status, information) =>
     finishBuffered(k, status, information, system, output, outLength, method === METHOD_BUFFERED && outLength > 0, output),
-  );
+  false, async);
 }
 
 /** Sends IRP_MJ_CLEANUP or IRP_MJ_CLOSE for a file object; returns the driver-misbehaviour note, if any. */

@@ -52,6 +52,10 @@ export class IoState {
   readonly liveFiles = new Set<bigint>();
   /** File objects whose handle is closed but which a driver still references: IRP_MJ_CLOSE comes with the last reference. */
   readonly closingFiles = new Map<bigint, DeviceRecord>();
+  /** IRPs a caller issued that the driver left pending: by IRP, the file object and what it was (for CancelIo, leaks). */
+  readonly pendingIrps = new Map<bigint, { file: bigint; major: string; device: string; overlapped?: bigint }>();
+  /** Whether the cancel spin lock is held, and the IRQL to go back to. */
+  cancelLock: { held: boolean } = { held: false };
   /** The driver whose code is running (DriverEntry, an IoCreateDriver routine, unload), to attribute symbolic links. */
   current: DriverRecord | undefined;
 

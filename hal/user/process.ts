@@ -13,6 +13,7 @@ import { GuestStop } from '../machine.js';
 import { ProcessContext } from '../ps/process.js';
 import { OS_VERSION } from '../rtl/version.js';
 import { ntClose } from '../io/iofunc.js';
+import { deliver } from '../ke/clock.js';
 
 /** ExitProcess, exit, or the entry point's return: unwinds the host call stack to runClient. */
 export class ClientExit extends Error {
@@ -86,6 +87,7 @@ export class ClientProcess {
     k.createUserSpace();
     // Binding imports creates the runtime's variables, which belong to this process.
     k.client = this;
+    k.afterUserCall = () => deliver(k);
     const base = image.imageBase;
     const size = BigInt(Math.ceil(image.sizeOfImage / 0x1000) * 0x1000);
     const l = m.layout;

@@ -1,5 +1,5 @@
 // kernel32's file API on devices and the console: CreateFile, ReadFile, WriteFile, DeviceIoControl, CloseHandle,
-// GetOverlappedResult, CancelIo(Ex), GetStdHandle, WriteConsole.
+// GetOverlappedResult, CancelIo(Ex), GetStdHandle, WriteConsole; overlapped I/O with requests the driver pends.
 //
 // Each goes to the I/O system services the way kernel32 does (NtCreateFile, NtReadFile ...), with the caller's own
 // user-mode buffers, so the driver sees the program's real addresses. Disk paths are refused: the emulated machine
@@ -13,6 +13,8 @@ import { ntError, STATUS } from '../../rtl/ntstatus.js';
 import { clientOf } from '../process.js';
 import { ERROR, handleKey, invalidHandle, k32, setLastError, setLastNtError } from './common.js';
 import { closeEvent, eventOf, setEventState } from './sync.js';
+import { cancelFileIo } from '../../io/cancel.js';
+import { waitUntil } from '../../ke/clock.js';
 
 const FILE_FLAG_OVERLAPPED = 0x40000000;
 /** OVERLAPPED: Internal (the status), InternalHigh (bytes), Offset, OffsetHigh, hEvent. */
@@ -53,20 +55,56 @@ function finish(k: Kernel, r: IoResult, handle: number, transferred: bigint, ove
   const carries = !ntError(r.status);
   const n = carries ? BigInt.asUintN(32, r.information) : 0n;
   if (transferred !== 0n) k.m.setU32(transferred, Number(n));
-  const file = k.io.files.get(handle);
-  if (overlapped !== 0n && file?.overlapped) {
-    const o = overlappedOffsets(k);
-    k.m.setPtr(overlapped + BigInt(o.internal), BigInt(r.status >>> 0));
-    k.m.setPtr(overlapped + BigInt(o.internalHigh), n);
-    const ev = k.m.ptr(overlapped + BigInt(o.hEvent)) & ~1n; // the low bit only suppresses completion-port queueing
-    if (ev !== 0n) {
-      const e = eventOf(k, ev);
-      if (e) setEventState(k, e, true);
-    }
-  }
+  if (overlapped !== 0n && k.io.files.get(handle)?.overlapped) completeOverlapped(k, overlapped, r);
   if (r.status === STATUS.SUCCESS) return 1;
   setLastNtError(k, r.status);
   return r.status >>> 30 === 0 ? 1 : 0; // informational statuses (0x4xxxxxxx) are success
+}
+
+/** The I/O manager's completion for an overlapped request: OVERLAPPED.Internal/InternalHigh, then the event. */
+function completeOverlapped(k: Kernel, overlapped: bigint, r: IoResult): void {
+  const o = overlappedOffsets(k);
+  const n = !ntError(r.status) ? BigInt.asUintN(32, r.information) : 0n;
+  k.m.setPtr(overlapped + BigInt(o.internal), BigInt(r.status >>> 0));
+  k.m.setPtr(overlapped + BigInt(o.internalHigh), n);
+  const ev = k.m.ptr(overlapped + BigInt(o.hEvent)) & ~1n; // the low bit only suppresses completion-port queueing
+  if (ev !== 0n) {
+    const e = eventOf(k, ev);
+    if (e) setEventState(k, e, true);
+  }
+}
+
+/**
+ * Issues a read, write or IOCTL as kernel32 does. On an overlapped handle the OVERLAPPED is required; it starts as
+ * STATUS_PENDING with its event reset, and a request the driver leaves pending returns FALSE with ERROR_IO_PENDING,
+ * its OVERLAPPED and event filled in when the driver completes it.
+ */
+function request(k: Kernel, handle: number, overlapped: bigint, transferred: bigint, issue: (async?: (r: IoResult) => void) => IoResult): number {
+  const c = clientOf(k);
+  const file = k.io.files.get(handle);
+  if (!file?.overlapped) return finish(k, issue(), handle, transferred, 0n);
+  if (overlapped === 0n) {
+    setLastError(k, ERROR.INVALID_PARAMETER);
+    return 0;
+  }
+  const o = overlappedOffsets(k);
+  k.m.setPtr(overlapped + BigInt(o.internal), BigInt(STATUS.PENDING));
+  k.m.setPtr(overlapped + BigInt(o.internalHigh), 0n);
+  const ev = k.m.ptr(overlapped + BigInt(o.hEvent)) & ~1n;
+  if (ev !== 0n) {
+    const e = eventOf(k, ev);
+    if (e) setEventState(k, e, false);
+  }
+  const r = issue((late) => {
+    if (late.note) c.notes.push(late.note);
+    completeOverlapped(k, overlapped, late);
+  });
+  if (r.pendingIrp === undefined) return finish(k, r, handle, transferred, overlapped);
+  if (r.note) c.notes.push(r.note);
+  const p = k.io.pendingIrps.get(r.pendingIrp);
+  if (p) p.overlapped = overlapped;
+  setLastError(k, ERROR.IO_PENDING);
+  return 0;
 }
 
 function consoleStream(k: Kernel, h: bigint): 0 | 1 | 2 | undefined {
@@ -114,7 +152,7 @@ export const exports = [
         return 1;
       }
       const h = handleKey(a.hFile);
-      return finish(k, ntReadWrite(k, h, false, a.lpBuffer, a.nNumberOfBytesToRead), h, a.lpNumberOfBytesRead, a.lpOverlapped);
+      return request(k, h, a.lpOverlapped, a.lpNumberOfBytesRead, (async) => ntReadWrite(k, h, false, a.lpBuffer, a.nNumberOfBytesToRead, async));
     },
   }),
   defineExport({
@@ -130,7 +168,7 @@ export const exports = [
         return 1;
       }
       const h = handleKey(a.hFile);
-      return finish(k, ntReadWrite(k, h, true, a.lpBuffer, a.nNumberOfBytesToWrite), h, a.lpNumberOfBytesWritten, a.lpOverlapped);
+      return request(k, h, a.lpOverlapped, a.lpNumberOfBytesWritten, (async) => ntReadWrite(k, h, true, a.lpBuffer, a.nNumberOfBytesToWrite, async));
     },
   }),
   defineExport({
@@ -140,8 +178,7 @@ export const exports = [
     ret: 'i32',
     impl: (k, a) => {
       const h = handleKey(a.hDevice);
-      const r = ntDeviceIoControl(k, h, a.dwIoControlCode, a.lpInBuffer, a.nInBufferSize, a.lpOutBuffer, a.nOutBufferSize);
-      return finish(k, r, h, a.lpBytesReturned, a.lpOverlapped);
+      return request(k, h, a.lpOverlapped, a.lpBytesReturned, (async) => ntDeviceIoControl(k, h, a.dwIoControlCode, a.lpInBuffer, a.nInBufferSize, a.lpOutBuffer, a.nOutBufferSize, async));
     },
   }),
   defineExport({
@@ -173,13 +210,19 @@ export const exports = [
     params: { hFile: 'handle', lpOverlapped: 'ptr', lpNumberOfBytesTransferred: 'ptr', bWait: 'u32' },
     ret: 'i32',
     impl: (k, a) => {
-      // Requests complete before ReadFile/WriteFile/DeviceIoControl return (pending I/O is not modelled yet), so
-      // OVERLAPPED.Internal already holds the final status.
       const o = overlappedOffsets(k);
-      const status = Number(k.m.ptr(a.lpOverlapped + BigInt(o.internal)) & 0xffffffffn);
-      if (status === STATUS.PENDING) {
-        throw new GuestStop('unsupported-call', `GetOverlappedResult on a request the driver left pending: pending I/O is not modelled yet`, { export: 'kernel32.dll!GetOverlappedResult' });
+      const internal = () => Number(k.m.ptr(a.lpOverlapped + BigInt(o.internal)) & 0xffffffffn);
+      if (internal() === STATUS.PENDING) {
+        if (!a.bWait) {
+          setLastError(k, ERROR.IO_INCOMPLETE);
+          return 0;
+        }
+        // The program's only thread waits: virtual time passes to the next timer until the driver completes it.
+        if (!waitUntil(k, () => internal() !== STATUS.PENDING)) {
+          throw new GuestStop('deadlock', `the client's only thread waits in GetOverlappedResult (from ${k.symbolize(k.callerAddress())}) for a request the driver left pending, and nothing in the machine can complete it`, {});
+        }
       }
+      const status = internal();
       const n = Number(k.m.ptr(a.lpOverlapped + BigInt(o.internalHigh)) & 0xffffffffn);
       k.m.setU32(a.lpNumberOfBytesTransferred, n);
       if (ntError(status) || status >>> 30 === 2) {
@@ -195,11 +238,14 @@ export const exports = [
     params: { hFile: 'handle' },
     ret: 'i32',
     impl: (k, a) => {
-      // Nothing is ever pending here: there is nothing to cancel, which CancelIo reports as success.
-      if (!k.io.files.has(handleKey(a.hFile))) {
+      // Every request of this thread on the file that is still pending: IoCancelIrp on each (its cancel routine
+      // completes it with STATUS_CANCELLED). Nothing pending is not an error.
+      const f = k.io.files.get(handleKey(a.hFile));
+      if (!f) {
         setLastError(k, ERROR.INVALID_HANDLE);
         return 0;
       }
+      cancelFileIo(k, f.address);
       return 1;
     },
   }),
@@ -209,8 +255,16 @@ export const exports = [
     params: { hFile: 'handle', lpOverlapped: 'ptr' },
     ret: 'i32',
     impl: (k, a) => {
-      setLastError(k, k.io.files.has(handleKey(a.hFile)) ? ERROR.NOT_FOUND : ERROR.INVALID_HANDLE);
-      return 0;
+      const f = k.io.files.get(handleKey(a.hFile));
+      if (!f) {
+        setLastError(k, ERROR.INVALID_HANDLE);
+        return 0;
+      }
+      if (cancelFileIo(k, f.address, a.lpOverlapped === 0n ? undefined : a.lpOverlapped) === 0) {
+        setLastError(k, ERROR.NOT_FOUND);
+        return 0;
+      }
+      return 1;
     },
   }),
   defineExport({

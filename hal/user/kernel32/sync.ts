@@ -9,7 +9,7 @@ import { defineExport } from '../../export.js';
 import type { Kernel } from '../../kernel.js';
 import { GuestStop, hex } from '../../machine.js';
 import { NotificationEvent, SynchronizationEvent, initializeEvent } from '../../ke/dispatcher.js';
-import { skipTime } from '../../ke/clock.js';
+import { virtualUs, waitUntil } from '../../ke/clock.js';
 import { clientOf } from '../process.js';
 import { ERROR, handleKey, k32, setLastError } from './common.js';
 
@@ -98,11 +98,22 @@ function wait(k: Kernel, fn: string, handles: bigint[], all: boolean, timeout: n
     satisfy(events[i]);
     return WAIT_OBJECT_0 + i;
   }
+  // The program's only thread waits: virtual time passes from timer to timer (their DPCs may signal the events).
+  const ready = () => (all ? events.every((ev) => m.u32(signalState(k, ev)) > 0) : events.some((ev) => m.u32(signalState(k, ev)) > 0));
+  if (timeout !== 0 && waitUntil(k, ready, timeout === INFINITE ? undefined : virtualUs(k) + BigInt(timeout) * 1000n)) {
+    const now = events.map((ev) => m.u32(signalState(k, ev)) > 0);
+    if (all) {
+      events.forEach(satisfy);
+      return WAIT_OBJECT_0;
+    }
+    const i = now.indexOf(true);
+    satisfy(events[i]);
+    return WAIT_OBJECT_0 + i;
+  }
   if (timeout === INFINITE) {
     const what = handles.map((h, i) => `event ${hex(h)} (${m.u8(events[i] + BigInt(k.L.KEVENT.off['Header.Type'])) === NotificationEvent ? 'manual-reset' : 'auto-reset'}, ${signaled[i] ? 'signaled' : 'not signaled'})`).join(', ');
     throw new GuestStop('deadlock', `the client's only thread waits in ${fn} with no timeout for ${all ? 'all of ' : handles.length > 1 ? 'one of ' : ''}${what}, from ${k.symbolize(k.callerAddress())}, and nothing in the machine can signal it`, {});
   }
-  skipTime(k, BigInt(timeout) * 1000n);
   return WAIT_TIMEOUT;
 }
 
@@ -170,7 +181,8 @@ export const exports = [
       if (a.dwMilliseconds === INFINITE) {
         throw new GuestStop('deadlock', `the client's only thread calls Sleep(INFINITE) from ${k.symbolize(k.callerAddress())}: it never wakes`, {});
       }
-      skipTime(k, BigInt(a.dwMilliseconds) * 1000n);
+      // Timers expire and DPCs run while the program sleeps.
+      waitUntil(k, () => false, virtualUs(k) + BigInt(a.dwMilliseconds) * 1000n);
     },
   }),
   // Critical sections (RTL_CRITICAL_SECTION: DebugInfo, LockCount, RecursionCount, OwningThread, LockSemaphore,
