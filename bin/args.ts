@@ -27,15 +27,14 @@ export type Command =
       client?: { path: string; args: string[]; stdin: string };
       /** --load: drivers loaded after DRIVER, in order. */
       load: string[];
+      /** --overlapped: handles are opened with FILE_FLAG_OVERLAPPED. */
+      overlapped: boolean;
     };
 
 /** Options of the contract that later work brings; until then they are refused by name, never ignored. */
 const NOT_YET: Record<string, string> = {
-  wait: 'virtual time and timers',
-  cancel: 'CancelIo and cancel routines',
   spawn: 'processes and notify routines',
   kill: 'processes and notify routines',
-  overlapped: 'asynchronous I/O',
   pipe: 'named pipes',
   fs: 'the file system',
   registry: 'the registry',
@@ -53,9 +52,12 @@ operations (performed in order):
   --write HEX            WriteFile of the given bytes
   --ioctl CODE[:IN[:OUT]] DeviceIoControl: code (0x... or decimal), input hex, output length
   --close                CloseHandle of the open handle
+  --wait MS              let MS milliseconds of virtual time pass (timers, DPCs and pending I/O progress)
+  --cancel               CancelIo on the open handle
   --script FILE          a JSON array of operations
 
 options:
+  --overlapped           open with FILE_FLAG_OVERLAPPED: requests may pend and complete later
   --load OTHER.sys       load another driver after DRIVER (repeatable, in order): filters, driver stacks
   --client CLIENT.exe    run an unmodified console program against the driver (instead of operations)
   --stdin TEXT           the client's standard input (EOF after it)
@@ -66,6 +68,9 @@ options:
   --max-instructions N   instruction budget for the whole run
   --timeout MS           wall-clock budget for the whole run
 `;
+
+/** The longest --wait: one day of virtual time. */
+const MAX_WAIT_MS = 86_400_000;
 
 function parseNumber(text: string, what: string, max = Number.MAX_SAFE_INTEGER): number {
   const t = text.trim();
@@ -114,7 +119,7 @@ export function scriptOps(file: string): Operation[] {
 function scriptOp(o: unknown, where: string): Operation {
   if (typeof o !== 'object' || o === null) throw new UsageError(`${where}: expected an object`);
   const r = o as Record<string, unknown>;
-  const known: Record<string, string[]> = { open: ['name'], read: ['length'], write: ['data'], ioctl: ['code', 'input', 'outputLength'], close: [] };
+  const known: Record<string, string[]> = { open: ['name'], read: ['length'], write: ['data'], ioctl: ['code', 'input', 'outputLength'], close: [], wait: ['ms'], cancel: [] };
   const op = r.op;
   if (typeof op !== 'string' || !(op in known)) throw new UsageError(`${where}: "op" must be one of ${Object.keys(known).join(', ')}`);
   for (const key of Object.keys(r)) if (key !== 'op' && !known[op].includes(key)) throw new UsageError(`${where}: unknown key "${key}" for op "${op}"`);
@@ -141,6 +146,10 @@ function scriptOp(o: unknown, where: string): Operation {
       return { op: 'write', data: hexOf(r.data, '"data"') };
     case 'ioctl':
       return { op: 'ioctl', code: num(r.code, '"code"', 0xffffffff), input: hexOf(r.input, '"input"'), outputLength: r.outputLength === undefined ? 0 : num(r.outputLength, '"outputLength"', MAX_BUFFER) };
+    case 'wait':
+      return { op: 'wait', ms: num(r.ms, '"ms"', MAX_WAIT_MS) };
+    case 'cancel':
+      return { op: 'cancel' };
     default:
       return { op: 'close' };
   }
@@ -171,6 +180,9 @@ export function parseCommand(argv: string[]): Command {
         ioctl: { type: 'string', multiple: true },
         close: { type: 'boolean', multiple: true },
         script: { type: 'string', multiple: true },
+        overlapped: { type: 'boolean' },
+        wait: { type: 'string', multiple: true },
+        cancel: { type: 'boolean', multiple: true },
         client: { type: 'string' },
         stdin: { type: 'string' },
         load: { type: 'string', multiple: true },
@@ -186,7 +198,7 @@ export function parseCommand(argv: string[]): Command {
     if (t.kind === 'option' && t.name in NOT_YET) throw new UsageError(`option --${t.name} is not supported yet (it comes with ${NOT_YET[t.name]})`);
   }
   const v = parsed.values as Record<string, unknown>;
-  const runOnly = ['trace', 'engine', 'no-unload', 'max-instructions', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin', 'load'];
+  const runOnly = ['trace', 'engine', 'no-unload', 'max-instructions', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin', 'load', 'overlapped', 'wait', 'cancel'];
   if (cmd !== 'run') {
     const bad = runOnly.find((o) => v[o] !== undefined);
     if (bad) throw new UsageError(`option --${bad} only applies to kdemu run`);
@@ -232,6 +244,12 @@ export function parseCommand(argv: string[]): Command {
       case 'script':
         operations.push(...scriptOps(value));
         break;
+      case 'wait':
+        operations.push({ op: 'wait', ms: parseNumber(value, '--wait', MAX_WAIT_MS) });
+        break;
+      case 'cancel':
+        operations.push({ op: 'cancel' });
+        break;
     }
   }
   const clientPath = v.client as string | undefined;
@@ -255,6 +273,7 @@ export function parseCommand(argv: string[]): Command {
     timeoutMs: v.timeout === undefined ? undefined : parseNumber(v.timeout as string, '--timeout'),
     operations,
     load: (v.load as string[] | undefined) ?? [],
+    overlapped: v.overlapped === true,
     ...(clientPath !== undefined ? { client: { path: clientPath, args: clientArgs, stdin: (v.stdin as string | undefined) ?? '' } } : {}),
   };
 }

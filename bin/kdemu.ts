@@ -129,6 +129,7 @@ function main(argv: string[]): number {
           driverBytes: bytes,
           engine: cmd.engine,
           operations: cmd.operations,
+          overlapped: cmd.overlapped,
           noUnload: cmd.noUnload,
           maxInstructions: cmd.maxInstructions,
           timeoutMs: cmd.timeoutMs,

@@ -26,12 +26,16 @@ export function renderReport(r: Report): string {
   }
   if (r.ops.length) out.push(c.bold('Operations'));
   for (const o of r.ops) {
-    const what = o.op === 'open' ? `open ${o.name}` : o.op === 'read' ? `read ${o.length}` : o.op === 'write' ? `write ${o.length}` : o.op === 'ioctl' ? `ioctl ${o.code}` : 'close';
+    const what = o.op === 'open' ? `open ${o.name}` : o.op === 'read' ? `read ${o.length}` : o.op === 'write' ? `write ${o.length}` : o.op === 'ioctl' ? `ioctl ${o.code}` : o.op === 'wait' ? `wait ${o.ms} ms` : o.op;
     let line = `  ${what.padEnd(20)} ${statusText(o.status)}  win32 ${o.win32Error}`;
     if (o.information !== undefined) line += `  ${o.information} bytes`;
     if (o.data) line += `  ${o.data}`;
     out.push(line);
     if (o.note) out.push(`    ${c.yellow('note:')} ${o.note}`);
+    if (o.completion !== undefined) {
+      const cpl = o.completion;
+      out.push(cpl ? `    completed at ${cpl.atMs} ms: ${statusText(cpl.status)}  ${cpl.information} bytes${cpl.data ? `  ${cpl.data}` : ''}` : `    ${c.yellow('never completed')}`);
+    }
   }
   if (r.client) {
     // The program's console output was printed as it came.

@@ -11,7 +11,11 @@ export type Operation =
   | { op: 'read'; length: number }
   | { op: 'write'; data: Uint8Array }
   | { op: 'ioctl'; code: number; input: Uint8Array; outputLength: number }
-  | { op: 'close' };
+  | { op: 'close' }
+  /** Let this many milliseconds of virtual time pass (timers, DPCs, pending I/O make progress). */
+  | { op: 'wait'; ms: number }
+  /** CancelIo on the open handle. */
+  | { op: 'cancel' };
 
 export interface ClientOptions {
   path: string;
@@ -50,6 +54,8 @@ export interface RunOptions {
   noUnload?: boolean;
   /** A user-mode console program to run against the driver after DriverEntry (instead of operations). */
   client?: ClientOptions;
+  /** Open handles with FILE_FLAG_OVERLAPPED (--overlapped): requests may pend. */
+  overlapped?: boolean;
   /** Drivers to load after the first, in order (--load): filters, driver stacks. */
   load?: { path: string; bytes: Uint8Array }[];
   /** Instruction budget for the whole run (0 or absent: none). */
@@ -72,7 +78,11 @@ export type Outcome =
   | 'client-fault';
 
 export interface OpReport {
-  op: 'open' | 'read' | 'write' | 'ioctl' | 'close';
+  op: 'open' | 'read' | 'write' | 'ioctl' | 'close' | 'wait' | 'cancel';
+  /** wait: the milliseconds waited. */
+  ms?: number;
+  /** A request the driver left pending (status 0x00000103, win32Error 997): its result once it completed, else null. */
+  completion?: { status: string; information: number; data: string; atMs: number } | null;
   name?: string;
   length?: number;
   code?: string;
@@ -87,7 +97,7 @@ export interface OpReport {
 }
 
 export interface LeakReport {
-  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp' | 'reference' | 'mapping' | 'locked-pages';
+  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp' | 'reference' | 'mapping' | 'locked-pages' | 'timer' | 'dpc';
   detail: string;
   /** symlink: the target it still points to. */
   target?: string;

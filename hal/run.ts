@@ -12,6 +12,7 @@ import { DEFAULT_ENGINE, DriverSession, InputError, parseDriver } from './sessio
 import { parsePe, imageKind, type PeImage } from '../emu/pe/index.js';
 import { ClientProcess } from './user/process.js';
 import { decodeCodePage } from './user/kernel32/nls.js';
+import { deliver, virtualUs, waitUntil } from './ke/clock.js';
 import type { ClientReport } from './report.js';
 
 export { InputError, parseDriver, DEFAULT_ENGINE } from './session.js';
@@ -88,7 +89,7 @@ export function runDriver(options: RunOptions): Report {
           k.m.setBudgets(0, 0);
         }
       }
-      runOperations(k, s.user, options.operations, report.ops, handles);
+      runOperations(k, s.user, options.operations, report.ops, handles, options.overlapped === true);
       // Handles still open are closed before unload, as when the program exits.
       for (const h of handles.splice(0)) if (k.io.files.has(h)) s.user.CloseHandle(h);
       if (!options.noUnload) report.unload.called = s.unload();
@@ -172,18 +173,26 @@ export function consoleText(b: Uint8Array): string {
   return decodeCodePage(b, 437);
 }
 
-function runOperations(k: Kernel, user: UserSession, ops: readonly Operation[], out: OpReport[], handles: number[]): void {
+function runOperations(k: Kernel, user: UserSession, ops: readonly Operation[], out: OpReport[], handles: number[], overlapped: boolean): void {
   let handle = INVALID_HANDLE_VALUE;
   const open = (name: string): void => {
-    const r = user.CreateFile(name.startsWith('\\') ? name : `\\\\.\\${name}`);
+    const r = user.CreateFile(name.startsWith('\\') ? name : `\\\\.\\${name}`, undefined, undefined, { overlapped });
     out.push(opReport({ op: 'open', name }, r));
     k.trace.emit({ type: 'op', op: 'open', status: formatStatus(r.status) });
     handle = r.handle;
     if (handle !== INVALID_HANDLE_VALUE) handles.push(handle);
   };
   for (const op of ops) {
+    // Between operations the program's thread runs on: timers due by now expire and DPCs run.
+    deliver(k);
     if (op.op === 'open') {
       open(op.name);
+      continue;
+    }
+    if (op.op === 'wait') {
+      waitUntil(k, () => false, virtualUs(k) + BigInt(op.ms) * 1000n);
+      out.push({ op: 'wait', ms: op.ms, status: formatStatus(0), win32Error: 0 });
+      k.trace.emit({ type: 'op', op: 'wait', status: formatStatus(0) });
       continue;
     }
     if (op.op === 'close') {
@@ -213,6 +222,10 @@ function runOperations(k: Kernel, user: UserSession, ops: readonly Operation[], 
         r = user.DeviceIoControl(handle, op.code, op.input, op.outputLength);
         base = { op: 'ioctl', code: '0x' + (op.code >>> 0).toString(16) }; // as written in the contract: 0x222003
         break;
+      case 'cancel':
+        r = user.CancelIo(handle);
+        base = { op: 'cancel' };
+        break;
     }
     const rep = opReport(base, r);
     out.push(rep);
@@ -225,8 +238,12 @@ function opReport(base: Partial<OpReport> & { op: OpReport['op'] }, r: Win32Resu
   if (base.op === 'read' || base.op === 'write' || base.op === 'ioctl') rep.information = r.information;
   if (base.op === 'read' || base.op === 'ioctl') rep.data = Buffer.from(r.data).toString('hex');
   if (r.note) rep.note = r.note;
+  // A pending request: its completion shows up here when the driver completes it (later ops, --wait, close, unload).
+  if (r.status === STATUS_PENDING) Object.defineProperty(rep, 'completion', { get: () => r.completion ?? null, enumerable: true });
   return rep;
 }
+
+const STATUS_PENDING = 0x103;
 
 /** Up to 15 bytes at pc, fewer when the next page is unmapped. */
 function readInstruction(k: Kernel, pc: bigint): Uint8Array {

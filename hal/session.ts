@@ -25,6 +25,8 @@ import { tagText } from './ex/pool.js';
 import { UserSession } from './user/fileapi.js';
 import { takenReferences } from './ob/object.js';
 import { mm } from './mm/mdl.js';
+import { armedTimers } from './ke/timer.js';
+import { queuedDpcs } from './ke/dpc.js';
 
 /** Bad input: the CLI prints the message as one line and exits 2. */
 export class InputError extends Error {}
@@ -139,6 +141,9 @@ export class DriverSession {
       out.push({ kind: 'mapping', detail: `${v.pages} page${v.pages === 1 ? '' : 's'} of MDL ${hex(v.mdl)} mapped at ${hex(v.address)} in ${v.mode === 'user' ? 'the user process' : 'system space'}, never unmapped`, caller: v.caller });
     }
     for (const mdl of st.locked) out.push({ kind: 'locked-pages', detail: `MDL ${hex(mdl)} still has its pages locked (MmProbeAndLockPages without MmUnlockPages)` });
+    for (const [irp, p] of k.io.pendingIrps) out.push({ kind: 'irp', detail: `${p.major} IRP ${hex(irp)} to ${p.device}, still pending` });
+    for (const t of armedTimers(k)) out.push({ kind: 'timer', detail: `timer ${hex(t)} still set (KeSetTimer without KeCancelTimer)${k.moduleOf(t) ? ` in ${k.symbolize(t)}` : ''}` });
+    for (const d of queuedDpcs(k)) out.push({ kind: 'dpc', detail: `DPC ${hex(d)} still queued` });
     return out;
   }
 

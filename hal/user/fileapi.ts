@@ -7,7 +7,9 @@
 import type { Kernel } from '../kernel.js';
 import type { Pool } from '../ex/pool.js';
 import { ntClose, ntCreateFile, ntDeviceIoControl, ntReadWrite, type IoResult } from '../io/iofunc.js';
-import { rtlNtStatusToDosError, ntSuccess } from '../rtl/ntstatus.js';
+import { STATUS, formatStatus, rtlNtStatusToDosError, ntSuccess } from '../rtl/ntstatus.js';
+import { cancelFileIo } from '../io/cancel.js';
+import { virtualUs } from '../ke/clock.js';
 import { GENERIC_READ, GENERIC_WRITE } from '../io/constants.js';
 
 export interface Win32Result {
@@ -21,6 +23,8 @@ export interface Win32Result {
   data: Uint8Array;
   /** A driver misbehaviour kdemu noticed during the call. */
   note?: string;
+  /** A request left pending (status STATUS_PENDING, win32Error 997): filled in when the driver completes it. */
+  completion?: { status: string; information: number; data: string; atMs: number };
 }
 
 export interface CreateFileResult extends Win32Result {
@@ -43,45 +47,92 @@ export class UserSession {
     return this.lastError;
   }
 
-  /** CreateFileW(name, access, share, NULL, OPEN_EXISTING, flags, NULL); "\\.\X" opens \??\X, "\Device\X" is an NT path. */
-  CreateFile(name: string, desiredAccess = (GENERIC_READ | GENERIC_WRITE) >>> 0, shareMode = 0): CreateFileResult {
+  /**
+   * CreateFileW(name, access, share, NULL, OPEN_EXISTING, flags, NULL); "\\.\X" opens \??\X, "\Device\X" is an NT
+   * path. overlapped: FILE_FLAG_OVERLAPPED (requests may pend: their results come in `completion`).
+   */
+  CreateFile(name: string, desiredAccess = (GENERIC_READ | GENERIC_WRITE) >>> 0, shareMode = 0, options: { overlapped?: boolean } = {}): CreateFileResult {
     const path = name.startsWith('\\\\.\\') ? '\\??\\' + name.slice(4) : name;
-    const r = ntCreateFile(this.k, path, desiredAccess, shareMode);
+    const r = ntCreateFile(this.k, path, desiredAccess, shareMode, { overlapped: options.overlapped === true });
     const res = this.result({ status: r.status, information: 0n, note: r.note });
     return { ...res, handle: r.handle ?? INVALID_HANDLE_VALUE };
   }
 
   ReadFile(handle: number, length: number): Win32Result {
-    return this.withBuffer(length, undefined, (buf) => ntReadWrite(this.k, handle, false, buf, length));
+    return this.request(handle, [{ length }], ([buf], async) => ntReadWrite(this.k, handle, false, buf, length, async));
   }
 
   WriteFile(handle: number, data: Uint8Array): Win32Result {
-    const r = this.withBuffer(data.length, data, (buf) => ntReadWrite(this.k, handle, true, buf, data.length));
+    const r = this.request(handle, [{ length: data.length, init: data }], ([buf], async) => ntReadWrite(this.k, handle, true, buf, data.length, async));
     return { ...r, data: new Uint8Array(0) };
   }
 
   DeviceIoControl(handle: number, code: number, input: Uint8Array, outputLength: number): Win32Result {
-    return this.withBuffer(input.length, input, (inBuf) => this.withBuffer(outputLength, undefined, (outBuf) =>
-      ntDeviceIoControl(this.k, handle, code >>> 0, input.length ? inBuf : 0n, input.length, outputLength ? outBuf : 0n, outputLength),
-    ) as unknown as IoResult);
+    return this.request(
+      handle,
+      [{ length: input.length, init: input }, { length: outputLength }],
+      ([inBuf, outBuf], async) => ntDeviceIoControl(this.k, handle, code >>> 0, input.length ? inBuf : 0n, input.length, outputLength ? outBuf : 0n, outputLength, async),
+    );
   }
 
   CloseHandle(handle: number): Win32Result {
     return this.result(ntClose(this.k, handle));
   }
 
-  /** Runs op with a user buffer holding `init` (or zeroes), then frees it. */
-  private withBuffer(length: number, init: Uint8Array | undefined, op: (buf: bigint) => IoResult | Win32Result): Win32Result {
-    const buf = this.heap.allocate(Math.max(length, 1), 0x72657355 /* 'User' */, 0, 'system', 'user buffer');
-    if (buf === null) throw new Error('the emulated user process ran out of memory');
+  /** CancelIo: the requests still pending on the handle are cancelled (their completions come in as they finish). */
+  CancelIo(handle: number): Win32Result {
+    const f = this.k.io.files.get(handle);
+    if (!f) return this.result({ status: STATUS.INVALID_HANDLE, information: 0n });
+    cancelFileIo(this.k, f.address);
+    return this.result({ status: STATUS.SUCCESS, information: 0n });
+  }
+
+  /**
+   * Runs a request with user buffers holding `init` (or zeroes), freed when it is over: at once, or, when the driver
+   * leaves it pending on an overlapped handle, at its completion, which fills the result's `completion`.
+   */
+  private request(handle: number, buffers: { length: number; init?: Uint8Array }[], op: (bufs: bigint[], async?: (r: IoResult) => void) => IoResult): Win32Result {
+    const k = this.k;
+    const bufs = buffers.map((b) => {
+      const buf = this.heap.allocate(Math.max(b.length, 1), 0x72657355 /* 'User' */, 0, 'system', 'user buffer');
+      if (buf === null) throw new Error('the emulated user process ran out of memory');
+      if (b.init) k.m.write(buf, b.init);
+      else k.m.fill(buf, b.length);
+      return buf;
+    });
+    const free = () => bufs.forEach((b) => this.heap.free_(b, 0));
+    const overlapped = k.io.files.get(handle)?.overlapped === true;
+    let pending: Win32Result | undefined;
+    let r: IoResult;
     try {
-      if (init) this.k.m.write(buf, init);
-      else this.k.m.fill(buf, length);
-      const r = op(buf);
-      return 'win32Error' in r ? r : this.result(r);
-    } finally {
-      this.heap.free_(buf, 0);
+      r = op(bufs, overlapped ? (late) => {
+        const done = this.outcome(late);
+        pending!.completion = { status: formatStatus(done.status), information: done.information, data: Buffer.from(done.data).toString('hex'), atMs: Number(virtualUs(k) / 1000n) };
+        free();
+      } : undefined);
+    } catch (e) {
+      free();
+      throw e;
     }
+    if (r.pendingIrp === undefined) {
+      free();
+      return this.result(r);
+    }
+    this.lastError = 997; // ERROR_IO_PENDING
+    pending = { status: STATUS.PENDING, win32Error: 997, information: 0, data: new Uint8Array(0), ...(r.note ? { note: r.note } : {}) };
+    return pending;
+  }
+
+  /** A completed request as Win32 reports it, without touching the last error. */
+  private outcome(r: IoResult): Win32Result {
+    const ok = ntSuccess(r.status);
+    const carries = ok || r.status >>> 30 === 2;
+    return {
+      status: r.status >>> 0,
+      win32Error: ok ? 0 : rtlNtStatusToDosError(r.status),
+      information: carries ? Number(BigInt.asUintN(32, r.information)) : 0,
+      data: carries && r.data ? r.data : new Uint8Array(0),
+    };
   }
 
   private result(r: IoResult): Win32Result {
