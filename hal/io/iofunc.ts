@@ -15,6 +15,8 @@ import {
 } from './constants.js';
 import { allocateIrp, callDriver, currentStackLocation, expectCompletion, forgetIrp, nextStackLocation } from './irp.js';
 import { waitUntil } from '../ke/clock.js';
+import { userProbeAddress } from '../mm/probe.js';
+import { Prot } from '../../emu/engine.js';
 import { NotificationEvent, SynchronizationEvent, initializeEvent } from '../ke/dispatcher.js';
 import { tagOf } from './device.js';
 import { fillUnicodeString } from './driver.js';
@@ -218,6 +220,9 @@ export function ntReadWrite(k: Kernel, handle: number, write: boolean, userBuffe
   const L = k.L;
   const dev = f.device;
   const devFlags = m.u32At(dev.address, L.DEVICE_OBJECT.off.Flags);
+  // The system service probes a buffered caller's buffer (direct I/O probes through its MDL; neither I/O leaves it
+  // to the driver): a bad one fails the call with STATUS_ACCESS_VIOLATION instead of reaching the driver.
+  if (devFlags & DO_BUFFERED_IO && !userBufferOk(k, userBuffer, length, !write)) return { status: STATUS.ACCESS_VIOLATION, information: 0n };
   const irp = newIrp(k, dev);
   const o = L.IRP.off;
   const sl = nextStackLocation(k, irp);
@@ -273,6 +278,18 @@ function finishBuffered(k: Kernel, status: number, information: bigint, system: 
   if (system !== 0n) k.pool.free_(system, 0);
   const data = ok && n > 0 && outLength > 0 ? k.m.read(readFrom, n) : undefined;
   return { data, note };
+}
+
+/** ProbeForRead / ProbeForWrite as a system service does them for a user-mode caller: below MmUserProbeAddress, user pages, writable if written. */
+function userBufferOk(k: Kernel, buffer: bigint, length: number, write: boolean): boolean {
+  if (length === 0) return true;
+  const end = buffer + BigInt(length);
+  if (end > userProbeAddress(k) || end < buffer) return false;
+  for (let p = buffer & ~0xfffn; p < end; p += 0x1000n) {
+    const prot = k.m.engine.pageProt(p);
+    if (prot === undefined || !(prot & Prot.User) || !(prot & Prot.Read) || (write && !(prot & Prot.Write))) return false;
+  }
+  return true;
 }
 
 /**
@@ -333,6 +350,9 @@ export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input
   const m = k.m;
   const L = k.L;
   const dev = f.device;
+  if (method !== METHOD_NEITHER && (!userBufferOk(k, input, inLength, false) || (method === METHOD_BUFFERED && !userBufferOk(k, output, outLength, true)))) {
+    return { status: STATUS.ACCESS_VIOLATION, information: 0n };
+  }
   const irp = newIrp(k, dev);
   const o = L.IRP.off;
   const sl = nextStackLocation(k, irp);
