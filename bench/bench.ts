@@ -2,7 +2,8 @@
 // x64 readfile sample pair, per engine.
 //   npm run bench            a table
 //   npm run bench -- --json  one JSON object:
-//     { "<engine>": { "loadAndDriverEntryMs": n, "readRoundTripsPerSec": n, "clientRunMs": n } }
+//     { "<engine>": { "loadAndDriverEntryMs": n, "readRoundTripsPerSec": n, "clientRunMs": n, "ioctlRoundTripsPerSec": n } }
+// (ioctlRoundTripsPerSec: the ioctl sample's ADD, METHOD_BUFFERED, through the TS API)
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,35 @@ interface EngineFigures {
   loadAndDriverEntryMs: number;
   readRoundTripsPerSec: number;
   clientRunMs: number;
+  ioctlRoundTripsPerSec: number;
+}
+
+const ioctlPath = path.join(repo, 'samples', 'build', 'x64', 'ioctl.sys');
+
+/** DeviceIoControl ADD (2 + 3) on one open handle for two seconds after a warm-up: round trips per second. */
+function ioctlRoundTrips(engine: EngineName): number {
+  const bytes = new Uint8Array(readFileSync(ioctlPath));
+  const s = DriverSession.load({ driverPath: ioctlPath, driverBytes: bytes, engine });
+  s.start();
+  const h = s.user.CreateFile('\\\\.\\KdIoctl');
+  if (h.handle < 0) throw new Error(`open failed: 0x${h.status.toString(16)}`);
+  const input = Uint8Array.of(2, 0, 0, 0, 3, 0, 0, 0);
+  const once = () => {
+    const r = s.user.DeviceIoControl(h.handle, 0x222000, input, 4);
+    if (r.information !== 4 || r.data[0] !== 5) throw new Error('ADD returned the wrong result');
+  };
+  for (let i = 0; i < 2000; i++) once();
+  let n = 0;
+  const t0 = performance.now();
+  let elapsed = 0;
+  while (elapsed < 2000) {
+    for (let i = 0; i < 1000; i++) once();
+    n += 1000;
+    elapsed = performance.now() - t0;
+  }
+  s.user.CloseHandle(h.handle);
+  s.close();
+  return Math.round(n / (elapsed / 1000));
 }
 
 /**
@@ -79,7 +109,7 @@ function measure(engine: EngineName, bytes: Uint8Array): EngineFigures {
   s.user.CloseHandle(h.handle);
   s.close();
   const client = clientRun(engine, bytes, new Uint8Array(readFileSync(clientPath)));
-  return { loadAndDriverEntryMs: round(starts[starts.length >> 1]), readRoundTripsPerSec: Math.round(n / (elapsed / 1000)), clientRunMs: round(client) };
+  return { loadAndDriverEntryMs: round(starts[starts.length >> 1]), readRoundTripsPerSec: Math.round(n / (elapsed / 1000)), clientRunMs: round(client), ioctlRoundTripsPerSec: ioctlRoundTrips(engine) };
 }
 
 function round(v: number): number {
@@ -101,6 +131,6 @@ if (json) {
 } else {
   console.log(`readfile.sys (x64), ${process.version}`);
   for (const [engine, f] of Object.entries(result)) {
-    console.log(`${engine.padEnd(8)} load + DriverEntry ${f.loadAndDriverEntryMs} ms   ReadFile round trips ${f.readRoundTripsPerSec.toLocaleString('en-US')}/s   client run ${f.clientRunMs} ms`);
+    console.log(`${engine.padEnd(8)} load + DriverEntry ${f.loadAndDriverEntryMs} ms   ReadFile round trips ${f.readRoundTripsPerSec.toLocaleString('en-US')}/s   client run ${f.clientRunMs} ms   IOCTL round trips ${f.ioctlRoundTripsPerSec.toLocaleString('en-US')}/s`);
   }
 }

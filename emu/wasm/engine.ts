@@ -95,9 +95,18 @@ const SLICE = 1 << 22;
  * memory can grow (which detaches old views), so the views are renewed on access when the buffer changed; the
  * object itself stays the same for the region's lifetime, as Backing requires.
  */
+/** Linear memory's current buffer, renewed only when the engine grows it (the core never does). */
+interface MemoryState {
+  buffer: ArrayBuffer;
+  /** Bumped on every growth: views made before are detached. */
+  generation: number;
+}
+
 class Region implements Backing {
   private cachedBytes: Uint8Array | undefined;
   private cachedView: DataView | undefined;
+  private bytesGen = -1;
+  private viewGen = -1;
   constructor(
     readonly begin: bigint,
     readonly size: number,
@@ -105,7 +114,7 @@ class Region implements Backing {
     readonly host: number,
     readonly frame: number,
     public code: boolean,
-    private readonly memory: WebAssembly.Memory,
+    private readonly memory: MemoryState,
     /** A second view of frames another region owns (mapAlias): unmapping it frees nothing. */
     readonly alias = false,
   ) {
@@ -113,14 +122,15 @@ class Region implements Backing {
   }
   /** One past the last byte; a field, since every guest access compares against it. */
   readonly end: bigint;
+  // A generation compare instead of reading memory.buffer: that getter is slow, and these run on every access.
   get bytes(): Uint8Array {
-    const b = this.cachedBytes;
-    if (b && b.buffer === this.memory.buffer) return b;
+    if (this.bytesGen === this.memory.generation) return this.cachedBytes!;
+    this.bytesGen = this.memory.generation;
     return (this.cachedBytes = new Uint8Array(this.memory.buffer, this.host, this.size));
   }
   get view(): DataView {
-    const v = this.cachedView;
-    if (v && v.buffer === this.memory.buffer) return v;
+    if (this.viewGen === this.memory.generation) return this.cachedView!;
+    this.viewGen = this.memory.generation;
     return (this.cachedView = new DataView(this.memory.buffer, this.host, this.size));
   }
 }
@@ -129,6 +139,7 @@ export class WasmEngine implements Engine {
   readonly name = 'wasm' as const;
   private readonly core: CoreExports;
   private bytes: Uint8Array;
+  private readonly memory: MemoryState;
   private readonly addrMask: bigint;
   private closed = false;
   /** Mapped regions sorted by address. */
@@ -142,6 +153,7 @@ export class WasmEngine implements Engine {
     const instance = new WebAssembly.Instance(coreModule(), {});
     this.core = instance.exports as unknown as CoreExports;
     this.bytes = new Uint8Array(this.core.memory.buffer);
+    this.memory = { buffer: this.core.memory.buffer, generation: 0 };
     this.addrMask = arch === 'x64' ? MAX_U64 : 0xffffffffn;
     this.core.init(arch === 'x64' ? 1 : 0);
     // CPUID answers: every basic and extended leaf up to the maxima the table reports (others read as zero).
@@ -178,7 +190,7 @@ export class WasmEngine implements Engine {
 
   /** A view of linear memory, renewed when the module grew it. */
   private view(): Uint8Array {
-    if (this.bytes.buffer !== this.core.memory.buffer) this.bytes = new Uint8Array(this.core.memory.buffer);
+    if (this.bytes.buffer !== this.memory.buffer) this.bytes = new Uint8Array(this.memory.buffer);
     return this.bytes;
   }
 
@@ -207,7 +219,11 @@ export class WasmEngine implements Engine {
     // One spare frame past the last keeps the core's 8-byte accesses at a frame's end inside linear memory.
     const need = this.core.framesBase() + (first + count + 1) * PAGE_SIZE;
     const have = this.core.memory.buffer.byteLength;
-    if (need > have) this.core.memory.grow(Math.ceil((need - have) / 65536));
+    if (need > have) {
+      this.core.memory.grow(Math.ceil((need - have) / 65536));
+      this.memory.buffer = this.core.memory.buffer;
+      this.memory.generation++;
+    }
     this.frameTop += count;
     return { first, used: false };
   }
@@ -245,7 +261,7 @@ export class WasmEngine implements Engine {
         throw new Error(`map(0x${address.toString(16)}, 0x${size.toString(16)}): out of guest memory (page table full)`);
       }
     }
-    const region = new Region(address, size, this.core.framesBase() + frame * PAGE_SIZE, frame, (prot & Prot.Exec) !== 0, this.core.memory);
+    const region = new Region(address, size, this.core.framesBase() + frame * PAGE_SIZE, frame, (prot & Prot.Exec) !== 0, this.memory);
     const i = this.regions.findIndex((r) => r.begin > address);
     this.regions.splice(i < 0 ? this.regions.length : i, 0, region);
   }
@@ -266,7 +282,8 @@ export class WasmEngine implements Engine {
     if (host === 0) throw new Error(`mapAlias: the source page 0x${source.toString(16)} is not mapped`);
     const frame = (host - this.core.framesBase()) / PAGE_SIZE;
     if (this.core.mapPage(address >> 12n, prot, frame, 0) !== 0) throw new Error(`mapAlias(0x${address.toString(16)}): already mapped or the page table is full`);
-    const region = new Region(address, PAGE_SIZE, host, frame, (prot & Prot.Exec) !== 0, this.core.memory, true);
+    // Marked as code: writes through a view take the path that drops decoded blocks of the shared frame.
+    const region = new Region(address, PAGE_SIZE, host, frame, true, this.memory, true);
     const i = this.regions.findIndex((r) => r.begin > address);
     this.regions.splice(i < 0 ? this.regions.length : i, 0, region);
   }
@@ -310,8 +327,14 @@ export class WasmEngine implements Engine {
   }
 
   read(address: bigint, size: number): Uint8Array {
+    if (size === 0) return new Uint8Array(0);
+    // Inside one region: a copy straight from its view.
+    const r = this.regionAt(address);
+    if (r && address + BigInt(size) <= r.end) {
+      const off = Number(address - r.begin);
+      return r.bytes.slice(off, off + size);
+    }
     const out = new Uint8Array(size);
-    if (size === 0) return out;
     const hosts = this.pages(address, size, false);
     if (!hosts) throw new EngineMemoryError(address, size, 'read');
     const mem = this.view();
@@ -328,6 +351,12 @@ export class WasmEngine implements Engine {
 
   write(address: bigint, data: Uint8Array): void {
     if (data.length === 0) return;
+    // Inside one region that holds no code (so no decoded block can depend on it): straight into its view.
+    const r = this.regionAt(address);
+    if (r && !r.code && address + BigInt(data.length) <= r.end) {
+      r.bytes.set(data, Number(address - r.begin));
+      return;
+    }
     if (!this.pages(address, data.length, false)) throw new EngineMemoryError(address, data.length, 'write');
     // Second pass with forWrite: frames holding decoded code drop their blocks.
     const hosts = this.pages(address, data.length, true)!;
