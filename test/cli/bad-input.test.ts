@@ -72,7 +72,10 @@ describe('kdemu refuses bad arguments', () => {
   it('a --script that is not JSON', () => expectBadInput(['run', driver, '--script', file('bad.json', '{')], /not JSON/));
   it('a --script op with an unknown key', () => expectBadInput(['run', driver, '--script', file('bad2.json', '[{"op":"read","length":1,"extra":2}]')], /unknown key "extra"/));
   it('an engine that does not exist', () => expectBadInput(['run', driver, '--engine', 'qemu'], /--engine: 'qemu' is not an engine/));
-  it('an option the contract has but kdemu does not support yet, by name', () => expectBadInput(['run', driver, '--wait', '100'], /option --wait is not supported yet/));
+  it('a --wait that is not a number of milliseconds', () => expectBadInput(['run', driver, '--wait', 'soon'], /--wait: 'soon' is not a number/));
+  it('a --script wait without ms', () => expectBadInput(['run', driver, '--script', file('bad3.json', '[{"op":"wait"}]')], /"ms" is required/));
+  it('a --load driver that does not exist', () => expectBadInput(['run', driver, '--load', '/nonexistent/filter.sys'], /filter\.sys: no such file/));
+  it('an option the contract has but kdemu does not support yet, by name', () => expectBadInput(['run', driver, '--registry', 'x.reg'], /option --registry is not supported yet/));
 });
 
 describe('kdemu info', () => {
