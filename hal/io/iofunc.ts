@@ -211,7 +211,10 @@ export function fileFor(k: Kernel, handle: number): FileRecord | undefined {
   return k.io.files.get(handle);
 }
 
-/** NtReadFile/NtWriteFile for a synchronous file object: buffered, or neither I/O per the device's flags. */
+/**
+ * NtReadFile/NtWriteFile: buffered, direct or neither I/O per the device's flags. With `async` (an overlapped file
+ * object) a request the driver pends returns STATUS_PENDING at once and `async` gets its result later.
+ */
 export function ntReadWrite(k: Kernel, handle: number, write: boolean, userBuffer: bigint, length: number, async?: (r: IoResult) => void): IoResult {
   const f = fileFor(k, handle);
   if (!f) return { status: STATUS.INVALID_HANDLE, information: 0n };

@@ -94,13 +94,12 @@ export class UserSession {
   private request(handle: number, buffers: { length: number; init?: Uint8Array }[], op: (bufs: bigint[], async?: (r: IoResult) => void) => IoResult): Win32Result {
     const k = this.k;
     const bufs = buffers.map((b) => {
-      const buf = this.heap.allocate(Math.max(b.length, 1), 0x72657355 /* 'User' */, 0, 'system', 'user buffer');
-      if (buf === null) throw new Error('the emulated user process ran out of memory');
+      const buf = this.takeBuffer(b.length);
       if (b.init) k.m.write(buf, b.init);
       else k.m.fill(buf, b.length);
       return buf;
     });
-    const free = () => bufs.forEach((b) => this.heap.free_(b, 0));
+    const free = () => bufs.forEach((b) => this.giveBack(b));
     const overlapped = k.io.files.get(handle)?.overlapped === true;
     let pending: Win32Result | undefined;
     let r: IoResult;
@@ -121,6 +120,34 @@ export class UserSession {
     this.lastError = 997; // ERROR_IO_PENDING
     pending = { status: STATUS.PENDING, win32Error: 997, information: 0, data: new Uint8Array(0), ...(r.note ? { note: r.note } : {}) };
     return pending;
+  }
+
+  /**
+   * Buffers in the process's heap, kept for the next request once one is over (a program reusing its buffers):
+   * no heap traffic per call, and the same addresses on every run.
+   */
+  private readonly spare: { address: bigint; size: number }[] = [];
+  private readonly inUse = new Map<bigint, number>();
+
+  private takeBuffer(length: number): bigint {
+    const size = Math.max(length, 1);
+    const i = this.spare.findIndex((b) => b.size >= size);
+    if (i >= 0) {
+      const [b] = this.spare.splice(i, 1);
+      this.inUse.set(b.address, b.size);
+      return b.address;
+    }
+    const buf = this.heap.allocate(size, 0x72657355 /* 'User' */, 0, 'system', 'user buffer');
+    if (buf === null) throw new Error('the emulated user process ran out of memory');
+    this.inUse.set(buf, size);
+    return buf;
+  }
+
+  private giveBack(address: bigint): void {
+    const size = this.inUse.get(address)!;
+    this.inUse.delete(address);
+    if (this.spare.length < 8) this.spare.push({ address, size });
+    else this.heap.free_(address, 0);
   }
 
   /** A completed request as Win32 reports it, without touching the last error. */

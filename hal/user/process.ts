@@ -14,6 +14,7 @@ import { ProcessContext } from '../ps/process.js';
 import { OS_VERSION } from '../rtl/version.js';
 import { ntClose } from '../io/iofunc.js';
 import { deliver } from '../ke/clock.js';
+import { cancelFileIo } from '../io/cancel.js';
 
 /** ExitProcess, exit, or the entry point's return: unwinds the host call stack to runClient. */
 export class ClientExit extends Error {
@@ -230,13 +231,15 @@ export class ClientProcess {
   }
 
   /**
-   * Process rundown, once the program has ended: every handle it left open is closed (files get IRP_MJ_CLEANUP,
-   * then IRP_MJ_CLOSE; events go).
+   * Process rundown, once the program has ended: its pending requests are cancelled and every handle it left open
+   * is closed (files get IRP_MJ_CLEANUP, then IRP_MJ_CLOSE; events go).
    */
   closeAll(): void {
     const k = this.k;
     const ctx = k.ps.enter(ProcessContext.User);
     try {
+      // The thread's I/O still pending is cancelled first (IoCancelThreadIo), then each handle is closed.
+      for (const f of [...k.io.files.values()]) if (!f.kernel) cancelFileIo(k, f.address);
       for (const [h, f] of [...k.io.files]) {
         if (f.kernel) continue;
         const r = ntClose(k, h);
