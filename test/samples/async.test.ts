@@ -109,6 +109,23 @@ describe.each(ARCHES)('%s', (arch) => {
     expect(r.unload.leaks.find((l) => l.kind === 'irp')?.detail).toMatch(/IRP_MJ_READ IRP 0x[0-9A-F]+ to \\Device\\KdLeaky, still pending/);
   });
 
+  it('lists an MDL mapping left in the user process at unload (and the pool and MDL behind it)', () => {
+    const d = buildDriver('leaky', arch);
+    const r = runDriver({ driverPath: d.path, driverBytes: d.bytes, operations: [{ op: 'ioctl', code: 0x222000, input: new Uint8Array(0), outputLength: 0 }] });
+    expect(r.outcome).toBe('completed');
+    // A page of pool after its header spans two pages.
+    expect(r.unload.leaks.find((l) => l.kind === 'mapping')?.detail).toMatch(/2 pages of MDL 0x[0-9A-F]+ mapped at 0x[0-9A-F]+ in the user process, never unmapped/);
+    expect(r.unload.leaks.filter((l) => l.kind === 'pool').map((l) => l.tag).sort()).toEqual(['Leak', 'Mdl ']);
+  });
+
+  it('a wait at DISPATCH_LEVEL is IRQL_NOT_LESS_OR_EQUAL', () => {
+    const d = buildDriver('leaky', arch, { defines: { WAIT_AT_DISPATCH: true } });
+    const r = runDriver({ driverPath: d.path, driverBytes: d.bytes, operations: [{ op: 'ioctl', code: 0x222000, input: new Uint8Array(0), outputLength: 0 }] });
+    expect(r.outcome).toBe('bugcheck');
+    expect(r.stop?.bugcheck?.code).toBe('0x0000000A');
+    expect(r.stop?.reason).toMatch(/KeWaitForSingleObject .* would wait at IRQL 2/);
+  });
+
   it('notes a read pended without IoMarkIrpPending', () => {
     const d = buildDriver('leaky', arch, { defines: { UNMARKED: true } });
     const r = runDriver({ driverPath: d.path, driverBytes: d.bytes, operations: [{ op: 'read', length: 4 }], overlapped: true });
