@@ -5,6 +5,7 @@
 //     { "<engine>": { "loadAndDriverEntryMs": n, "readRoundTripsPerSec": n, "clientRunMs": n, "ioctlRoundTripsPerSec": n } }
 // (ioctlRoundTripsPerSec: the ioctl sample's ADD, METHOD_BUFFERED, through the TS API)
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,8 +77,8 @@ function clientRun(engine: EngineName, bytes: Uint8Array, client: Uint8Array): n
   return times[times.length >> 1];
 }
 
-function measure(engine: EngineName, bytes: Uint8Array): EngineFigures {
-  // Load + DriverEntry: the median of several cold starts (each a fresh machine).
+/** Load + DriverEntry: the median of several cold starts (each a fresh machine). */
+function loadTime(engine: EngineName, bytes: Uint8Array): number {
   const starts: number[] = [];
   for (let i = 0; i < 15; i++) {
     const t = performance.now();
@@ -87,18 +88,20 @@ function measure(engine: EngineName, bytes: Uint8Array): EngineFigures {
     s.close();
   }
   starts.sort((a, b) => a - b);
+  return round(starts[starts.length >> 1]);
+}
 
-  // Round trips: ReadFile of 10 bytes on one open handle, after a warm-up.
+/** ReadFile of 10 bytes on one open handle for two seconds, after a warm-up: round trips per second. */
+function readRoundTrips(engine: EngineName, bytes: Uint8Array): number {
   const s = DriverSession.load({ driverPath: samplePath, driverBytes: bytes, engine });
   s.start();
   const h = s.user.CreateFile('\\\\.\\My_Device');
   if (h.handle < 0) throw new Error(`open failed: 0x${h.status.toString(16)}`);
   for (let i = 0; i < 20000; i++) s.user.ReadFile(h.handle, 10);
-  const seconds = 2;
   let n = 0;
   const t0 = performance.now();
   let elapsed = 0;
-  while (elapsed < seconds * 1000) {
+  while (elapsed < 2000) {
     for (let i = 0; i < 1000; i++) {
       const r = s.user.ReadFile(h.handle, 10);
       if (r.information !== 10) throw new Error('ReadFile returned the wrong byte count');
@@ -108,29 +111,49 @@ function measure(engine: EngineName, bytes: Uint8Array): EngineFigures {
   }
   s.user.CloseHandle(h.handle);
   s.close();
-  const client = clientRun(engine, bytes, new Uint8Array(readFileSync(clientPath)));
-  return { loadAndDriverEntryMs: round(starts[starts.length >> 1]), readRoundTripsPerSec: Math.round(n / (elapsed / 1000)), clientRunMs: round(client), ioctlRoundTripsPerSec: ioctlRoundTrips(engine) };
+  return Math.round(n / (elapsed / 1000));
 }
+
+const ITEMS = {
+  loadAndDriverEntryMs: (e: EngineName, b: Uint8Array) => loadTime(e, b),
+  readRoundTripsPerSec: (e: EngineName, b: Uint8Array) => readRoundTrips(e, b),
+  clientRunMs: (e: EngineName, b: Uint8Array) => round(clientRun(e, b, new Uint8Array(readFileSync(clientPath)))),
+  ioctlRoundTripsPerSec: (e: EngineName) => ioctlRoundTrips(e),
+} as const;
 
 function round(v: number): number {
   return Math.round(v * 100) / 100;
 }
 
 const json = process.argv.includes('--json');
-const bytes = new Uint8Array(readFileSync(samplePath));
-const result: Record<string, EngineFigures> = {};
-for (const engine of ENGINES) {
-  if (!engineAvailable(engine)) {
-    if (!json) console.log(`${engine}: not available here, skipped`);
-    continue;
-  }
-  result[engine] = measure(engine, bytes);
-}
-if (json) {
-  console.log(JSON.stringify(result));
+const only = process.argv.indexOf('--engine');
+if (only >= 0) {
+  // One figure of one engine, in a process of its own, printed as JSON for the parent.
+  const engine = process.argv[only + 1] as EngineName;
+  const item = process.argv[process.argv.indexOf('--item') + 1] as keyof typeof ITEMS;
+  console.log(JSON.stringify(ITEMS[item](engine, new Uint8Array(readFileSync(samplePath)))));
 } else {
-  console.log(`readfile.sys (x64), ${process.version}`);
-  for (const [engine, f] of Object.entries(result)) {
-    console.log(`${engine.padEnd(8)} load + DriverEntry ${f.loadAndDriverEntryMs} ms   ReadFile round trips ${f.readRoundTripsPerSec.toLocaleString('en-US')}/s   client run ${f.clientRunMs} ms   IOCTL round trips ${f.ioctlRoundTripsPerSec.toLocaleString('en-US')}/s`);
+  // Each figure is measured in a fresh process: after other machines in the same process (two engine classes at the
+  // kernel layer's call sites, the garbage of dozens of machines) V8 runs slower than a real run, which has one.
+  const result: Record<string, EngineFigures> = {};
+  for (const engine of ENGINES) {
+    if (!engineAvailable(engine)) {
+      if (!json) console.log(`${engine}: not available here, skipped`);
+      continue;
+    }
+    const figures: Record<string, number> = {};
+    for (const item of Object.keys(ITEMS)) {
+      const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--engine', engine, '--item', item], { encoding: 'utf8' });
+      figures[item] = JSON.parse(out) as number;
+    }
+    result[engine] = figures as unknown as EngineFigures;
+  }
+  if (json) {
+    console.log(JSON.stringify(result));
+  } else {
+    console.log(`readfile.sys and ioctl.sys (x64), ${process.version}`);
+    for (const [engine, f] of Object.entries(result)) {
+      console.log(`${engine.padEnd(8)} load + DriverEntry ${f.loadAndDriverEntryMs} ms   ReadFile round trips ${f.readRoundTripsPerSec.toLocaleString('en-US')}/s   client run ${f.clientRunMs} ms   IOCTL round trips ${f.ioctlRoundTripsPerSec.toLocaleString('en-US')}/s`);
+    }
   }
 }

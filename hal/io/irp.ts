@@ -17,9 +17,9 @@ export type IrpCompletion = (k: Kernel, irp: bigint) => void;
 /** IRPs the I/O manager issued and has not seen completed yet. */
 interface Outstanding {
   finish: IrpCompletion;
-  /** For the trace: what the IRP was sent as and to whom. */
-  major: string;
-  device: string;
+  /** For the trace: what the IRP was sent as and to whom (named only when traced). */
+  major: number;
+  device: bigint;
 }
 
 const completions = new WeakMap<Kernel, Map<bigint, Outstanding>>();
@@ -62,9 +62,13 @@ export function nextStackLocation(k: Kernel, irp: bigint): bigint {
   return currentStackLocation(k, irp) - BigInt(k.L.IO_STACK_LOCATION.size);
 }
 
+function majorName(major: number): string {
+  return IRP_MJ[major] ?? `IRP_MJ_0x${major.toString(16)}`;
+}
+
 /** Registers what happens when an IRP issued by the I/O manager completes. */
 export function expectCompletion(k: Kernel, irp: bigint, major: number, device: bigint, finish: IrpCompletion): void {
-  pending(k).set(irp, { finish, major: IRP_MJ[major] ?? `IRP_MJ_0x${major.toString(16)}`, device: hex(device) });
+  pending(k).set(irp, { finish, major, device });
 }
 
 export function isOutstanding(k: Kernel, irp: bigint): boolean {
@@ -159,8 +163,8 @@ export function completeRequest(k: Kernel, irp: bigint, _boost: number): void {
     type: 'irp',
     event: 'completed',
     irp: hex(irp),
-    major: done?.major ?? '',
-    device: done?.device ?? '',
+    major: done ? majorName(done.major) : '',
+    device: done ? hex(done.device) : '',
     status: formatStatus(m.u32At(irp, o['IoStatus.Status'])),
     information: hex(m.ptrAt(irp, o['IoStatus.Information'])),
   });
