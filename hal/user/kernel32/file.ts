@@ -107,6 +107,13 @@ function request(k: Kernel, handle: number, overlapped: bigint, transferred: big
   return 0;
 }
 
+/** The file object behind a handle; else ERROR_INVALID_HANDLE is set and undefined returned. */
+function openFile(k: Kernel, h: bigint) {
+  const f = k.io.files.get(handleKey(h));
+  if (!f) setLastError(k, ERROR.INVALID_HANDLE);
+  return f;
+}
+
 function consoleStream(k: Kernel, h: bigint): 0 | 1 | 2 | undefined {
   const e = clientOf(k).handles.get(handleKey(h));
   return e?.kind === 'console' ? e.stream : undefined;
@@ -240,11 +247,8 @@ export const exports = [
     impl: (k, a) => {
       // Every request of this thread on the file that is still pending: IoCancelIrp on each (its cancel routine
       // completes it with STATUS_CANCELLED). Nothing pending is not an error.
-      const f = k.io.files.get(handleKey(a.hFile));
-      if (!f) {
-        setLastError(k, ERROR.INVALID_HANDLE);
-        return 0;
-      }
+      const f = openFile(k, a.hFile);
+      if (!f) return 0;
       cancelFileIo(k, f.address);
       return 1;
     },
@@ -255,11 +259,8 @@ export const exports = [
     params: { hFile: 'handle', lpOverlapped: 'ptr' },
     ret: 'i32',
     impl: (k, a) => {
-      const f = k.io.files.get(handleKey(a.hFile));
-      if (!f) {
-        setLastError(k, ERROR.INVALID_HANDLE);
-        return 0;
-      }
+      const f = openFile(k, a.hFile);
+      if (!f) return 0;
       if (cancelFileIo(k, f.address, a.lpOverlapped === 0n ? undefined : a.lpOverlapped) === 0) {
         setLastError(k, ERROR.NOT_FOUND);
         return 0;
