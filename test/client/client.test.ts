@@ -75,6 +75,7 @@ describe.each(ARCHES)('%s', (arch) => {
       'argc 3: [a] [b c]',
       `wide wide2 narrow 0a 123456789abc    xy| 7   | +3 ${ptr}`,
       'puts line',
+      'sscanf 3: 12 31 abc',
       '!',
       'line 1: one',
       'line 2: two',

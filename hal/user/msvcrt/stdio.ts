@@ -88,7 +88,7 @@ export function vaList(k: Kernel, p: bigint): ArgSource {
     },
     int64: () => {
       const v = k.m.u64(p);
-      p += k.arch === 'x64' ? 8n : 8n;
+      p += 8n; // a 64-bit value takes 8 bytes on both (two slots on x86)
       return v;
     },
     ptr: () => {
@@ -280,7 +280,8 @@ function scan(k: Kernel, src: ScanSource, fmt: Uint8Array, args: ArgSource): num
       }
       while (src.peek() >= 0 && text.length < max && digit(src.peek(), b)) text += String.fromCharCode(src.next());
       const digits = text.replace(/^[+-]?(0[xX])?/, '');
-      if (!/[0-9a-fA-F]/.test(digits) && !/0/.test(text)) return assigned === 0 && src.peek() < 0 ? EOF : assigned;
+      // No digit at all (a lone "0" of a prefix counts as one): a matching failure ends the conversion.
+      if (digits.length === 0 && !text.includes('0')) return assigned === 0 && src.peek() < 0 ? EOF : assigned;
       let v = 0n;
       for (const c of digits) v = v * BigInt(b) + BigInt(parseInt(c, 16));
       if (text.startsWith('-')) v = -v;
