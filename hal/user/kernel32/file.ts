@@ -14,6 +14,7 @@ import { clientOf } from '../process.js';
 import { ERROR, handleKey, invalidHandle, k32, setLastError, setLastNtError } from './common.js';
 import { closeEvent, eventOf, setEventState } from './sync.js';
 import { cancelFileIo } from '../../io/cancel.js';
+import { utf16Text } from './nls.js';
 import { waitUntil } from '../../ke/clock.js';
 
 const FILE_FLAG_OVERLAPPED = 0x40000000;
@@ -45,8 +46,8 @@ function createFile(k: Kernel, fn: string, name: string, access: number, share: 
 }
 
 /**
- * The end of a request as kernel32 reports it: the byte count, the OVERLAPPED fields and event for an overlapped
- * handle, the last error on failure; TRUE for success (warnings such as STATUS_BUFFER_OVERFLOW return FALSE with
+ * The end of a request as kernel32 reports it: the byte count, the OVERLAPPED fields and event when one was given,
+ * the last error on failure; TRUE for success (warnings such as STATUS_BUFFER_OVERFLOW return FALSE with
  * their error, bytes still counted).
  */
 function finish(k: Kernel, r: IoResult, handle: number, transferred: bigint, overlapped: bigint): number {
@@ -55,7 +56,8 @@ function finish(k: Kernel, r: IoResult, handle: number, transferred: bigint, ove
   const carries = !ntError(r.status);
   const n = carries ? BigInt.asUintN(32, r.information) : 0n;
   if (transferred !== 0n) k.m.setU32(transferred, Number(n));
-  if (overlapped !== 0n && k.io.files.get(handle)?.overlapped) completeOverlapped(k, overlapped, r);
+  // The OVERLAPPED is the request's IO_STATUS_BLOCK (and its event the request's event) on any handle.
+  if (overlapped !== 0n) completeOverlapped(k, overlapped, r);
   if (r.status === STATUS.SUCCESS) return 1;
   setLastNtError(k, r.status);
   return r.status >>> 30 === 0 ? 1 : 0; // informational statuses (0x4xxxxxxx) are success
@@ -82,7 +84,7 @@ function completeOverlapped(k: Kernel, overlapped: bigint, r: IoResult): void {
 function request(k: Kernel, handle: number, overlapped: bigint, transferred: bigint, issue: (async?: (r: IoResult) => void) => IoResult): number {
   const c = clientOf(k);
   const file = k.io.files.get(handle);
-  if (!file?.overlapped) return finish(k, issue(), handle, transferred, 0n);
+  if (!file?.overlapped) return finish(k, issue(), handle, transferred, overlapped);
   if (overlapped === 0n) {
     setLastError(k, ERROR.INVALID_PARAMETER);
     return 0;
@@ -296,7 +298,7 @@ export const exports = [
         }
         const n = a.nNumberOfCharsToWrite;
         // The console shows UTF-16; kdemu keeps the output as UTF-8 bytes for the wide call.
-        const bytes = w === 'A' ? k.m.read(a.lpBuffer, n) : new TextEncoder().encode(String.fromCharCode(...new Uint16Array(k.m.read(a.lpBuffer, n * 2).slice().buffer)));
+        const bytes = w === 'A' ? k.m.read(a.lpBuffer, n) : new TextEncoder().encode(utf16Text(k.m.read(a.lpBuffer, n * 2)));
         clientOf(k).write(s, bytes);
         if (a.lpNumberOfCharsWritten) k.m.setU32(a.lpNumberOfCharsWritten, n);
         return 1;

@@ -67,3 +67,10 @@ export function encodeCodePage(text: string, cp: number, defaultChar = 0x3f, inf
   }
   return info ? { bytes, usedDefault } : bytes;
 }
+
+const utf16 = new TextDecoder('utf-16le');
+
+/** UTF-16LE bytes as a string, however long (no argument spreading). */
+export function utf16Text(bytes: Uint8Array): string {
+  return utf16.decode(bytes);
+}

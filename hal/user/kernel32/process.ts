@@ -8,7 +8,7 @@ import { virtualUs } from '../../ke/clock.js';
 import { BOOT_SYSTEM_TIME } from '../../boot.js';
 import { ClientExit, TEB, TLS_SLOTS, clientOf } from '../process.js';
 import { ERROR, k32, pseudoHandle, setLastError } from './common.js';
-import { decodeCodePage, encodeCodePage, knownCodePage } from './nls.js';
+import { decodeCodePage, encodeCodePage, knownCodePage, utf16Text } from './nls.js';
 
 const HEAP_ZERO_MEMORY = 0x8;
 const HEAP_TAG = 0x70616548; // 'Heap'
@@ -303,7 +303,7 @@ export const exports = [
         setLastError(k, ERROR.INVALID_PARAMETER);
         return 0;
       }
-      const text = a.cchWideChar < 0 ? k.m.wstring(a.lpWideCharStr) + '\0' : String.fromCharCode(...new Uint16Array(k.m.read(a.lpWideCharStr, a.cchWideChar * 2).slice().buffer));
+      const text = a.cchWideChar < 0 ? k.m.wstring(a.lpWideCharStr) + '\0' : utf16Text(k.m.read(a.lpWideCharStr, a.cchWideChar * 2));
       const dflt = a.lpDefaultChar !== 0n ? k.m.u8(a.lpDefaultChar) : 0x3f;
       const { bytes, usedDefault } = encodeCodePage(text, a.CodePage, dflt, true);
       if (a.lpUsedDefaultChar !== 0n) k.m.setU32(a.lpUsedDefaultChar, usedDefault ? 1 : 0);

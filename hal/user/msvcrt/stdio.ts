@@ -12,6 +12,7 @@ import { GuestFault, formatPrintfEx, type ArgSource, type PrintfOptions } from '
 import { clientOf } from '../process.js';
 import { crtExport, crtVariable, type Crt } from './common.js';
 import { errnoAddress } from './errno.js';
+import { decodeCodePage, utf16Text } from '../kernel32/nls.js';
 
 const EOF = -1;
 const FILE_SIZE = { x64: 0x30, x86: 0x20 } as const;
@@ -137,8 +138,7 @@ function wideUnits(k: Kernel, p: bigint): Uint16Array {
 
 /** Wide text to the console, kept as UTF-8 bytes. */
 function wideOut(bytes: Uint8Array): Uint8Array {
-  const u = new Uint16Array(bytes.slice().buffer);
-  return new TextEncoder().encode(String.fromCharCode(...u));
+  return new TextEncoder().encode(utf16Text(bytes));
 }
 
 /** _CRT_INTERNAL_PRINTF_LEGACY_MSVCRT_COMPATIBILITY (8): the UCRT formats as msvcrt did. */
@@ -526,7 +526,7 @@ export const exports = [
     name: 'perror', proto: 'void perror(const char *message)', params: { message: 'pstr' }, ret: 'void',
     impl: () => (k, a) => {
       const msg = a.message !== 0n ? k.m.cstring(a.message) : new Uint8Array(0);
-      const text = new TextEncoder().encode(`${msg.length ? String.fromCharCode(...msg) + ': ' : ''}${errnoText(k)}\n`);
+      const text = new TextEncoder().encode(`${msg.length ? decodeCodePage(msg, 0) + ': ' : ''}${errnoText(k)}\n`);
       writeStream(k, 2, text);
     },
   }),
