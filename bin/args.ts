@@ -20,7 +20,9 @@ export type Command =
       trace?: string;
       engine?: EngineName;
       noUnload: boolean;
-      maxInstructions?: number;
+      maxInstructions?: number | 'unlimited';
+      maxVirtualMs?: number | 'unlimited';
+      memoryMb?: number;
       timeoutMs?: number;
       operations: Operation[];
       /** --client: the program, its arguments (after --) and its standard input. */
@@ -65,8 +67,10 @@ options:
   --json                 print the JSON report
   --trace FILE           write every trace event as NDJSON (- for stdout)
   --no-unload            skip the driver's unload routine
-  --max-instructions N   instruction budget for the whole run
-  --timeout MS           wall-clock budget for the whole run
+  --max-instructions N   instruction budget for the whole run (default 1000000000; 'unlimited' for none)
+  --max-virtual-time MS  virtual-time budget for the whole run (default 600000, ten minutes; 'unlimited' for none)
+  --memory MB            guest memory the run may map (default 2048; at most what the engine holds)
+  --timeout MS           wall-clock budget for the whole run (default: none)
 `;
 
 /** The longest --wait: one day of virtual time. */
@@ -76,6 +80,29 @@ function parseNumber(text: string, what: string, max = Number.MAX_SAFE_INTEGER):
   const t = text.trim();
   const v = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? parseInt(t, 10) : NaN;
   if (!Number.isSafeInteger(v) || v < 0 || v > max) throw new UsageError(`${what}: '${text}' is not a number from 0 to ${max}`);
+  return v;
+}
+
+/** A budget: a positive number or 'unlimited' (0 would stop every run at once: refused). */
+function budget(text: string | undefined, what: string): number | 'unlimited' | undefined {
+  if (text === undefined) return undefined;
+  if (text.trim().toLowerCase() === 'unlimited') return 'unlimited';
+  return positive(text, what, ` (or 'unlimited')`);
+}
+
+function positive(text: string, what: string, alt = ''): number {
+  const v = parseNumber(text, what);
+  if (v === 0) throw new UsageError(`${what}: 0 would stop the run before it starts; give a positive number${alt}`);
+  return v;
+}
+
+/** The guest memory budget, MiB: from 16 (the kernel's own regions need a few) to the 4 GiB a 32-bit wasm memory holds. */
+export const MIN_MEMORY_MB = 16;
+export const MAX_MEMORY_MB = 4032;
+
+function memoryMb(text: string): number {
+  const v = parseNumber(text, '--memory', MAX_MEMORY_MB);
+  if (v < MIN_MEMORY_MB) throw new UsageError(`--memory: ${v} MiB is too little; give ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}`);
   return v;
 }
 
@@ -173,6 +200,8 @@ export function parseCommand(argv: string[]): Command {
         engine: { type: 'string' },
         'no-unload': { type: 'boolean' },
         'max-instructions': { type: 'string' },
+        'max-virtual-time': { type: 'string' },
+        memory: { type: 'string' },
         timeout: { type: 'string' },
         open: { type: 'string', multiple: true },
         read: { type: 'string', multiple: true },
@@ -198,7 +227,7 @@ export function parseCommand(argv: string[]): Command {
     if (t.kind === 'option' && t.name in NOT_YET) throw new UsageError(`option --${t.name} is not supported yet (it comes with ${NOT_YET[t.name]})`);
   }
   const v = parsed.values as Record<string, unknown>;
-  const runOnly = ['trace', 'engine', 'no-unload', 'max-instructions', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin', 'load', 'overlapped', 'wait', 'cancel'];
+  const runOnly = ['trace', 'engine', 'no-unload', 'max-instructions', 'max-virtual-time', 'memory', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin', 'load', 'overlapped', 'wait', 'cancel'];
   if (cmd !== 'run') {
     const bad = runOnly.find((o) => v[o] !== undefined);
     if (bad) throw new UsageError(`option --${bad} only applies to kdemu run`);
@@ -269,8 +298,10 @@ export function parseCommand(argv: string[]): Command {
     trace: v.trace as string | undefined,
     engine: engine as EngineName | undefined,
     noUnload: v['no-unload'] === true,
-    maxInstructions: v['max-instructions'] === undefined ? undefined : parseNumber(v['max-instructions'] as string, '--max-instructions'),
-    timeoutMs: v.timeout === undefined ? undefined : parseNumber(v.timeout as string, '--timeout'),
+    maxInstructions: budget(v['max-instructions'] as string | undefined, '--max-instructions'),
+    maxVirtualMs: budget(v['max-virtual-time'] as string | undefined, '--max-virtual-time'),
+    memoryMb: v.memory === undefined ? undefined : memoryMb(v.memory as string),
+    timeoutMs: v.timeout === undefined ? undefined : positive(v.timeout as string, '--timeout'),
     operations,
     load: (v.load as string[] | undefined) ?? [],
     overlapped: v.overlapped === true,

@@ -4,54 +4,69 @@ import { Prot } from '../emu/engine.js';
 import { defineData, type DataExportDecl } from './export.js';
 import type { Kernel } from './kernel.js';
 import { OS_VERSION } from './rtl/version.js';
+import { layouts, type Arch } from './layout/index.js';
 
 /** 2024-01-01 00:00:00 UTC as a FILETIME: the emulated machine's boot time. */
 export const BOOT_SYSTEM_TIME = 133485408000000000n;
 
-/** KPCR fields drivers reach through gs (x64) / fs (x86), and inline KeGetCurrentThread/KeGetCurrentIrql reads. */
-export const KPCR = {
-  x64: { size: 0x1000, self: 0x18, currentPrcb: 0x20, irql: 0x50, prcb: 0x180, prcbCurrentThread: 0x08, prcbNumber: 0x24 },
-  x86: { size: 0x1000, self: 0x1c, currentPrcb: 0x20, irql: 0x24, prcb: 0x120, prcbCurrentThread: 0x04, prcbNumber: 0x10 },
-} as const;
+/**
+ * KPCR fields drivers reach through gs (x64) / fs (x86) and inline KeGetCurrentThread/KeGetCurrentIrql reads, by
+ * their x64 / x86 names in hal/layout/system.ts (Self / SelfPcr, CurrentPrcb / Prcb, Prcb / PrcbData).
+ */
+export const KPCR = { x64: pcrFields('x64'), x86: pcrFields('x86') } as const;
+
+function pcrFields(arch: Arch): { self: number; currentPrcb: number; irql: number; prcb: number } {
+  if (arch === 'x64') {
+    const o = layouts('x64').KPCR.off;
+    return { self: o.Self, currentPrcb: o.CurrentPrcb, irql: o.Irql, prcb: o.Prcb };
+  }
+  const o = layouts('x86').KPCR.off;
+  return { self: o.SelfPcr, currentPrcb: o.Prcb, irql: o.Irql, prcb: o.PrcbData };
+}
+
+/** The KPCR gets a page of its own; what the description leaves out of it (most of the KPRCB) stays zero. */
+const PCR_BYTES = 0x1000;
 
 export function boot(k: Kernel): void {
   const m = k.m;
   const l = KPCR[k.arch];
-  const pcr = k.systemAlloc(l.size, 0x1000);
+  const pcr = k.systemAlloc(Math.max(PCR_BYTES, k.L.KPCR.size), 0x1000);
   k.pcr = pcr;
-  m.setPtr(pcr + BigInt(l.self), pcr);
-  m.setPtr(pcr + BigInt(l.currentPrcb), pcr + BigInt(l.prcb));
-  m.setU8(pcr + BigInt(l.irql), k.irql);
-  if (k.arch === 'x86') m.setU32(pcr, 0xffffffff); // NtTib.ExceptionList: end of the SEH chain
-  const currentThread = pcr + BigInt(l.prcb + l.prcbCurrentThread);
+  m.setPtrAt(pcr, l.self, pcr);
+  m.setPtrAt(pcr, l.currentPrcb, pcr + BigInt(l.prcb));
+  m.setU8At(pcr, l.irql, k.irql);
+  if (k.arch === 'x86') m.setPtrAt(pcr, k.L.KPCR.off['NtTib.ExceptionList'], 0xffffffffn); // end of the SEH chain
+  const currentThread = pcr + BigInt(l.prcb + k.L.KPRCB.off.CurrentThread);
   m.setPtr(currentThread, k.ps.currentThread);
   k.ps.onSwitch = (thread) => m.setPtr(currentThread, thread);
   m.engine.setReg(k.arch === 'x64' ? 'gsBase' : 'fsBase', pcr);
 
   const sud = m.layout.sharedUserData;
+  const K = k.L.KUSER_SHARED_DATA.off;
   k.mapRegion(sud, 0x1000, Prot.RW);
-  m.setU32(sud + 0x4n, 0x0fa00000); // TickCountMultiplier: 15.625 ms ticks
-  writeSystemTime(k, sud + 0x14n, BOOT_SYSTEM_TIME);
-  m.setU16(sud + 0x2cn, k.arch === 'x64' ? 0x8664 : 0x14c); // ImageNumberLow
-  m.setU16(sud + 0x2en, k.arch === 'x64' ? 0x8664 : 0x14c); // ImageNumberHigh
-  m.writeWString(sud + 0x30n, 'C:\\Windows');
-  m.setU32(sud + 0x260n, OS_VERSION.build); // NtBuildNumber
-  m.setU32(sud + 0x264n, 1); // NtProductType: NtProductWinNt
-  m.setU8(sud + 0x268n, 1); // ProductTypeIsValid
-  m.setU16(sud + 0x26an, k.arch === 'x64' ? 9 : 0); // NativeProcessorArchitecture
-  m.setU32(sud + 0x26cn, OS_VERSION.major);
-  m.setU32(sud + 0x270n, OS_VERSION.minor);
-  m.setU32(sud + 0x2e8n, 0x100000); // NumberOfPhysicalPages: 4 GiB
-  m.setU32(sud + 0x3c0n, 1); // ActiveProcessorCount
+  m.setU32At(sud, K.TickCountMultiplier, 0x0fa00000); // 15.625 ms ticks
+  writeSystemTime(k, sud + BigInt(K.SystemTime), BOOT_SYSTEM_TIME);
+  m.setU16At(sud, K.ImageNumberLow, k.arch === 'x64' ? 0x8664 : 0x14c);
+  m.setU16At(sud, K.ImageNumberHigh, k.arch === 'x64' ? 0x8664 : 0x14c);
+  m.writeWString(sud + BigInt(K.NtSystemRoot), 'C:\\Windows');
+  m.setU32At(sud, K.NtBuildNumber, OS_VERSION.build);
+  m.setU32At(sud, K.NtProductType, 1); // NtProductWinNt
+  m.setU8At(sud, K.ProductTypeIsValid, 1);
+  m.setU16At(sud, K.NativeProcessorArchitecture, k.arch === 'x64' ? 9 : 0); // PROCESSOR_ARCHITECTURE_AMD64 / _INTEL
+  m.setU32At(sud, K.NtMajorVersion, OS_VERSION.major);
+  m.setU32At(sud, K.NtMinorVersion, OS_VERSION.minor);
+  m.setU32At(sud, K.NumberOfPhysicalPages, 0x100000); // 4 GiB
+  m.setU32At(sud, K.ActiveProcessorCount, 1);
   // Drivers only read it; the kernel writes it.
-  m.engine.protect(sud, 0x1000, Prot.Read);
+  m.protect(sud, 0x1000, Prot.Read);
 }
 
-/** KSYSTEM_TIME { LowPart, High1Time, High2Time }. */
+/** A KSYSTEM_TIME, before anything reads it (ke/clock.ts keeps it current in the readers' order). */
 function writeSystemTime(k: Kernel, a: bigint, t: bigint): void {
-  k.m.setU32(a, Number(t & 0xffffffffn));
-  k.m.setU32(a + 4n, Number(t >> 32n));
-  k.m.setU32(a + 8n, Number(t >> 32n));
+  const o = k.L.KSYSTEM_TIME.off;
+  k.m.setU32At(a, o.LowPart, Number(t & 0xffffffffn));
+  k.m.setU32At(a, o.High1Time, Number(t >> 32n));
+  k.m.setU32At(a, o.High2Time, Number(t >> 32n));
 }
 
 /** A kernel variable of the given size, with optional initial bytes. */

@@ -23,11 +23,31 @@ export interface InfoReport {
   missing: string[];
 }
 
+/** For each `module!name` kdemu implements (names and aliases), the one architecture it is limited to, or 'any'. */
+let implementedIndex: Map<string, Arch | 'any'> | undefined;
+
+function implementedKey(module: string, name: string): string {
+  return `${canonicalModule(module)}!${name}`;
+}
+
+/** Built once: `kdemu info` asks for every import, and a scan of the export table per import would be quadratic. */
+function index(): Map<string, Arch | 'any'> {
+  if (implementedIndex) return implementedIndex;
+  const m = new Map<string, Arch | 'any'>();
+  for (const d of [...EXPORTS, ...DATA_EXPORTS] as { module: string; name: string; arch?: Arch; aliases?: readonly string[] }[]) {
+    for (const n of [d.name, ...(d.aliases ?? [])]) {
+      const k = implementedKey(d.module, n);
+      const prev = m.get(k);
+      // Declared for both architectures (one declaration each, or one for any): implemented on any.
+      m.set(k, !d.arch || (prev !== undefined && prev !== d.arch) ? 'any' : d.arch);
+    }
+  }
+  return (implementedIndex = m);
+}
+
 export function implemented(module: string, name: string, arch: Arch): boolean {
-  const m = canonicalModule(module);
-  const match = (d: { module: string; name: string; arch?: Arch; aliases?: readonly string[] }) =>
-    canonicalModule(d.module) === m && (d.name === name || (d.aliases?.includes(name) ?? false)) && (!d.arch || d.arch === arch);
-  return EXPORTS.some(match) || DATA_EXPORTS.some(match);
+  const a = index().get(implementedKey(module, name));
+  return a === 'any' || a === arch;
 }
 
 export function inspectImage(bytes: Uint8Array, path: string): InfoReport {

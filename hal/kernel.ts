@@ -4,7 +4,7 @@ import type { Arch, Cpl, Engine, Reg } from '../emu/engine.js';
 import { EngineMemoryError, PAGE_SIZE, Prot } from '../emu/engine.js';
 import type { AnyExport, DataExportDecl, ParamKind, RetKind, VarArgs } from './export.js';
 import { x86Slots } from './export.js';
-import { GuestStop, Machine, hex } from './machine.js';
+import { GuestAccessError, GuestStop, Machine, hex, kernelFaultBugcheck } from './machine.js';
 import { Pool } from './ex/pool.js';
 import { Tracer } from './trace.js';
 import { layouts, type Layouts } from './layout/index.js';
@@ -68,6 +68,8 @@ export class Kernel {
   pcr = 0n;
   /** Virtual time that passed without instructions (sleeps, waits that timed out): see ke/clock.ts. */
   skippedUs = 0n;
+  /** The run's virtual-time budget in µs since boot (0: none), checked where time jumps (see ke/clock.ts). */
+  maxVirtualUs = 0n;
   /** Runs after each user-mode DLL call returns to the program (the clock's delivery point; set with a client). */
   afterUserCall?: () => void;
   /** The user-mode program running against the driver (--client), while it exists. */
@@ -105,6 +107,7 @@ export class Kernel {
     this.cpu = new CpuState(this);
     this.m.onPrivileged = (pc) => emulatePrivileged(this, pc);
     this.m.onModeSwitch = (cpl) => this.switchMode(cpl);
+    this.m.irql = () => this.irql;
     this.m.missingDataAt = (a) => {
       const i = Number((a - this.m.layout.missingData) / 0x1000n);
       const name = a >= this.m.layout.missingData ? this.missingDataNames[i] : undefined;
@@ -149,14 +152,14 @@ export class Kernel {
     if (this.nextUserStub !== 0n) return;
     const l = this.m.layout;
     const e = this.m.engine;
-    e.map(l.userStubs, l.userStubsSize, Prot.RX | Prot.User);
+    this.m.mapPages(l.userStubs, l.userStubsSize, Prot.RX | Prot.User);
     e.write(l.userStubs, new Uint8Array(l.userStubsSize).fill(0xcc));
     e.addTrapRange(l.userStubs, l.userStubs + BigInt(l.userStubsSize));
     this.m.userReturnTrap = l.userStubs;
     this.nextUserStub = l.userStubs + STUB_SLOT;
-    e.map(l.userData, l.userDataSize, Prot.RW | Prot.User);
+    this.m.mapPages(l.userData, l.userDataSize, Prot.RW | Prot.User);
     this.userDataCursor = l.userData;
-    e.map(l.userStackTop - BigInt(l.userStackSize), l.userStackSize, Prot.RW | Prot.User);
+    this.m.mapPages(l.userStackTop - BigInt(l.userStackSize), l.userStackSize, Prot.RW | Prot.User);
     this.m.userSp = l.userStackTop - 0x100n;
     this.modules.push({ name: 'user-mode system DLLs', base: l.userStubs, size: l.userStubsSize });
   }
@@ -171,7 +174,9 @@ export class Kernel {
   userAlloc(size: number, align = 16): bigint {
     if (this.userDataCursor === 0n) throw new Error('userAlloc before createUserSpace');
     const a = (this.userDataCursor + BigInt(align - 1)) & ~BigInt(align - 1);
-    if (a + BigInt(size) > this.m.layout.userData + BigInt(this.m.layout.userDataSize)) throw new Error('user data region exhausted');
+    if (a + BigInt(size) > this.m.layout.userData + BigInt(this.m.layout.userDataSize)) {
+      throw new GuestStop('resource-limit', `the user-mode system data region (${this.m.layout.userDataSize / 1024} KiB: PEB, TEB, C runtime variables) is full`);
+    }
     this.userDataCursor = a + BigInt(size);
     return a;
   }
@@ -205,7 +210,9 @@ export class Kernel {
     if (user && this.nextUserStub === 0n) throw new Error('user-mode stubs before createUserSpace');
     const a = user ? this.nextUserStub : this.nextStub;
     const end = user ? l.userStubs + BigInt(l.userStubsSize) : l.stubs + BigInt(l.stubsSize);
-    if (a + STUB_SLOT > end) throw new Error('out of import stub slots');
+    if (a + STUB_SLOT > end) {
+      throw new GuestStop('resource-limit', `out of ${user ? 'user-mode ' : ''}import stub slots: kdemu binds at most ${(end - (user ? l.userStubs : l.stubs)) / STUB_SLOT - 1n} distinct imports and internal routines per machine`);
+    }
     if (user) this.nextUserStub += STUB_SLOT;
     else this.nextStub += STUB_SLOT;
     this.stubs.set(a, stub);
@@ -226,7 +233,9 @@ export class Kernel {
   /** Zeroed memory in the system data region (kernel variables, KPCR ...), never freed. */
   systemAlloc(size: number, align = 16): bigint {
     const a = (this.dataCursor + BigInt(align - 1)) & ~BigInt(align - 1);
-    if (a + BigInt(size) > this.dataEnd) throw new Error('system data region exhausted');
+    if (a + BigInt(size) > this.dataEnd) {
+      throw new GuestStop('resource-limit', `the kernel's system data region (${this.m.layout.systemDataSize / 1024} KiB: kernel variables, KPCR, data exports) is full`);
+    }
     this.dataCursor = a + BigInt(size);
     return a;
   }
@@ -332,8 +341,11 @@ export class Kernel {
     }
     this.apiCalls++;
     const outer = this.frame;
+    const outerActing = this.m.acting;
     this.frame = { sp, ret, regs };
     this.depth++;
+    // The export's accesses to guest memory take the page checks of the code that called it.
+    this.m.acting = this.m.engine.cpl;
     try {
       if (stub.kind === 'internal') return this.callInternal(stub, ret);
       const r = this.callExport(stub.decl, ret);
@@ -345,25 +357,27 @@ export class Kernel {
       if (e instanceof GuestStop && e.detail.pc === undefined) e.detail.pc = ret;
       if (!(e instanceof EngineMemoryError)) throw e;
       const name = stub.kind === 'internal' ? stub.name : `${stub.decl.module}!${stub.decl.name}`;
-      if (this.m.engine.cpl === 3) {
-        // A user-mode function given a bad pointer: an access violation in the process, as in the real DLL.
-        throw new GuestStop('client-fault', `${name}, called from ${this.symbolize(ret)}, ${e.access === 'write' ? 'wrote to' : 'read from'} unmapped memory at ${hex(e.address)}: STATUS_ACCESS_VIOLATION (0xC0000005)`, {
-          pc: ret,
-          export: name,
-          fault: { access: e.access, address: e.address },
-        });
-      }
-      // The kernel touched a bad pointer the driver gave it: on Windows, a page fault in kernel code.
-      throw new GuestStop('fault', `${name}, called from ${this.symbolize(ret)}, ${e.access === 'write' ? 'wrote to' : 'read from'} unmapped memory at ${hex(e.address)}`, {
-        pc: ret,
-        export: name,
-        fault: { access: e.access, address: e.address },
-        bugcheck: { code: 0x50, params: [e.address, e.access === 'write' ? 1n : 0n, address, 0n] },
-      });
+      throw this.accessStop(e, name, ret);
     } finally {
       this.frame = outer;
+      this.m.acting = outerActing;
       this.depth--;
     }
+  }
+
+  /**
+   * The fault an export's access to a bad guest pointer is: in user mode an access violation in the process, as in
+   * the real DLL; in kernel mode the bugcheck Windows raises for a kernel-mode fault there, located at the call.
+   */
+  private accessStop(e: EngineMemoryError, name: string, ret: bigint): GuestStop {
+    const reason = e instanceof GuestAccessError ? e.reason : 'unmapped';
+    const what = `${e.access === 'write' ? 'wrote to' : 'read from'} ${reason === 'unmapped' ? 'unmapped memory' : e.access === 'write' ? 'read-only memory' : 'memory it may not read'} at ${hex(e.address)}`;
+    const fault = { access: e.access, address: e.address };
+    if (this.m.engine.cpl === 3) {
+      return new GuestStop('client-fault', `${name}, called from ${this.symbolize(ret)}, ${what}: STATUS_ACCESS_VIOLATION (0xC0000005)`, { pc: ret, export: name, fault });
+    }
+    const bugcheck = kernelFaultBugcheck(e.address, e.access, reason, ret, this.irql, this.m.engine.pageProt(e.address) !== undefined);
+    return new GuestStop('fault', `${name}, called from ${this.symbolize(ret)}, ${what}`, { pc: ret, export: name, fault, bugcheck });
   }
 
   private callInternal(stub: Extract<Stub, { kind: 'internal' }>, ret: bigint): bigint {

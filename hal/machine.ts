@@ -1,7 +1,8 @@
 // The emulated machine as the kernel sees it: address-space layout, typed guest memory, calls into guest code.
 
-import { EngineMemoryError, PAGE_SIZE, Prot } from '../emu/engine.js';
+import { EngineMemoryError, GuestMemoryExhaustedError, PAGE_SIZE, Prot } from '../emu/engine.js';
 import type { Arch, Cpl, Engine, Exit, Reg } from '../emu/engine.js';
+import type { Outcome } from './report.js';
 
 /** Fixed addresses, so that every run (and every engine) sees the same pointers. */
 export interface AddressLayout {
@@ -47,7 +48,7 @@ export const LAYOUTS: Record<Arch, AddressLayout> = {
   x64: {
     sharedUserData: 0xfffff78000000000n,
     stubs: 0xfffff80000000000n,
-    stubsSize: 0x20000,
+    stubsSize: 0x100000,
     systemData: 0xfffff80000100000n,
     systemDataSize: 0x100000,
     drivers: 0xfffff80001000000n,
@@ -58,7 +59,7 @@ export const LAYOUTS: Record<Arch, AddressLayout> = {
     user: 0x0000000010000000n,
     userLimit: 0x0000000050000000n,
     userStubs: 0x00007ff700000000n,
-    userStubsSize: 0x20000,
+    userStubsSize: 0x100000,
     userData: 0x00007ff700100000n,
     userDataSize: 0x100000,
     userStackTop: 0x0000000000300000n,
@@ -72,7 +73,7 @@ export const LAYOUTS: Record<Arch, AddressLayout> = {
   x86: {
     sharedUserData: 0xffdf0000n,
     stubs: 0x80800000n,
-    stubsSize: 0x20000,
+    stubsSize: 0x100000,
     systemData: 0x80900000n,
     systemDataSize: 0x100000,
     drivers: 0x9a000000n,
@@ -83,7 +84,7 @@ export const LAYOUTS: Record<Arch, AddressLayout> = {
     user: 0x10000000n,
     userLimit: 0x50000000n,
     userStubs: 0x7ff00000n,
-    userStubsSize: 0x20000,
+    userStubsSize: 0x80000,
     userData: 0x7fe00000n,
     userDataSize: 0x100000,
     userStackTop: 0x00300000n,
@@ -103,7 +104,7 @@ const CALL_REGS_X64: readonly (readonly Reg[])[] = [['rsp'], ['rsp', 'rcx'], ['r
 /** Why a run stopped abnormally; thrown through the host-side call stack to the top of the run. */
 export class GuestStop extends Error {
   constructor(
-    readonly outcome: 'bugcheck' | 'fault' | 'unsupported-call' | 'unsupported-instruction' | 'instruction-limit' | 'timeout' | 'deadlock' | 'client-fault',
+    readonly outcome: Exclude<Outcome, 'completed' | 'internal-error'>,
     readonly reason: string,
     readonly detail: {
       pc?: bigint;
@@ -116,6 +117,37 @@ export class GuestStop extends Error {
     super(reason);
   }
 }
+
+/**
+ * An access kdemu made on the guest's behalf (inside an export, with the privilege level of the code that called it)
+ * that the guest's own instruction could not have made: an unmapped page, a write to a read-only page, a kernel
+ * page touched for user mode. The kernel turns it into the fault Windows takes at that point.
+ */
+export class GuestAccessError extends EngineMemoryError {
+  constructor(
+    address: bigint,
+    size: number,
+    access: 'read' | 'write',
+    readonly reason: 'unmapped' | 'protection',
+  ) {
+    super(address, size, access);
+    this.message = `${access} of ${size} bytes at 0x${address.toString(16)}: ${reason === 'unmapped' ? 'not mapped' : 'not allowed by the page protection'}`;
+  }
+}
+
+/** The run's guest-memory budget (--memory) cannot hold a new mapping: allocators answer as Windows does when memory runs out. */
+export class MemoryBudgetError extends Error {
+  constructor(
+    readonly requested: number,
+    readonly committed: number,
+    readonly budget: number,
+  ) {
+    super(`${requested} more bytes of guest memory would exceed the budget of ${budget / 1048576} MiB (${committed / 1048576} MiB in use; --memory sets it)`);
+  }
+}
+
+/** Guest memory a run may map by default (--memory). */
+export const DEFAULT_MEMORY_MB = 2048;
 
 /** The result of running one guest call to its return. */
 export interface CallResult {
@@ -149,6 +181,23 @@ export class Machine {
   missingDataAt?: (address: bigint) => string | undefined;
   private readonly retRegs = new BigUint64Array(3);
   private deadline = 0;
+  /** Bytes of guest memory mapped (aliases excluded: they add no memory), and the budget for them. */
+  private committed = 0;
+  memoryBudget = DEFAULT_MEMORY_MB * 1048576;
+  /**
+   * The privilege level kdemu's own accesses act for: set while an export runs (the caller's level), so that its
+   * reads and writes of guest pointers take the same page checks as the guest's instructions; -1 outside exports
+   * (the kernel's own bookkeeping). Bumping protGen drops the cached check.
+   */
+  acting: Cpl | -1 = -1;
+  private protGen = 0;
+  private okGen = -1;
+  private okActing: Cpl | -1 = -1;
+  private okWrite = false;
+  private okLo = 0n;
+  private okHi = 0n;
+  /** The current IRQL, for the bugcheck a fault at DISPATCH_LEVEL is (set by the kernel). */
+  irql: () => number = () => 0;
 
   constructor(
     readonly engine: Engine,
@@ -158,11 +207,11 @@ export class Machine {
     this.layout = LAYOUTS[engine.arch];
     this.returnTrap = this.layout.stubs;
     const l = this.layout;
-    engine.map(l.stubs, l.stubsSize, Prot.RX);
+    this.mapPages(l.stubs, l.stubsSize, Prot.RX);
     engine.write(l.stubs, new Uint8Array(l.stubsSize).fill(0xcc));
     engine.addTrapRange(l.stubs, l.stubs + BigInt(l.stubsSize));
-    engine.map(l.systemData, l.systemDataSize, Prot.RW);
-    engine.map(l.stackBase - BigInt(l.stackSize), l.stackSize, Prot.RW);
+    this.mapPages(l.systemData, l.systemDataSize, Prot.RW);
+    this.mapPages(l.stackBase - BigInt(l.stackSize), l.stackSize, Prot.RW);
     engine.setReg('rsp', l.stackBase - 0x100n);
   }
 
@@ -181,11 +230,48 @@ export class Machine {
   // ---- memory --------------------------------------------------------------------------------------------
 
   read(address: bigint, size: number): Uint8Array {
+    if (this.acting >= 0) this.checkAccess(address, size, false);
     return this.engine.read(address, size);
   }
 
   write(address: bigint, data: Uint8Array): void {
+    if (this.acting >= 0) this.checkAccess(address, data.length, true);
     this.engine.write(address, data);
+  }
+
+  /**
+   * The page checks the processor makes for an instruction at the acting privilege level: present; writable for a
+   * write (Windows runs with CR0.WP, so the kernel cannot write read-only pages either); a user page at CPL3. The
+   * last page found good is remembered, as most accesses of an export fall in one structure.
+   */
+  private checkAccess(a: bigint, size: number, write: boolean): void {
+    if (size <= 0) return;
+    const end = a + BigInt(size);
+    if (this.okGen === this.protGen && this.okActing === this.acting && (this.okWrite || !write) && a >= this.okLo && end <= this.okHi) return;
+    const access = write ? 'write' : 'read';
+    for (let p = a & ~0xfffn; p < end; p += 0x1000n) {
+      const prot = this.engine.pageProt(p);
+      const first = p > a ? p : a;
+      if (prot === undefined) throw new GuestAccessError(first, size, access, 'unmapped');
+      const allowed = (write ? prot & Prot.Write : prot & (Prot.Read | Prot.Write)) && (this.acting !== 3 || prot & Prot.User);
+      if (!allowed) throw new GuestAccessError(first, size, access, 'protection');
+      this.okLo = p;
+      this.okHi = p + 0x1000n;
+    }
+    this.okGen = this.protGen;
+    this.okActing = this.acting;
+    this.okWrite = write;
+  }
+
+  /** Runs f with kdemu's accesses acting for privilege level `level` (-1: unchecked), restoring the previous level after. */
+  actingAs<T>(level: Cpl | -1, f: () => T): T {
+    const saved = this.acting;
+    this.acting = level;
+    try {
+      return f();
+    } finally {
+      this.acting = saved;
+    }
   }
 
   /** Reads, or null if any byte is unmapped (formatters use this to print bad pointers like Windows). */
@@ -200,6 +286,7 @@ export class Machine {
 
   /** The region's DataView and the offset of [a, a+size) in it, when it lies in one region (the fast path). */
   private at(a: bigint, size: number, write: boolean): number {
+    if (this.acting >= 0) this.checkAccess(a, size, write);
     const b = this.engine.backing(a);
     if (!b || (write && b.code)) return -1;
     const off = Number(a - b.begin);
@@ -214,6 +301,7 @@ export class Machine {
    * remembered, so the many field accesses to one IRP or stack location cost no BigInt arithmetic.
    */
   private field(base: bigint, off: number, size: number, write: boolean): number {
+    if (this.acting >= 0) this.checkAccess(base + BigInt(off), size, write);
     const b = this.engine.backing(base);
     if (!b || (write && b.code)) return -1;
     let o: number;
@@ -388,9 +476,57 @@ export class Machine {
     this.write(a, b);
   }
 
-  /** Maps fresh zeroed pages (page-aligned range). */
+  /** Maps fresh zeroed pages (page-aligned range) within the run's memory budget (MemoryBudgetError beyond it). */
   mapPages(address: bigint, size: number, prot: Prot): void {
-    this.engine.map(address, roundUp(size, PAGE_SIZE), prot);
+    const n = roundUp(size, PAGE_SIZE);
+    if (this.committed + n > this.memoryBudget) throw new MemoryBudgetError(n, this.committed, this.memoryBudget);
+    try {
+      this.engine.map(address, n, prot);
+    } catch (e) {
+      // The engine itself is full (a budget above what it holds): the same answer as the budget's.
+      if (e instanceof GuestMemoryExhaustedError) throw new MemoryBudgetError(n, this.committed, this.committed);
+      throw e;
+    }
+    this.committed += n;
+    this.protGen++;
+  }
+
+  /** Unmaps a region mapped with mapPages, or one page mapped with mapAlias (alias: it gives no memory back). */
+  unmap(address: bigint, size: number, alias = false): void {
+    this.engine.unmap(address, size);
+    if (!alias) this.committed -= size;
+    this.protGen++;
+  }
+
+  /** A second view of the page at source (MDL mappings): no memory of its own. */
+  mapAlias(address: bigint, source: bigint, prot: Prot): void {
+    this.engine.mapAlias(address, source, prot);
+    this.protGen++;
+  }
+
+  protect(address: bigint, size: number, prot: Prot): void {
+    this.engine.protect(address, size, prot);
+    this.protGen++;
+  }
+
+  /**
+   * Writes an image into freshly mapped (zeroed) memory, skipping the pages that are all zero: a large SizeOfImage
+   * costs memory only for the pages that hold something.
+   */
+  writeSparse(address: bigint, data: Uint8Array): void {
+    const words = new Uint32Array(data.buffer, data.byteOffset, data.byteOffset % 4 === 0 ? data.length >>> 2 : 0);
+    for (let off = 0; off < data.length; off += PAGE_SIZE) {
+      const end = Math.min(off + PAGE_SIZE, data.length);
+      let zero = words.length > 0;
+      if (zero) for (let i = off >>> 2, n = end >>> 2; i < n; i++) if (words[i] !== 0) { zero = false; break; }
+      if (zero) for (let i = end & ~3; i < end; i++) if (data[i] !== 0) { zero = false; break; }
+      if (!zero) this.write(address + BigInt(off), data.subarray(off, end));
+    }
+  }
+
+  /** Bytes of guest memory mapped so far (the budget's use). */
+  get committedBytes(): number {
+    return this.committed;
   }
 
   // ---- registers and stack ------------------------------------------------------------------------------
@@ -492,6 +628,14 @@ export class Machine {
     }
   }
 
+  /**
+   * Host-side loops the guest can drive (waits that let time pass, timer expiry chains, list walks) call this each
+   * round: the wall-clock and instruction budgets hold there as they do while guest code runs.
+   */
+  checkBudgets(): void {
+    this.remainingBudget();
+  }
+
   private remainingBudget(): number {
     if (this.deadline && Date.now() > this.deadline) {
       throw new GuestStop('timeout', 'the wall-clock budget (--timeout) ran out', { pc: this.engine.getReg('rip') });
@@ -515,11 +659,11 @@ export class Machine {
             fault: { access: exit.access, address: exit.address },
           });
         }
+        const bugcheck = kernelFaultBugcheck(exit.address, exit.access, exit.reason, exit.pc, this.irql(), this.engine.pageProt(exit.address) !== undefined);
         return new GuestStop('fault', `page fault: ${exit.access} of ${hex(exit.address)} (${exit.reason === 'unmapped' ? 'not present' : 'protection'})`, {
           pc: exit.pc,
           fault: { access: exit.access, address: exit.address },
-          // An unhandled kernel-mode page fault is PAGE_FAULT_IN_NONPAGED_AREA: (address, write?, pc, 0).
-          bugcheck: { code: 0x50, params: [exit.address, exit.access === 'write' ? 1n : exit.access === 'fetch' ? 10n : 0n, exit.pc, 0n] },
+          bugcheck,
         });
       }
       case 'interrupt': {
@@ -548,6 +692,24 @@ export class Machine {
         return new Error('unreachable: trap and budget exits are handled by callGuest');
     }
   }
+}
+
+/**
+ * The bugcheck an unhandled kernel-mode page fault is, as Windows chooses it: at DISPATCH_LEVEL or above any fault
+ * on a page that is not present is DRIVER_IRQL_NOT_LESS_OR_EQUAL (0xD1: address, IRQL, 0 read / 1 write / 8 execute,
+ * pc); a write to a read-only page ATTEMPTED_WRITE_TO_READONLY_MEMORY (0xBE: address, PTE, 0, 0); a fetch from a
+ * no-execute page ATTEMPTED_EXECUTE_OF_NOEXECUTE_MEMORY (0xFC: address, PTE, 0, 0); any other
+ * PAGE_FAULT_IN_NONPAGED_AREA (0x50: address, 0 read / 1 write / 10 execute, pc, 0). kdemu has no page tables, so
+ * the PTE parameter is 0.
+ */
+export function kernelFaultBugcheck(address: bigint, access: 'read' | 'write' | 'fetch', reason: 'unmapped' | 'protection', pc: bigint, irql: number, present: boolean): { code: number; params: bigint[] } {
+  const kind = access === 'write' ? 1n : access === 'fetch' ? 8n : 0n;
+  if (irql >= 2 && !present) return { code: 0xd1, params: [address, BigInt(irql), kind, pc] };
+  if (reason === 'protection' && present) {
+    if (access === 'write') return { code: 0xbe, params: [address, 0n, 0n, 0n] };
+    if (access === 'fetch') return { code: 0xfc, params: [address, 0n, 0n, 0n] };
+  }
+  return { code: 0x50, params: [address, access === 'write' ? 1n : access === 'fetch' ? 10n : 0n, pc, 0n] };
 }
 
 /**

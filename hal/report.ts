@@ -58,8 +58,12 @@ export interface RunOptions {
   overlapped?: boolean;
   /** Drivers to load after the first, in order (--load): filters, driver stacks. */
   load?: { path: string; bytes: Uint8Array }[];
-  /** Instruction budget for the whole run (0 or absent: none). */
-  maxInstructions?: number;
+  /** Instruction budget for the whole run (absent: DEFAULT_MAX_INSTRUCTIONS). */
+  maxInstructions?: number | 'unlimited';
+  /** Virtual-time budget in milliseconds since boot (absent: DEFAULT_MAX_VIRTUAL_MS). */
+  maxVirtualMs?: number | 'unlimited';
+  /** Guest memory the run may map, in MiB (absent: DEFAULT_MEMORY_MB). */
+  memoryMb?: number;
   /** Wall-clock budget for the whole run in milliseconds (0 or absent: none). */
   timeoutMs?: number;
   /** Receives every trace event as it happens (NDJSON writer, tests). */
@@ -75,14 +79,18 @@ export type Outcome =
   | 'instruction-limit'
   | 'timeout'
   | 'deadlock'
-  | 'client-fault';
+  | 'client-fault'
+  /** A bound of kdemu's own was reached while the guest ran (a host-side table or region full); exit 1. */
+  | 'resource-limit'
+  /** A bug in kdemu: stop.internal says where; exit 3. */
+  | 'internal-error';
 
 export interface OpReport {
   op: 'open' | 'read' | 'write' | 'ioctl' | 'close' | 'wait' | 'cancel';
   /** wait: the milliseconds waited. */
   ms?: number;
   /** A request the driver left pending (status 0x00000103, win32Error 997): its result once it completed, else null. */
-  completion?: { status: string; information: number; data: string; atMs: number } | null;
+  completion?: { status: string; information: number; data: string; dataBytes?: number; dataSha256?: string; atMs: number } | null;
   name?: string;
   length?: number;
   code?: string;
@@ -90,8 +98,11 @@ export interface OpReport {
   status: string;
   win32Error: number;
   information?: number;
-  /** Bytes returned to the caller, lower-case hex. */
+  /** Bytes returned to the caller, lower-case hex (the first MAX_REPORT_DATA bytes when dataBytes is present). */
   data?: string;
+  /** Only for a buffer larger than the report spells out (16 MiB): its full length and the SHA-256 of all of it. */
+  dataBytes?: number;
+  dataSha256?: string;
   /** A driver misbehaviour kdemu noticed during the operation (returned without completing the IRP ...). */
   note?: string;
 }
@@ -118,6 +129,8 @@ export interface StopReport {
   fault?: { access: string; address: string };
   instruction?: string;
   stack?: string[];
+  /** outcome internal-error: the kdemu function where it happened and the error, for a bug report. */
+  internal?: { where: string; error: string };
 }
 
 export interface Report {
@@ -147,4 +160,6 @@ export type TraceEvent =
   /** A privileged instruction the kernel layer emulated (mov cr8, rdmsr ...). */
   | { type: 'cpu'; seq: number; instruction: string; at: string }
   | { type: 'op'; seq: number; op: string; status: string; information?: number }
+  /** Where kdemu knowingly does less than Windows (Wine's FIXME habit): what it left out, and where (module+offset). */
+  | { type: 'note'; seq: number; text: string; at?: string }
   | { type: 'stop'; seq: number; outcome: Outcome; reason: string };

@@ -2,7 +2,8 @@
 
 import { createHash } from 'node:crypto';
 import type { Kernel } from './kernel.js';
-import { GuestStop, hex } from './machine.js';
+import { GuestStop, MemoryBudgetError, hex } from './machine.js';
+import { internalMessage, internalStopReason, internalWhere } from './internal.js';
 import type { OpReport, Operation, Report, RunOptions, StopReport } from './report.js';
 import { formatStatus, ntSuccess } from './rtl/ntstatus.js';
 import { UserSession, INVALID_HANDLE_VALUE, type Win32Result } from './user/fileapi.js';
@@ -11,6 +12,7 @@ import { disassemble } from '../emu/disasm.js';
 import { DEFAULT_ENGINE, DriverSession, InputError, parseDriver } from './session.js';
 import { parsePe, imageKind, type PeImage } from '../emu/pe/index.js';
 import { ClientProcess } from './user/process.js';
+import { reportData } from './dbg/hexdata.js';
 import { decodeCodePage } from './user/kernel32/nls.js';
 import { deliver, virtualUs, waitUntil } from './ke/clock.js';
 import type { ClientReport } from './report.js';
@@ -96,16 +98,32 @@ export function runDriver(options: RunOptions): Report {
     }
     report.unload.leaks = s.leaks();
   } catch (e) {
-    if (!(e instanceof GuestStop)) throw e;
-    report.outcome = e.outcome;
-    report.stop = stopReport(k, e);
-    k.trace.emit({ type: 'stop', outcome: e.outcome, reason: e.reason });
+    if (e instanceof InputError) throw e;
+    const stop = asGuestStop(e);
+    if (stop) {
+      report.outcome = stop.outcome;
+      report.stop = stopReport(k, stop);
+      k.trace.emit({ type: 'stop', outcome: stop.outcome, reason: stop.reason });
+    } else {
+      // Not the guest's doing: a bug in kdemu. The report still comes, saying where.
+      report.outcome = 'internal-error';
+      report.stop = { reason: internalStopReason(e), internal: { where: internalWhere(e), error: internalMessage(e) } };
+      k.trace.emit({ type: 'stop', outcome: 'internal-error', reason: report.stop.reason });
+    }
   } finally {
     if (k.client) report.client = clientReport(k.client, options.client!.path, s.image.arch);
     report.stats = { engine: s.engineName, instructions: s.instructions, apiCalls: k.apiCalls, wallMs: Math.round((performance.now() - started) * 10) / 10 };
     s.close();
   }
   return report;
+}
+
+/** The typed stop an error escaping the guest's run is, or undefined for a bug of kdemu's. */
+function asGuestStop(e: unknown): GuestStop | undefined {
+  if (e instanceof GuestStop) return e;
+  // Guest memory ran out where Windows has no failure status to give (the kernel's own structures).
+  if (e instanceof MemoryBudgetError) return new GuestStop('resource-limit', `out of guest memory: ${e.message}`);
+  return undefined;
 }
 
 /** Checks that the client is a console program of the driver's architecture; InputError (exit 2) otherwise. */
@@ -236,7 +254,7 @@ function runOperations(k: Kernel, user: UserSession, ops: readonly Operation[], 
 function opReport(base: Partial<OpReport> & { op: OpReport['op'] }, r: Win32Result): OpReport {
   const rep: OpReport = { ...base, status: formatStatus(r.status), win32Error: r.win32Error };
   if (base.op === 'read' || base.op === 'write' || base.op === 'ioctl') rep.information = r.information;
-  if (base.op === 'read' || base.op === 'ioctl') rep.data = Buffer.from(r.data).toString('hex');
+  if (base.op === 'read' || base.op === 'ioctl') Object.assign(rep, reportData(r.data));
   if (r.note) rep.note = r.note;
   // A pending request: its completion shows up here when the driver completes it (later ops, --wait, close, unload).
   if (r.status === STATUS_PENDING) Object.defineProperty(rep, 'completion', { get: () => r.completion ?? null, enumerable: true });

@@ -14,11 +14,12 @@ import { createEngine, type EngineName } from '../emu/index.js';
 import type { Engine } from '../emu/engine.js';
 import { parsePe, imageKind, type PeImage } from '../emu/pe/index.js';
 import { boot } from './boot.js';
+import { InputError } from './errors.js';
 import { TABLE } from './exports.js';
 import { callDriverEntry, callDriverUnload, loadDriver, unloadRoutine } from './io/driver.js';
 import type { DriverRecord } from './io/state.js';
 import { Kernel } from './kernel.js';
-import { hex } from './machine.js';
+import { DEFAULT_MEMORY_MB, hex } from './machine.js';
 import { ntSuccess } from './rtl/ntstatus.js';
 import type { LeakReport, RunOptions } from './report.js';
 import { tagText } from './ex/pool.js';
@@ -28,12 +29,16 @@ import { mm } from './mm/mdl.js';
 import { armedTimers } from './ke/timer.js';
 import { queuedDpcs } from './ke/dpc.js';
 
-/** Bad input: the CLI prints the message as one line and exits 2. */
-export class InputError extends Error {}
+export { InputError } from './errors.js';
 
 export const DEFAULT_ENGINE: EngineName = 'wasm';
 
-export type SessionOptions = Pick<RunOptions, 'driverPath' | 'driverBytes' | 'engine' | 'onTrace' | 'maxInstructions' | 'timeoutMs'>;
+export type SessionOptions = Pick<RunOptions, 'driverPath' | 'driverBytes' | 'engine' | 'onTrace' | 'maxInstructions' | 'maxVirtualMs' | 'memoryMb' | 'timeoutMs'>;
+
+/** The instruction budget of a run unless told otherwise: about 5 s on the wasm core, far above any DriverEntry. */
+export const DEFAULT_MAX_INSTRUCTIONS = 1_000_000_000;
+/** The virtual-time budget of a run unless told otherwise: ten minutes of the emulated machine's time. */
+export const DEFAULT_MAX_VIRTUAL_MS = 600_000;
 
 /** Parses and checks that the image is a kernel driver kdemu can load. */
 export function parseDriver(bytes: Uint8Array): PeImage {
@@ -57,7 +62,11 @@ export class DriverSession {
   ) {
     this.engineName = engine.name;
     this.k = new Kernel(engine, TABLE, options.onTrace);
-    this.k.m.setBudgets(options.maxInstructions ?? 0, options.timeoutMs ? Date.now() + options.timeoutMs : 0);
+    const max = options.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS;
+    this.k.m.setBudgets(max === 'unlimited' ? 0 : max, options.timeoutMs ? Date.now() + options.timeoutMs : 0);
+    const virtualMs = options.maxVirtualMs ?? DEFAULT_MAX_VIRTUAL_MS;
+    this.k.maxVirtualUs = virtualMs === 'unlimited' ? 0n : BigInt(virtualMs) * 1000n;
+    this.k.m.memoryBudget = (options.memoryMb ?? DEFAULT_MEMORY_MB) * 1048576;
     this.user = new UserSession(this.k);
     boot(this.k);
     this.driver = loadDriver(this.k, image, options.driverBytes, options.driverPath);

@@ -1,11 +1,13 @@
 // Interlocked doubly linked lists guarded by a spin lock: Ex(f)InterlockedInsertHeadList, ...InsertTailList,
 // ...RemoveHeadList. Each takes the caller's KSPIN_LOCK around the list operation (at DISPATCH_LEVEL, as Windows
 // does) and returns the entry that was first (insert head), last (insert tail) or removed, or NULL when the list
-// was empty. The x86 kernel exports the fastcall Exf* forms; x64 exports the Ex* names.
+// was empty. The x86 kernel exports the fastcall Exf* forms; x64 exports the Ex* names. The links are checked as
+// Windows' list operations check them (a corrupted list bugchecks 0x139).
 
 import { defineExport } from '../export.js';
 import type { Kernel } from '../kernel.js';
 import { acquireSpinLock, releaseSpinLock } from '../ke/spinlock.js';
+import { corruptList } from '../rtl/list.js';
 
 function links(k: Kernel) {
   const o = k.L.LIST_ENTRY.off;
@@ -31,6 +33,7 @@ function insertHead(k: Kernel, head: bigint, entry: bigint, lock: bigint, routin
   return locked(k, lock, routine, () => {
     const l = links(k);
     const first = l.flink(head);
+    if (l.blink(first) !== head) throw corruptList(k, routine, head, `the first entry's Blink does not point back to the head`);
     l.setFlink(entry, first);
     l.setBlink(entry, head);
     l.setBlink(first, entry);
@@ -43,6 +46,7 @@ function insertTail(k: Kernel, head: bigint, entry: bigint, lock: bigint, routin
   return locked(k, lock, routine, () => {
     const l = links(k);
     const last = l.blink(head);
+    if (l.flink(last) !== head) throw corruptList(k, routine, head, `the last entry's Flink does not point back to the head`);
     l.setFlink(entry, head);
     l.setBlink(entry, last);
     l.setFlink(last, entry);
@@ -57,6 +61,7 @@ function removeHead(k: Kernel, head: bigint, lock: bigint, routine: string): big
     const first = l.flink(head);
     if (first === head) return 0n;
     const next = l.flink(first);
+    if (l.blink(first) !== head || l.blink(next) !== first) throw corruptList(k, routine, first, 'a neighbour\'s link does not point back to the entry being removed');
     l.setFlink(head, next);
     l.setBlink(next, head);
     return first;

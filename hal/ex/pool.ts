@@ -1,7 +1,7 @@
 // The executive's pool: tagged allocations in guest memory, with Windows' checks on free.
 
 import { PAGE_SIZE, Prot } from '../../emu/engine.js';
-import { GuestStop, type Machine } from '../machine.js';
+import { GuestStop, MemoryBudgetError, type Machine } from '../machine.js';
 
 export interface PoolBlock {
   address: bigint;
@@ -83,7 +83,13 @@ export class Pool {
     const size = Math.max(CHUNK, Math.ceil(need / CHUNK) * CHUNK);
     const end = this.mappedEnd + BigInt(size);
     if (end > this.limit) return false;
-    this.m.mapPages(this.mappedEnd, size, this.prot);
+    try {
+      this.m.mapPages(this.mappedEnd, size, this.prot);
+    } catch (e) {
+      // The run's memory budget is spent: the allocation fails, as it does on Windows when memory runs out.
+      if (e instanceof MemoryBudgetError) return false;
+      throw e;
+    }
     this.release(this.mappedEnd, size);
     this.mappedEnd = end;
     return true;
@@ -141,6 +147,16 @@ export class Pool {
 
   get(address: bigint): PoolBlock | undefined {
     return this.blocks.get(address);
+  }
+
+  /** A point in the allocation order, for allocatedSince. */
+  mark(): number {
+    return this.seq;
+  }
+
+  /** The live blocks allocated after mark(), in allocation order. */
+  allocatedSince(mark: number): PoolBlock[] {
+    return [...this.blocks.values()].filter((b) => b.seq >= mark).sort((a, b) => a.seq - b.seq);
   }
 
   /** Live blocks in allocation order. */

@@ -48,6 +48,10 @@ export function cancelIrp(k: Kernel, irp: bigint): boolean {
 
 /** CancelIo / CancelIoEx: cancels the pending IRPs on a file object (all, or the one for this OVERLAPPED). */
 export function cancelFileIo(k: Kernel, file: bigint, overlapped?: bigint): number {
+  return k.m.actingAs(0, () => cancelPending(k, file, overlapped));
+}
+
+function cancelPending(k: Kernel, file: bigint, overlapped?: bigint): number {
   let n = 0;
   for (const [irp, p] of [...k.io.pendingIrps]) {
     if (p.file !== file || (overlapped !== undefined && p.overlapped !== overlapped)) continue;

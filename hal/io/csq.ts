@@ -16,10 +16,8 @@ const IO_TYPE_CSQ_IRP_CONTEXT = 1;
 const IO_TYPE_CSQ = 2;
 const IO_TYPE_CSQ_EX = 3;
 
-/** IO_CSQ: Type, then six routines and ReservePointer, pointer-aligned. */
-function slot(k: Kernel, csq: bigint, i: number): bigint {
-  return csq + BigInt(k.ptrSize * (i + 1));
-}
+/** The IO_CSQ routines (hal/layout/io.ts), in IoCsqInitialize's parameter order. */
+const ROUTINES = ['CsqInsertIrp', 'CsqRemoveIrp', 'CsqPeekNextIrp', 'CsqAcquireLock', 'CsqReleaseLock', 'CsqCompleteCanceledIrp'] as const;
 const INSERT = 0;
 const REMOVE = 1;
 const PEEK = 2;
@@ -28,7 +26,7 @@ const RELEASE = 4;
 const COMPLETE = 5;
 
 function routine(k: Kernel, csq: bigint, i: number): bigint {
-  return k.m.ptr(slot(k, csq, i));
+  return k.m.ptrAt(csq, k.L.IO_CSQ.off[ROUTINES[i]]);
 }
 
 function driverContext3(k: Kernel, irp: bigint): bigint {
@@ -65,7 +63,8 @@ function setCancelRoutine(k: Kernel, irp: bigint, r: bigint): bigint {
 /** The CSQ an IRP in a queue belongs to, and its context (if the inserter gave one). */
 function owner(k: Kernel, irp: bigint): { csq: bigint; context: bigint } {
   const p = k.m.ptr(driverContext3(k, irp));
-  if (p !== 0n && k.m.u32(p) === IO_TYPE_CSQ_IRP_CONTEXT) return { csq: k.m.ptr(p + BigInt(2 * k.ptrSize)), context: p };
+  const c = k.L.IO_CSQ_IRP_CONTEXT.off;
+  if (p !== 0n && k.m.u32At(p, c.Type) === IO_TYPE_CSQ_IRP_CONTEXT) return { csq: k.m.ptrAt(p, c.Csq), context: p };
   return { csq: p, context: 0n };
 }
 
@@ -74,7 +73,7 @@ function csqCancelRoutine(k: Kernel, args: bigint[]): bigint {
   const irp = args[1];
   releaseCancelLock(k, k.m.u8At(irp, k.L.IRP.off.CancelIrql), 'IoCsq cancel routine');
   const { csq, context } = owner(k, irp);
-  if (context !== 0n) k.m.setPtr(context + BigInt(k.ptrSize), 0n);
+  if (context !== 0n) k.m.setPtrAt(context, k.L.IO_CSQ_IRP_CONTEXT.off.Irp, 0n);
   const irql = lock(k, csq);
   k.callRoutine(routine(k, csq, REMOVE), [csq, irp], 'CsqRemoveIrp');
   k.m.setPtr(driverContext3(k, irp), 0n);
@@ -85,16 +84,17 @@ function csqCancelRoutine(k: Kernel, args: bigint[]): bigint {
 
 function insert(k: Kernel, csq: bigint, irp: bigint, context: bigint, insertContext: bigint | undefined): number {
   const m = k.m;
+  const c = k.L.IO_CSQ_IRP_CONTEXT.off;
   const irql = lock(k, csq);
   if (context !== 0n) {
-    m.setU32(context, IO_TYPE_CSQ_IRP_CONTEXT);
-    m.setPtr(context + BigInt(k.ptrSize), irp);
-    m.setPtr(context + BigInt(2 * k.ptrSize), csq);
+    m.setU32At(context, c.Type, IO_TYPE_CSQ_IRP_CONTEXT);
+    m.setPtrAt(context, c.Irp, irp);
+    m.setPtrAt(context, c.Csq, csq);
     m.setPtr(driverContext3(k, irp), context);
   } else {
     m.setPtr(driverContext3(k, irp), csq);
   }
-  if (insertContext !== undefined && m.u32(csq) === IO_TYPE_CSQ_EX) {
+  if (insertContext !== undefined && m.u32At(csq, k.L.IO_CSQ.off.Type) === IO_TYPE_CSQ_EX) {
     const s = Number(k.callRoutine(routine(k, csq, INSERT), [csq, irp, insertContext], 'CsqInsertIrpEx') & 0xffffffffn);
     if (s >>> 31) {
       unlock(k, csq, irql);
@@ -111,7 +111,7 @@ function insert(k: Kernel, csq: bigint, irp: bigint, context: bigint, insertCont
   if (m.u8At(irp, k.L.IRP.off.Cancel) && setCancelRoutine(k, irp, 0n) !== 0n) {
     k.callRoutine(routine(k, csq, REMOVE), [csq, irp], 'CsqRemoveIrp');
     m.setPtr(driverContext3(k, irp), 0n);
-    if (context !== 0n) m.setPtr(context + BigInt(k.ptrSize), 0n);
+    if (context !== 0n) m.setPtrAt(context, c.Irp, 0n);
     unlock(k, csq, irql);
     k.callRoutine(routine(k, csq, COMPLETE), [csq, irp], 'CsqCompleteCanceledIrp');
     return STATUS.SUCCESS;
@@ -121,9 +121,10 @@ function insert(k: Kernel, csq: bigint, irp: bigint, context: bigint, insertCont
 }
 
 function initialize(k: Kernel, csq: bigint, type: number, r: bigint[]): number {
-  k.m.setU32(csq, type);
-  r.forEach((p, i) => k.m.setPtr(slot(k, csq, i), p));
-  k.m.setPtr(slot(k, csq, 6), 0n);
+  const o = k.L.IO_CSQ.off;
+  k.m.setU32At(csq, o.Type, type);
+  r.forEach((p, i) => k.m.setPtrAt(csq, o[ROUTINES[i]], p));
+  k.m.setPtrAt(csq, o.ReservePointer, 0n);
   return STATUS.SUCCESS;
 }
 
@@ -159,11 +160,12 @@ export const exports = [
     impl: (k, a) => {
       const m = k.m;
       const irql = lock(k, a.Csq);
-      let irp = m.ptr(a.Context + BigInt(k.ptrSize));
+      const irpAt = k.L.IO_CSQ_IRP_CONTEXT.off.Irp;
+      let irp = m.ptrAt(a.Context, irpAt);
       // Being cancelled (its cancel routine already taken): the cancel routine removes and completes it.
       if (irp !== 0n && setCancelRoutine(k, irp, 0n) !== 0n) {
         k.callRoutine(routine(k, a.Csq, REMOVE), [a.Csq, irp], 'CsqRemoveIrp');
-        m.setPtr(a.Context + BigInt(k.ptrSize), 0n);
+        m.setPtrAt(a.Context, irpAt, 0n);
         m.setPtr(driverContext3(k, irp), 0n);
       } else {
         irp = 0n;
@@ -186,7 +188,7 @@ export const exports = [
         if (setCancelRoutine(k, irp, 0n) === 0n) continue;
         k.callRoutine(routine(k, a.Csq, REMOVE), [a.Csq, irp], 'CsqRemoveIrp');
         const { context } = owner(k, irp);
-        if (context !== 0n) m.setPtr(context + BigInt(k.ptrSize), 0n);
+        if (context !== 0n) m.setPtrAt(context, k.L.IO_CSQ_IRP_CONTEXT.off.Irp, 0n);
         m.setPtr(driverContext3(k, irp), 0n);
         break;
       }

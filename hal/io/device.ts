@@ -7,7 +7,8 @@ import { DO_DEVICE_HAS_NAME, DO_DEVICE_INITIALIZING, DO_EXCLUSIVE, IO_TYPE_DEVIC
 import { initializeEvent, initializeListHead, SynchronizationEvent } from '../ke/dispatcher.js';
 import { readUnicodeString } from '../rtl/unicode.js';
 import type { DeviceRecord } from './state.js';
-import { referencesTaken } from '../ob/object.js';
+import { REFERENCE_BY_POINTER, objectTypeObject, objectTypeOf, referencesTaken } from '../ob/object.js';
+import { GuestStop, hex } from '../machine.js';
 
 /** Device types whose DEVICE_OBJECT.SectorSize Windows sets (disk-like devices: 512 bytes). */
 const SECTOR_DEVICE_TYPES = new Set([0x2, 0x3, 0x7, 0x8, 0x9, 0x14, 0x24]);
@@ -92,6 +93,32 @@ export function deleteDevice(k: Kernel, device: bigint): void {
   if (rec.openCount === 0 && referencesTaken(k, device) === 0) k.pool.free_(device, 0);
 }
 
+/** BAD_OBJECT_HEADER: (object header, the OBJECT_TYPE its type index gives, 0: the type index is wrong, 0). */
+export const BAD_OBJECT_HEADER = 0x189;
+
+/**
+ * IoDeleteDevice of something that is not a live device object. Windows checks nothing before using it as one: it
+ * reads DeviceObject->Flags (a bad pointer faults there, the page-fault bugcheck), and its ObDereferenceObject of the
+ * device at the end is where the object manager catches the rest. A device already deleted has lost the reference
+ * IoDeleteDevice drops: REFERENCE_BY_POINTER, as kdemu raises for any reference dropped twice. Anything else has no
+ * device object's header in front of it: BAD_OBJECT_HEADER (kdemu's objects have no header in guest memory, so it
+ * names where one would be).
+ */
+function notADevice(k: Kernel, address: bigint): never {
+  const from = k.symbolize(k.callerAddress());
+  if (k.io.devices.some((d) => d.address === address && d.deleted)) {
+    throw new GuestStop('bugcheck', `IoDeleteDevice(${hex(address)}) from ${from}: the device object was deleted already; dropping its reference again leaves its count wrong for the object's state`, {
+      bugcheck: { code: REFERENCE_BY_POINTER, params: [objectTypeObject(k, 'Device'), address, 0n, 0n] },
+    });
+  }
+  k.m.u32(address + BigInt(k.L.DEVICE_OBJECT.off.Flags)); // the first access, as IoDeleteDevice makes it (faults on a bad pointer)
+  const type = objectTypeOf(k, address);
+  const header = address - BigInt(k.ptrSize === 8 ? 0x30 : 0x18); // OBJECT_HEADER.Body
+  throw new GuestStop('bugcheck', `IoDeleteDevice(${hex(address)}) from ${from}: ${type ? `a ${type.toLowerCase()} object` : 'not an object'}, not a device object IoCreateDevice made: the object manager finds no device object's header at ${hex(header)}`, {
+    bugcheck: { code: BAD_OBJECT_HEADER, params: [header, type ? objectTypeObject(k, type) : 0n, 0n, 0n] },
+  });
+}
+
 /** DEVOBJ_EXTENSION is opaque beyond { CSHORT Type; USHORT Size; PDEVICE_OBJECT DeviceObject; }: we give it room for those. */
 function devobjExtensionSize(k: Kernel): number {
   return 4 * k.ptrSize;
@@ -127,6 +154,9 @@ export const exports = [
     proto: 'VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)',
     params: { DeviceObject: 'ptr' },
     ret: 'void',
-    impl: (k, a) => deleteDevice(k, a.DeviceObject),
+    impl: (k, a) => {
+      if (!k.io.deviceAt(a.DeviceObject)) notADevice(k, a.DeviceObject);
+      deleteDevice(k, a.DeviceObject);
+    },
   }),
 ];

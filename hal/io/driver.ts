@@ -5,6 +5,7 @@ import { bindImports, mapImage, needsPreferredBase, type PeImage } from '../../e
 import { Prot } from '../../emu/engine.js';
 import { defineExport } from '../export.js';
 import type { Kernel } from '../kernel.js';
+import { InputError } from '../errors.js';
 import { hex } from '../machine.js';
 import { STATUS, ntSuccess } from '../rtl/ntstatus.js';
 import { IO_TYPE_DRIVER, IRP_MJ_MAXIMUM_FUNCTION, DO_DEVICE_INITIALIZING, DRVO_BUILTIN_DRIVER } from './constants.js';
@@ -28,6 +29,7 @@ export function loadDriver(k: Kernel, img: PeImage, bytes: Uint8Array, imagePath
   let base = k.m.layout.drivers + IMAGE_STRIDE * BigInt(index);
   if (base === img.imageBase) base += IMAGE_STRIDE / 2n;
   if (needsPreferredBase(img)) base = img.imageBase;
+  imageFits(k, img, imagePath);
   const mapped = mapImage(img, bytes, base);
   bindImports(mapped, img, (dll, entry) => k.resolveImport(dll, entry.name ?? `#${entry.ordinal}`));
   if (img.loadConfig?.securityCookieVa) {
@@ -39,8 +41,8 @@ export function loadDriver(k: Kernel, img: PeImage, bytes: Uint8Array, imagePath
     }
   }
   k.mapRegion(base, mapped.size, Prot.RWX);
-  k.m.write(base, mapped.memory);
-  for (const r of mapped.regions) k.m.engine.protect(base + BigInt(r.rva), r.size, r.prot as Prot);
+  k.m.writeSparse(base, mapped.memory);
+  for (const r of mapped.regions) k.m.protect(base + BigInt(r.rva), r.size, r.prot as Prot);
   const file = path.basename(imagePath);
   const service = file.replace(/\.[^.]*$/, '');
   const image = { name: file, base, size: mapped.size };
@@ -50,6 +52,15 @@ export function loadDriver(k: Kernel, img: PeImage, bytes: Uint8Array, imagePath
   k.io.drivers.push(record);
   k.ns.insert(record.objectName, { type: 'driver', address: object });
   return record;
+}
+
+/** The loader's check that an image fits the run's guest memory (--memory): one that cannot is bad input, exit 2. */
+export function imageFits(k: Kernel, img: PeImage, imagePath: string): void {
+  const need = Math.ceil(img.sizeOfImage / 0x1000) * 0x1000;
+  const left = k.m.memoryBudget - k.m.committedBytes;
+  if (need > left) {
+    throw new InputError(`${path.basename(imagePath)}: SizeOfImage ${need} bytes (${(need / 1048576).toFixed(1)} MiB) does not fit the guest memory left (${(left / 1048576).toFixed(1)} MiB of --memory ${k.m.memoryBudget / 1048576})`);
+  }
 }
 
 /** A UNICODE_STRING with its buffer, in the system data region (names the kernel owns for good). */

@@ -25,6 +25,7 @@ import { ProcessContext } from '../ps/process.js';
 import { attachedTop } from './stack.js';
 import { IoReadAccess, IoWriteAccess, MDL_PAGES_LOCKED, allocateMdl, freeMdl, probeAndLockPages, unlockPages } from '../mm/mdl.js';
 import { referencesTaken } from '../ob/object.js';
+import { walkChain } from '../rtl/list.js';
 
 /** The outcome of one request as the system service returns it, plus the IO_STATUS_BLOCK the caller gets. */
 export interface IoResult {
@@ -52,6 +53,10 @@ function mapAccess(access: number): number {
 /** NtCreateFile on a device path: parse the name, check the device, send IRP_MJ_CREATE. */
 /** options.kernel: a kernel-mode caller (a driver's IoGetDeviceObjectPointer): KernelMode requests in its own context. */
 export function ntCreateFile(k: Kernel, path: string, desiredAccess: number, shareAccess: number, options: { overlapped?: boolean; kernel?: boolean } = {}): { status: number; handle?: number; note?: string } {
+  return service(k, () => createFile(k, path, desiredAccess, shareAccess, options), { status: STATUS.INSUFFICIENT_RESOURCES });
+}
+
+function createFile(k: Kernel, path: string, desiredAccess: number, shareAccess: number, options: { overlapped?: boolean; kernel?: boolean }): { status: number; handle?: number; note?: string } {
   const found = k.ns.lookup(path);
   if ('status' in found) return { status: found.status };
   if (found.object.type !== 'device') return { status: STATUS.OBJECT_TYPE_MISMATCH };
@@ -72,9 +77,10 @@ export function ntCreateFile(k: Kernel, path: string, desiredAccess: number, sha
   const so = L.IO_STACK_LOCATION.off;
   m.setU8At(sl, so.MajorFunction, Mj.Create);
   m.setPtrAt(sl, so.FileObject, file);
-  const security = securityContext(k, granted);
+  const createOptions = options.overlapped ? 0 : 0x20; /* FILE_SYNCHRONOUS_IO_NONALERT */
+  const security = securityContext(k, dev, found.remainder, granted, createOptions, options.kernel === true);
   m.setPtrAt(sl, so['Parameters.Create.SecurityContext'], security);
-  m.setU32At(sl, so['Parameters.Create.Options'], (FILE_OPEN << 24) | (options.overlapped ? 0 : 0x20) /* FILE_SYNCHRONOUS_IO_NONALERT */);
+  m.setU32At(sl, so['Parameters.Create.Options'], (FILE_OPEN << 24) | createOptions);
   m.setU16At(sl, so['Parameters.Create.FileAttributes'], 0x80 /* FILE_ATTRIBUTE_NORMAL */);
   m.setU16At(sl, so['Parameters.Create.ShareAccess'], shareAccess);
   const r = send(k, dev, irp, file, () => ({}), options.kernel);
@@ -120,26 +126,101 @@ function freeFileObject(k: Kernel, file: bigint): void {
   k.pool.free_(file, 0);
 }
 
-/** IO_SECURITY_CONTEXT { SecurityQos, AccessState, DesiredAccess, FullCreateOptions } for IRP_MJ_CREATE. */
-function securityContext(k: Kernel, access: number): bigint {
-  const p = k.ptrSize;
-  const ctx = alloc(k, 4 * p, 'Se  ');
-  k.m.fill(ctx, 4 * p);
-  k.m.setU32At(ctx, 2 * p, access);
+const FILE_GENERIC_EXECUTE = 0x1200a0;
+const FILE_ALL_ACCESS = 0x1f01ff;
+const MAXIMUM_ALLOWED = 0x2000000;
+const FILE_DEVICE_SECURE_OPEN = 0x100;
+/** ACCESS_STATE.Flags: the caller's token holds SeChangeNotifyPrivilege (every standard token does). */
+const TOKEN_HAS_TRAVERSE_PRIVILEGE = 0x1;
+/** ExAllocateLocallyUniqueId's next LUID per machine: the first after the well-known ones (SYSTEM_LUID is 0x3e7). */
+const nextLuid = new WeakMap<Kernel, bigint>();
+
+/**
+ * IO_SECURITY_CONTEXT for IRP_MJ_CREATE with the ACCESS_STATE the object manager builds for the open (and the
+ * AUX_ACCESS_DATA it points to), in one pool block the caller frees with the IRP. As IopParseDevice leaves them:
+ *  - OriginalDesiredAccess and RemainingDesiredAccess start as the access asked, generic rights mapped for files;
+ *  - a user-mode open of the device itself (or of a name under a FILE_DEVICE_SECURE_OPEN device) is access-checked
+ *    against the device: kdemu's devices carry no security descriptor, so all that was asked is granted, moves to
+ *    PreviouslyGrantedAccess and leaves nothing remaining; a name under another device needs traverse rights only
+ *    (TOKEN_HAS_TRAVERSE_PRIVILEGE), and a kernel-mode open no check: both leave the access remaining, none granted;
+ *  - DesiredAccess is the access asked, FullCreateOptions every create option (the stack location keeps 24 bits);
+ *  - no audit policy: no audit, so ObjectName and ObjectTypeName stay empty;
+ *  - no impersonation and no token objects in kdemu: the subject context names the process (ProcessAuditId is its
+ *    id, as PsProcessAuditId gives) but no token.
+ */
+function securityContext(k: Kernel, dev: DeviceRecord, remainder: string, access: number, createOptions: number, kernel: boolean): bigint {
+  const m = k.m;
+  const { IO_SECURITY_CONTEXT: SC, ACCESS_STATE: AS, AUX_ACCESS_DATA: AUX } = k.L;
+  const stateAt = Math.ceil(SC.size / AS.align) * AS.align;
+  const auxAt = Math.ceil((stateAt + AS.size) / AUX.align) * AUX.align;
+  const ctx = alloc(k, auxAt + AUX.size, 'Se  ');
+  m.fill(ctx, auxAt + AUX.size);
+  const state = ctx + BigInt(stateAt);
+  const aux = ctx + BigInt(auxAt);
+
+  const luid = nextLuid.get(k) ?? 0x3e8n;
+  nextLuid.set(k, luid + 1n);
+  const a = AS.off;
+  m.setU32At(state, a['OperationID.LowPart'], Number(luid & 0xffffffffn));
+  m.setU32At(state, a['OperationID.HighPart'], Number(luid >> 32n));
+  m.setU32At(state, a.Flags, TOKEN_HAS_TRAVERSE_PRIVILEGE);
+  let remaining = access;
+  let granted = 0;
+  const secureOpen = (m.u32At(dev.address, k.L.DEVICE_OBJECT.off.Characteristics) & FILE_DEVICE_SECURE_OPEN) !== 0;
+  if (!kernel && (remainder === '' || secureOpen)) {
+    granted = ((access & ~MAXIMUM_ALLOWED) | (access & MAXIMUM_ALLOWED ? FILE_ALL_ACCESS : 0)) >>> 0;
+    remaining = (remaining & ~(granted | MAXIMUM_ALLOWED)) >>> 0;
+  }
+  m.setU32At(state, a.RemainingDesiredAccess, remaining);
+  m.setU32At(state, a.PreviouslyGrantedAccess, granted);
+  m.setU32At(state, a.OriginalDesiredAccess, access);
+  // The requesting process: the user process for a user-mode open (its IRP runs in that context), else the caller's.
+  m.setPtrAt(state, a['SubjectSecurityContext.ProcessAuditId'], BigInt(kernel ? k.ps.pid : k.ps.userPid));
+  m.setPtrAt(state, a.AuxData, aux);
+  // The privileges used so far are the access state's own (empty) initial set; the mapping is the file type's.
+  m.setPtrAt(aux, AUX.off.PrivilegesUsed, state + BigInt(a.Privileges));
+  m.setU32At(aux, AUX.off['GenericMapping.GenericRead'], FILE_GENERIC_READ);
+  m.setU32At(aux, AUX.off['GenericMapping.GenericWrite'], FILE_GENERIC_WRITE);
+  m.setU32At(aux, AUX.off['GenericMapping.GenericExecute'], FILE_GENERIC_EXECUTE);
+  m.setU32At(aux, AUX.off['GenericMapping.GenericAll'], FILE_ALL_ACCESS);
+
+  m.setPtrAt(ctx, SC.off.AccessState, state);
+  m.setU32At(ctx, SC.off.DesiredAccess, access);
+  m.setU32At(ctx, SC.off.FullCreateOptions, createOptions);
   return ctx;
 }
 
+/** The pool could not give a system service what it needs: the service fails with STATUS_INSUFFICIENT_RESOURCES. */
+class NoResources extends Error {}
+
 function alloc(k: Kernel, size: number, tag: string): bigint {
   const a = k.pool.allocate(size, tagOf(tag), 0, 'system', 'I/O manager');
-  if (a === null) throw new GuestStop('bugcheck', 'non-paged pool exhausted', { bugcheck: { code: 0x41, params: [0n, 0n, 0n, 0n] } });
+  if (a === null) throw new NoResources();
   return a;
+}
+
+/**
+ * Runs a system service's body; when the pool runs out before the request reaches a driver, what the body allocated
+ * is freed (no driver code ran since, so those are the blocks allocated since the start) and the service returns
+ * STATUS_INSUFFICIENT_RESOURCES, as NtReadFile and the others do.
+ */
+function service<T extends { status: number }>(k: Kernel, body: () => T, failed: T): T {
+  const mark = k.pool.mark();
+  try {
+    // A system service runs in kernel mode, whoever called it (a kernel32 function acting for the program).
+    return k.m.actingAs(0, body);
+  } catch (e) {
+    if (!(e instanceof NoResources)) throw e;
+    for (const b of k.pool.allocatedSince(mark)) k.pool.free_(b.address, 0);
+    return failed;
+  }
 }
 
 function newIrp(k: Kernel, dev: DeviceRecord, kernel = false): bigint {
   // Requests go to the top of the device's stack (IoGetRelatedDeviceObject): a location for each driver there.
   const stack = k.m.u8At(attachedTop(k, dev.address), k.L.DEVICE_OBJECT.off.StackSize);
   const irp = allocateIrp(k, Math.max(stack, 1), 'system', 'I/O manager');
-  if (irp === null) throw new GuestStop('bugcheck', 'non-paged pool exhausted', { bugcheck: { code: 0x41, params: [0n, 0n, 0n, 0n] } });
+  if (irp === null) throw new NoResources();
   const o = k.L.IRP.off;
   k.m.setU8At(irp, o.RequestorMode, kernel ? 0 /* KernelMode */ : UserMode);
   k.m.setPtrAt(irp, o['Tail.Overlay.Thread'], k.ps.currentThread);
@@ -216,6 +297,10 @@ export function fileFor(k: Kernel, handle: number): FileRecord | undefined {
  * object) a request the driver pends returns STATUS_PENDING at once and `async` gets its result later.
  */
 export function ntReadWrite(k: Kernel, handle: number, write: boolean, userBuffer: bigint, length: number, async?: (r: IoResult) => void): IoResult {
+  return service(k, () => readWrite(k, handle, write, userBuffer, length, async), { status: STATUS.INSUFFICIENT_RESOURCES, information: 0n });
+}
+
+function readWrite(k: Kernel, handle: number, write: boolean, userBuffer: bigint, length: number, async?: (r: IoResult) => void): IoResult {
   const f = fileFor(k, handle);
   if (!f) return { status: STATUS.INVALID_HANDLE, information: 0n };
   if (!(f.grantedAccess & (write ? FILE_WRITE_DATA : FILE_READ_DATA))) return { status: STATUS.ACCESS_DENIED, information: 0n };
@@ -319,12 +404,12 @@ function lockUserBuffer(k: Kernel, irp: bigint, buffer: bigint, length: number, 
 
 /** IopCompleteRequest for the MDLs on an IRP: each is unlocked (and its system view removed) and freed. */
 function releaseMdls(k: Kernel, irp: bigint): void {
-  let mdl = k.m.ptrAt(irp, k.L.IRP.off.MdlAddress);
-  while (mdl !== 0n) {
-    const next = k.m.ptrAt(mdl, k.L.MDL.off.Next);
+  // The chain is collected first (and checked: the driver may have linked it into a loop), then released.
+  const chain: bigint[] = [];
+  walkChain(k, 'IoCompleteRequest', k.m.ptrAt(irp, k.L.IRP.off.MdlAddress), (p) => k.m.ptrAt(p, k.L.MDL.off.Next), (p) => chain.push(p));
+  for (const mdl of chain) {
     if (k.m.u16At(mdl, k.L.MDL.off.MdlFlags) & MDL_PAGES_LOCKED) unlockPages(k, mdl);
     freeMdl(k, mdl);
-    mdl = next;
   }
   k.m.setPtrAt(irp, k.L.IRP.off.MdlAddress, 0n);
 }
@@ -343,6 +428,10 @@ function directData(k: Kernel, status: number, information: bigint, buffer: bigi
 
 /** NtDeviceIoControlFile, for every transfer method. */
 export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input: bigint, inLength: number, output: bigint, outLength: number, async?: (r: IoResult) => void, internal = false): IoResult {
+  return service(k, () => deviceIoControl(k, handle, code, input, inLength, output, outLength, async, internal), { status: STATUS.INSUFFICIENT_RESOURCES, information: 0n });
+}
+
+function deviceIoControl(k: Kernel, handle: number, code: number, input: bigint, inLength: number, output: bigint, outLength: number, async: ((r: IoResult) => void) | undefined, internal: boolean): IoResult {
   const f = fileFor(k, handle);
   if (!f) return { status: STATUS.INVALID_HANDLE, information: 0n };
   const method = code & 3;
@@ -411,7 +500,14 @@ export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input
 
 /** Sends IRP_MJ_CLEANUP or IRP_MJ_CLOSE for a file object; returns the driver-misbehaviour note, if any. */
 function sendFileIrp(k: Kernel, dev: DeviceRecord, file: bigint, major: Mj.Cleanup | Mj.Close, kernel = false): string | undefined {
-  const irp = newIrp(k, dev, kernel);
+  let irp: bigint;
+  try {
+    irp = newIrp(k, dev, kernel);
+  } catch (e) {
+    // Windows never fails a close (it waits for memory); with none to come, the run cannot go on.
+    if (e instanceof NoResources) throw new GuestStop('resource-limit', `no pool left for the ${major === Mj.Close ? 'IRP_MJ_CLOSE' : 'IRP_MJ_CLEANUP'} IRP of a file object: the guest memory budget (--memory) is spent`);
+    throw e;
+  }
   const sl = nextStackLocation(k, irp);
   k.m.setU8At(sl, k.L.IO_STACK_LOCATION.off.MajorFunction, major);
   k.m.setPtrAt(sl, k.L.IO_STACK_LOCATION.off.FileObject, file);
@@ -435,6 +531,10 @@ export function closeFileObject(k: Kernel, file: bigint, dev: DeviceRecord, user
 
 /** NtClose on a file handle: IRP_MJ_CLEANUP now, IRP_MJ_CLOSE when the last reference to the file object goes. */
 export function ntClose(k: Kernel, handle: number): IoResult {
+  return k.m.actingAs(0, () => closeHandle(k, handle));
+}
+
+function closeHandle(k: Kernel, handle: number): IoResult {
   const f = fileFor(k, handle);
   if (!f) return { status: STATUS.INVALID_HANDLE, information: 0n };
   k.io.files.delete(handle);

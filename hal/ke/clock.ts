@@ -10,6 +10,9 @@ import type { Kernel } from '../kernel.js';
 import { BOOT_SYSTEM_TIME } from '../boot.js';
 import { drainDpcs, dpcsQueued } from './dpc.js';
 import { expireTimers, nextTimerDue } from './timer.js';
+import { defineExport } from '../export.js';
+import { GuestStop } from '../machine.js';
+import { STATUS } from '../rtl/ntstatus.js';
 
 /** Instructions per microsecond of virtual time. */
 export const INSTRUCTIONS_PER_US = 1000;
@@ -36,32 +39,54 @@ export function tickCount(k: Kernel): bigint {
   return interruptTime(k) / TIME_INCREMENT;
 }
 
-/** Lets `us` microseconds pass without executing anything (a sleep or a wait that nothing could end sooner). */
+/**
+ * Lets `us` microseconds pass without executing anything (a sleep or a wait that nothing could end sooner). The run's
+ * virtual-time budget (--max-virtual-time) ends the run here rather than letting a sleep or a chain of timer expiries
+ * go on without bound.
+ */
 export function skipTime(k: Kernel, us: bigint): void {
-  if (us > 0n) k.skippedUs += us;
+  if (us <= 0n) return;
+  k.m.checkBudgets();
+  if (k.maxVirtualUs !== 0n && virtualUs(k) + us > k.maxVirtualUs) {
+    k.skippedUs += k.maxVirtualUs - virtualUs(k) > 0n ? k.maxVirtualUs - virtualUs(k) : 0n;
+    throw new GuestStop('timeout', `the virtual-time budget (--max-virtual-time ${k.maxVirtualUs / 1000n} ms) ran out: the guest waited ${us / 1000n} ms more at ${virtualUs(k) / 1000n} ms`, {
+      pc: k.m.engine.getReg('rip'),
+    });
+  }
+  k.skippedUs += us;
 }
 
-/** KSYSTEM_TIME { LowPart, High1Time, High2Time }, written in the order readers rely on (High2, Low, High1). */
+/** A KSYSTEM_TIME, written in the order readers rely on (High2Time, LowPart, High1Time). */
 function writeSystemTime(k: Kernel, a: bigint, t: bigint): void {
-  k.m.setU32(a + 8n, Number((t >> 32n) & 0xffffffffn));
-  k.m.setU32(a, Number(t & 0xffffffffn));
-  k.m.setU32(a + 4n, Number((t >> 32n) & 0xffffffffn));
+  const o = k.L.KSYSTEM_TIME.off;
+  k.m.setU32At(a, o.High2Time, Number((t >> 32n) & 0xffffffffn));
+  k.m.setU32At(a, o.LowPart, Number(t & 0xffffffffn));
+  k.m.setU32At(a, o.High1Time, Number((t >> 32n) & 0xffffffffn));
 }
 
 /** Brings KUSER_SHARED_DATA's InterruptTime, SystemTime and TickCount (and x86's KeTickCount) up to now. */
 export function publishTime(k: Kernel): void {
+  // The kernel's own writes to a page drivers only read: not checked as the export's accesses are.
+  k.m.actingAs(-1, () => writeClocks(k));
+}
+
+function writeClocks(k: Kernel): void {
   const sud = k.m.layout.sharedUserData;
-  writeSystemTime(k, sud + 0x8n, interruptTime(k));
-  writeSystemTime(k, sud + 0x14n, systemTime(k));
-  writeSystemTime(k, sud + 0x320n, tickCount(k));
+  const K = k.L.KUSER_SHARED_DATA.off;
+  writeSystemTime(k, sud + BigInt(K.InterruptTime), interruptTime(k));
+  writeSystemTime(k, sud + BigInt(K.SystemTime), systemTime(k));
+  writeSystemTime(k, sud + BigInt(K.TickCount), tickCount(k));
   if (k.tickCountVariable !== 0n) writeSystemTime(k, k.tickCountVariable, tickCount(k));
 }
 
 /** A delivery point: timers that are due expire (queueing their DPCs), and queued DPCs run if the IRQL allows. */
 export function deliver(k: Kernel): void {
-  publishTime(k);
-  expireTimers(k, virtualUs(k));
-  if (k.irql < 2 && dpcsQueued(k)) drainDpcs(k);
+  // Interrupt-time work of the kernel, whoever's export reached the delivery point.
+  k.m.actingAs(0, () => {
+    publishTime(k);
+    expireTimers(k, virtualUs(k));
+    if (k.irql < 2 && dpcsQueued(k)) drainDpcs(k);
+  });
 }
 
 /**
@@ -71,11 +96,16 @@ export function deliver(k: Kernel): void {
  * caller to report).
  */
 export function waitUntil(k: Kernel, ready: () => boolean, deadline?: bigint): boolean {
+  return k.m.actingAs(0, () => waitLoop(k, ready, deadline));
+}
+
+function waitLoop(k: Kernel, ready: () => boolean, deadline?: bigint): boolean {
   for (;;) {
+    k.m.checkBudgets();
     deliver(k);
     if (ready()) return true;
     const now = virtualUs(k);
-    const next = nextTimerDue(k);
+    const next = nextTimerDue(k, true);
     if (deadline !== undefined && (next === undefined || next > deadline)) {
       if (deadline > now) skipTime(k, deadline - now);
       deliver(k);
@@ -94,10 +124,6 @@ export function deadlineOf(k: Kernel, timeout: bigint): bigint {
   const at = (t - BOOT_SYSTEM_TIME) / 10n;
   return at > now ? at : now;
 }
-
-import { defineExport } from '../export.js';
-import { GuestStop } from '../machine.js';
-import { STATUS } from '../rtl/ntstatus.js';
 
 /** A wait that would block at DISPATCH_LEVEL or above: Windows bugchecks (the scheduler cannot run there). */
 export function assertCanWait(k: Kernel, routine: string): void {

@@ -39,9 +39,17 @@ export function armedTimers(k: Kernel): bigint[] {
   return [...state(k).armed.keys()];
 }
 
-export function nextTimerDue(k: Kernel): bigint | undefined {
+/**
+ * When the next timer is due (µs since boot). For a wait (`waiting`), only timers whose expiry can change something
+ * count: one with a DPC, or one not signaled yet. A timer without a DPC that is already signaled changes nothing by
+ * expiring again, so a thread waiting with only such timers armed waits forever (a deadlock), not until the budget.
+ */
+export function nextTimerDue(k: Kernel, waiting = false): bigint | undefined {
   let next: bigint | undefined;
-  for (const a of state(k).armed.values()) if (next === undefined || a.due < next) next = a.due;
+  for (const a of state(k).armed.values()) {
+    if (waiting && a.dpc === 0n && k.m.u32(signalState(k, a.timer)) !== 0) continue;
+    if (next === undefined || a.due < next) next = a.due;
+  }
   return next;
 }
 
@@ -53,13 +61,17 @@ function signalState(k: Kernel, timer: bigint): bigint {
 export function expireTimers(k: Kernel, now: bigint): void {
   const s = state(k);
   for (;;) {
+    // A periodic timer far behind expires once per period: a chain the budgets must be able to end.
+    k.m.checkBudgets();
     let first: Armed | undefined;
     for (const a of s.armed.values()) if (a.due <= now && (!first || a.due < first.due || (a.due === first.due && a.seq < first.seq))) first = a;
     if (!first) return;
     const m = k.m;
     m.setU32(signalState(k, first.timer), 1);
     if (first.periodMs > 0) {
-      first.due += BigInt(first.periodMs) * 1000n;
+      // Periods missed meanwhile expire as one (the DPC is queued once, as a queued DPC is not queued again).
+      const period = BigInt(first.periodMs) * 1000n;
+      first.due += ((now - first.due) / period + 1n) * period;
       first.seq = s.seq++;
       m.setU64(first.timer + BigInt(k.L.KTIMER.off.DueTime), first.due * 10n);
     } else {

@@ -8,6 +8,9 @@ import * as ex from './ex.js';
 import * as io from './io.js';
 import * as ke from './ke.js';
 import * as rtl from './rtl.js';
+import * as se from './se.js';
+import * as system from './system.js';
+import * as user from './user.js';
 import { layoutOf, type Arch, type PathsOf } from './struct.js';
 
 export * from './struct.js';
@@ -24,10 +27,14 @@ export const defs = {
   ANSI_STRING: rtl.ANSI_STRING,
   OBJECT_ATTRIBUTES: rtl.OBJECT_ATTRIBUTES,
   CLIENT_ID: rtl.CLIENT_ID,
+  NT_TIB: rtl.NT_TIB,
+  LUID: rtl.LUID,
+  GUID: rtl.GUID,
   RTL_OSVERSIONINFOW: rtl.RTL_OSVERSIONINFOW,
   RTL_OSVERSIONINFOEXW: rtl.RTL_OSVERSIONINFOEXW,
 
   KSPIN_LOCK: ke.KSPIN_LOCK,
+  KSYSTEM_TIME: ke.KSYSTEM_TIME,
   DISPATCHER_HEADER: ke.DISPATCHER_HEADER,
   KEVENT: ke.KEVENT,
   KSEMAPHORE: ke.KSEMAPHORE,
@@ -54,6 +61,27 @@ export const defs = {
   IO_STACK_LOCATION: io.IO_STACK_LOCATION,
   IRP: io.IRP,
   IO_REMOVE_LOCK_COMMON_BLOCK: io.IO_REMOVE_LOCK_COMMON_BLOCK,
+  IO_SECURITY_CONTEXT: io.IO_SECURITY_CONTEXT,
+  IO_CSQ: io.IO_CSQ,
+  IO_CSQ_IRP_CONTEXT: io.IO_CSQ_IRP_CONTEXT,
+
+  LUID_AND_ATTRIBUTES: se.LUID_AND_ATTRIBUTES,
+  PRIVILEGE_SET: se.PRIVILEGE_SET,
+  INITIAL_PRIVILEGE_SET: se.INITIAL_PRIVILEGE_SET,
+  GENERIC_MAPPING: se.GENERIC_MAPPING,
+  SECURITY_SUBJECT_CONTEXT: se.SECURITY_SUBJECT_CONTEXT,
+  ACCESS_STATE: se.ACCESS_STATE,
+  AUX_ACCESS_DATA: se.AUX_ACCESS_DATA,
+
+  KPRCB: system.KPRCB,
+  KPCR: system.KPCR,
+  KUSER_SHARED_DATA: system.KUSER_SHARED_DATA,
+
+  PEB: user.PEB,
+  TEB: user.TEB,
+  RTL_USER_PROCESS_PARAMETERS: user.RTL_USER_PROCESS_PARAMETERS,
+  RTL_CRITICAL_SECTION: user.RTL_CRITICAL_SECTION,
+  FILE: user.FILE,
 } as const;
 
 export type TypeName = keyof typeof defs;

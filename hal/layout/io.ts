@@ -336,3 +336,30 @@ export const IO_REMOVE_LOCK_COMMON_BLOCK = struct('IO_REMOVE_LOCK_COMMON_BLOCK',
   IoCount: i32,
   RemoveEvent: KEVENT,
 });
+
+/** IrpSp->Parameters.Create.SecurityContext: what the I/O manager knows about the open's security. */
+export const IO_SECURITY_CONTEXT = struct('IO_SECURITY_CONTEXT', {
+  SecurityQos: ptr, // PSECURITY_QUALITY_OF_SERVICE
+  AccessState: ptr, // PACCESS_STATE
+  DesiredAccess: u32,
+  FullCreateOptions: u32, // every FILE_* create option, where Parameters.Create.Options keeps only the low 24 bits
+});
+
+/** A cancel-safe queue: the driver's six routines over its own list and lock. */
+export const IO_CSQ = struct('IO_CSQ', {
+  Type: u32, // IO_TYPE_CSQ, or IO_TYPE_CSQ_EX when CsqInsertIrp takes an insert context
+  CsqInsertIrp: ptr,
+  CsqRemoveIrp: ptr,
+  CsqPeekNextIrp: ptr,
+  CsqAcquireLock: ptr,
+  CsqReleaseLock: ptr,
+  CsqCompleteCanceledIrp: ptr,
+  ReservePointer: ptr,
+});
+
+/** A queued IRP's link back to its queue, for IoCsqRemoveIrp. */
+export const IO_CSQ_IRP_CONTEXT = struct('IO_CSQ_IRP_CONTEXT', {
+  Type: u32, // IO_TYPE_CSQ_IRP_CONTEXT
+  Irp: ptr,
+  Csq: ptr,
+});

@@ -5,6 +5,10 @@ import { i16, i32, i64, i8, only, ptr, struct, typedef, u16, u32, u8, union, usi
 
 export const KSPIN_LOCK = typedef('KSPIN_LOCK', usize);
 
+// A 64-bit time the kernel updates while others read it without a lock: it writes High2Time, LowPart, High1Time;
+// a reader takes High1Time, LowPart, High2Time and retries while the two high parts differ.
+export const KSYSTEM_TIME = struct('KSYSTEM_TIME', { LowPart: u32, High1Time: i32, High2Time: i32 });
+
 // The first 4 bytes are a union of per-object-type flag bytes and a Lock word. Bit fields (Absolute,
 // Inserted, Expired...) are not described: they live in the flag byte that shares their slot
 // (Absolute is bit 0 of TimerControlFlags), which is what an emulator reads and writes.

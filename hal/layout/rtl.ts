@@ -38,6 +38,22 @@ export const OBJECT_ATTRIBUTES = struct('OBJECT_ATTRIBUTES', {
 
 export const CLIENT_ID = struct('CLIENT_ID', { UniqueProcess: handle, UniqueThread: handle });
 
+// The TEB and the KPCR both start with one: fs:/gs: reads of Self and the stack bounds land here.
+export const NT_TIB = struct('NT_TIB', {
+  ExceptionList: ptr, // x86's SEH chain, ending with -1
+  StackBase: ptr,
+  StackLimit: ptr,
+  SubSystemTib: ptr,
+  $u: union({ FiberData: ptr, Version: u32 }),
+  ArbitraryUserPointer: ptr,
+  Self: ptr,
+});
+
+// A locally unique identifier: two 32-bit halves, so 4-byte aligned even where a LONGLONG would be 8.
+export const LUID = struct('LUID', { LowPart: u32, HighPart: i32 });
+
+export const GUID = struct('GUID', { Data1: u32, Data2: u16, Data3: u16, Data4: array(u8, 8) });
+
 const osVersionInfo = {
   dwOSVersionInfoSize: u32,
   dwMajorVersion: u32,

@@ -5,7 +5,8 @@
 //   const LIST_ENTRY = struct('LIST_ENTRY', { Flink: ptr, Blink: ptr });
 //
 // Members are scalars, named types (nested by value), inline `struct({...})` / `union({...})`, `array(t, n)`,
-// or a type wrapped by `aligned(...)` (DECLSPEC_ALIGN on a member) or `only(arch, ...)` (#ifdef _WIN64).
+// or a type wrapped by `aligned(...)` (DECLSPEC_ALIGN on a member), `only(arch, ...)` (#ifdef _WIN64) or
+// `at(offset, ...)` (a member placed at Windows' known offset, when the members before it are not described).
 // A key starting with `$` is an unnamed member (C11 anonymous struct/union, DUMMYUNIONNAME): its fields are
 // reachable from the parent without a prefix, exactly like the C member access `Irp->IoStatus.Status`.
 //
@@ -14,7 +15,8 @@
 //  - `#pragma pack(n)` (struct option `pack`) caps member alignment at n, and is inherited by inline members;
 //    explicit member alignment (`aligned`) is applied after the cap;
 //  - a struct's alignment is the largest member alignment (raised by DECLSPEC_ALIGN, struct option `align`),
-//    its size is rounded up to that alignment; a union is the same with every member at offset 0.
+//    its size is rounded up to that alignment; a union is the same with every member at offset 0;
+//  - a structure described only in part (struct option `size`: Windows' sizeof) is padded to that size.
 
 import type { Arch } from '../../emu/engine.js';
 
@@ -53,6 +55,45 @@ export interface CompositeOptions {
    * the probe then checks the size the WDK gives instead of mingw-w64's.
    */
   readonly mingwLacksAlign?: boolean;
+  /**
+   * Windows' sizeof, for a structure whose description stops before its end (PEB, TEB: the members after the last
+   * one described are not used by kdemu): the layout is padded up to it.
+   */
+  readonly size?: PerArch<number>;
+  /** How mingw-w64's headers declare the structure, for the offsetof probe (default: as described, in ntddk.h). */
+  readonly mingw?: MingwView;
+}
+
+/** Field paths, the same on both architectures or per architecture. */
+export type PerArchList = readonly string[] | { readonly x86?: readonly string[]; readonly x64?: readonly string[] };
+
+/**
+ * What the offsetof probe needs to find a described structure in mingw-w64's headers when they do not declare it
+ * member for member as Windows does (winternl.h's PEB/TEB hide most fields in Reserved arrays; ntddk.h's
+ * KUSER_SHARED_DATA is the Windows 7 one).
+ */
+export interface MingwView {
+  /**
+   * 'sdk': declared by the user-mode headers (windows.h, winternl.h, stdio.h), which cannot share a compile with
+   * ntddk.h; 'none': no mingw-w64 header declares the type at all (its fields keep Windows' offsets, checked by the
+   * known-offset tests). Default 'ddk'.
+   */
+  readonly headers?: 'ddk' | 'sdk' | 'none';
+  /**
+   * Fields mingw-w64 declares under another name (a reserved member, an older name): where the field starts, as a
+   * member designator with an optional byte offset ('Reserved3[1]', 'Reserved9[22]+4'), per arch when the two
+   * differ. The probe compares the offset, and sizeof too when the designator is a whole member (an older name).
+   */
+  readonly at?: Readonly<Record<string, PerArch<string>>>;
+  /**
+   * Fields inside mingw-w64's reserved members (or laid out differently by its older declaration) that kdemu does
+   * not use: not probed one by one; the declared members around them pin the span.
+   */
+  readonly reserved?: PerArchList;
+  /** Fields no mingw-w64 header declares (in its padding, or past its end): not probed. Say why at the field. */
+  readonly undeclared?: PerArchList;
+  /** The description and mingw-w64's declaration end at different places: sizeof and alignment are not compared. */
+  readonly partial?: boolean;
 }
 
 export interface Composite<F extends Fields = Fields> extends CompositeOptions {
@@ -62,12 +103,14 @@ export interface Composite<F extends Fields = Fields> extends CompositeOptions {
   readonly cname?: string;
 }
 
-/** A member with attributes: explicit alignment, or present on one architecture only. */
+/** A member with attributes: explicit alignment, a fixed offset, or present on one architecture only. */
 export interface Member<T extends Type = Type, O extends Arch = Arch> {
   readonly kind: 'member';
   readonly type: T;
   readonly align?: PerArch<number>;
   readonly only?: O;
+  /** Offset from the start of the enclosing structure (Windows' own), for members placed past undescribed ones. */
+  readonly at?: PerArch<number>;
 }
 
 export type Type = Scalar | ArrayType | Composite;
@@ -135,8 +178,18 @@ export function aligned<T extends Type>(align: PerArch<number>, type: T): Member
 }
 
 /** A member that exists on one architecture only (`#ifdef _WIN64`). */
-export function only<O extends Arch, T extends Type>(arch: O, type: T): Member<T, O> {
-  return Object.freeze({ kind: 'member', type, only: arch });
+export function only<O extends Arch, T extends Type>(arch: O, type: T | Member<T>): Member<T, O> {
+  const m: Member<T> = type.kind === 'member' ? type : { kind: 'member', type };
+  return Object.freeze({ ...m, only: arch });
+}
+
+/**
+ * A member at Windows' known offset in the enclosing structure (per arch when the two differ), for a structure
+ * described only where kdemu uses it: the members between the previous one and this one are left out. It must not
+ * overlap what comes before it, and must be aligned for its type.
+ */
+export function at<T extends Type>(offset: PerArch<number>, type: T): Member<T> {
+  return Object.freeze({ kind: 'member', type, at: offset });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -224,7 +277,12 @@ function measureComposite(t: Composite, arch: Arch, inheritedPack: number | unde
     const inner = measure(member.type, arch, pack);
     let a = pack !== undefined ? Math.min(inner.align, pack) : inner.align;
     a = Math.max(a, perArch(member.align, arch) ?? 1);
-    const off = t.kind === 'union' ? 0 : alignUp(end, a);
+    let off = t.kind === 'union' ? 0 : alignUp(end, a);
+    const fixed = perArch(member.at, arch);
+    if (fixed !== undefined) {
+      if (fixed < off || fixed % a !== 0) throw new Error(`member '${key}' at 0x${fixed.toString(16)} (${arch}) overlaps the one before it or is misaligned`);
+      off = fixed;
+    }
     if (key.startsWith('$')) {
       for (const [p, o, s] of inner.paths) paths.push([p, off + o, s]);
     } else {
@@ -235,7 +293,9 @@ function measureComposite(t: Composite, arch: Arch, inheritedPack: number | unde
     align = Math.max(align, a);
   }
   align = Math.max(align, perArch(t.align, arch) ?? 1);
-  return { size: alignUp(end, align), align, paths };
+  const whole = perArch(t.size, arch);
+  if (whole !== undefined && whole < end) throw new Error(`${t.cname ?? 'structure'}: size 0x${whole.toString(16)} (${arch}) is smaller than its members`);
+  return { size: alignUp(whole ?? end, align), align, paths };
 }
 
 const layoutCache: Record<Arch, WeakMap<Type, Layout>> = { x86: new WeakMap(), x64: new WeakMap() };

@@ -8,6 +8,7 @@
 // engines' mapAlias), so a write on one side is seen on the other.
 
 import { PAGE_SIZE, Prot } from '../../emu/engine.js';
+import { walkChain } from '../rtl/list.js';
 import { defineExport } from '../export.js';
 import type { Kernel } from '../kernel.js';
 import { GuestStop, hex } from '../machine.js';
@@ -180,7 +181,7 @@ export function mapLockedPages(k: Kernel, mdl: bigint, mode: number, caller: str
     // An MDL whose pages were never described or locked holds no valid PFNs: Windows would map whatever they name.
     if (page === undefined) throw new GuestStop('bugcheck', `MmMapLockedPagesSpecifyCache: MDL ${hex(mdl)} names PFN ${hex(pfn)}, which is no page (were its pages locked or described?)`, { bugcheck: { code: 0x4e, params: [0x99n, pfn, 0n, 0n] } });
     const at = base + BigInt(i * PAGE_SIZE);
-    k.m.engine.mapAlias(at, page, prot);
+    k.m.mapAlias(at, page, prot);
     st.pfnOf.set(at, pfn);
   }
   const address = base + BigInt(f.byteOffset());
@@ -205,7 +206,7 @@ export function unmapLockedPages(k: Kernel, address: bigint, mdl: bigint): void 
   const [v] = st.views.splice(i, 1);
   for (let p = 0; p < v.pages; p++) {
     const at = v.address + BigInt(p * PAGE_SIZE);
-    k.m.engine.unmap(at, PAGE_SIZE);
+    k.m.unmap(at, PAGE_SIZE, true);
     st.pfnOf.delete(at);
   }
   (v.mode === 'kernel' ? st.systemPtes : st.userViews).release(v.address, v.pages);
@@ -298,7 +299,7 @@ export const exports = [
         let p = k.m.ptr(field);
         if (p === 0n) k.m.setPtr(field, mdl);
         else {
-          while (k.m.ptrAt(p, k.L.MDL.off.Next) !== 0n) p = k.m.ptrAt(p, k.L.MDL.off.Next);
+          p = walkChain(k, 'IoAllocateMdl', p, (q) => k.m.ptrAt(q, k.L.MDL.off.Next));
           k.m.setPtrAt(p, k.L.MDL.off.Next, mdl);
         }
       }

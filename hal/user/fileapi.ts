@@ -10,6 +10,7 @@ import { ntClose, ntCreateFile, ntDeviceIoControl, ntReadWrite, type IoResult } 
 import { STATUS, formatStatus, rtlNtStatusToDosError, ntSuccess } from '../rtl/ntstatus.js';
 import { cancelFileIo } from '../io/cancel.js';
 import { virtualUs } from '../ke/clock.js';
+import { reportData, type ReportData } from '../dbg/hexdata.js';
 import { GENERIC_READ, GENERIC_WRITE } from '../io/constants.js';
 
 export interface Win32Result {
@@ -24,7 +25,7 @@ export interface Win32Result {
   /** A driver misbehaviour kdemu noticed during the call. */
   note?: string;
   /** A request left pending (status STATUS_PENDING, win32Error 997): filled in when the driver completes it. */
-  completion?: { status: string; information: number; data: string; atMs: number };
+  completion?: { status: string; information: number; atMs: number } & ReportData;
 }
 
 export interface CreateFileResult extends Win32Result {
@@ -93,20 +94,27 @@ export class UserSession {
    */
   private request(handle: number, buffers: { length: number; init?: Uint8Array }[], op: (bufs: bigint[], async?: (r: IoResult) => void) => IoResult): Win32Result {
     const k = this.k;
-    const bufs = buffers.map((b) => {
+    const bufs: bigint[] = [];
+    const free = () => bufs.forEach((b) => this.giveBack(b));
+    for (const b of buffers) {
       const buf = this.takeBuffer(b.length);
+      if (buf === null) {
+        // The program's own HeapAlloc for the buffer failed (the guest memory budget): the request is never made.
+        free();
+        this.lastError = 8; // ERROR_NOT_ENOUGH_MEMORY
+        return { status: STATUS.NO_MEMORY, win32Error: 8, information: 0, data: new Uint8Array(0), note: `the user process could not allocate its ${b.length}-byte buffer (guest memory budget, --memory)` };
+      }
+      bufs.push(buf);
       if (b.init) k.m.write(buf, b.init);
       else k.m.fill(buf, b.length);
-      return buf;
-    });
-    const free = () => bufs.forEach((b) => this.giveBack(b));
+    }
     const overlapped = k.io.files.get(handle)?.overlapped === true;
     let pending: Win32Result | undefined;
     let r: IoResult;
     try {
       r = op(bufs, overlapped ? (late) => {
         const done = this.outcome(late);
-        pending!.completion = { status: formatStatus(done.status), information: done.information, data: Buffer.from(done.data).toString('hex'), atMs: Number(virtualUs(k) / 1000n) };
+        pending!.completion = { status: formatStatus(done.status), information: done.information, ...reportData(done.data), atMs: Number(virtualUs(k) / 1000n) };
         free();
       } : undefined);
     } catch (e) {
@@ -129,7 +137,7 @@ export class UserSession {
   private readonly spare: { address: bigint; size: number }[] = [];
   private readonly inUse = new Map<bigint, number>();
 
-  private takeBuffer(length: number): bigint {
+  private takeBuffer(length: number): bigint | null {
     const size = Math.max(length, 1);
     const i = this.spare.findIndex((b) => b.size >= size);
     if (i >= 0) {
@@ -138,7 +146,7 @@ export class UserSession {
       return b.address;
     }
     const buf = this.heap.allocate(size, 0x72657355 /* 'User' */, 0, 'system', 'user buffer');
-    if (buf === null) throw new Error('the emulated user process ran out of memory');
+    if (buf === null) return null;
     this.inUse.set(buf, size);
     return buf;
   }

@@ -15,6 +15,9 @@ import { OS_VERSION } from '../rtl/version.js';
 import { ntClose } from '../io/iofunc.js';
 import { deliver } from '../ke/clock.js';
 import { cancelFileIo } from '../io/cancel.js';
+import { layouts } from '../layout/index.js';
+import { imageFits } from '../io/driver.js';
+import { callUserCode } from './kernel32/process.js';
 
 /** ExitProcess, exit, or the entry point's return: unwinds the host call stack to runClient. */
 export class ClientExit extends Error {
@@ -28,17 +31,11 @@ export type ClientHandle =
   | { kind: 'console'; stream: 0 | 1 | 2 }
   | { kind: 'event'; event: bigint; name?: string };
 
-/** TEB and PEB field offsets used here and by kernel32 (the real layouts, as code reads them inline). */
+/** The TEB's TLS slot array, where kernel32's TlsGetValue/TlsSetValue keep values (hal/layout/user.ts's TEB). */
 export const TEB = {
-  x64: { stackBase: 0x8, stackLimit: 0x10, self: 0x30, clientId: 0x40, tlsPointer: 0x58, peb: 0x60, lastError: 0x68, tlsSlots: 0x1480, size: 0x1838 },
-  x86: { stackBase: 0x4, stackLimit: 0x8, self: 0x18, clientId: 0x20, tlsPointer: 0x2c, peb: 0x30, lastError: 0x34, tlsSlots: 0xe10, size: 0xfe8 },
+  x64: { tlsSlots: layouts('x64').TEB.off.TlsSlots },
+  x86: { tlsSlots: layouts('x86').TEB.off.TlsSlots },
 } as const;
-const PEB = {
-  x64: { imageBase: 0x10, processParameters: 0x20, processHeap: 0x30, processors: 0xb8, major: 0x118, minor: 0x11c, build: 0x120, platform: 0x124, size: 0x7c8 },
-  x86: { imageBase: 0x8, processParameters: 0x10, processHeap: 0x18, processors: 0x64, major: 0xa4, minor: 0xa8, build: 0xac, platform: 0xb0, size: 0x480 },
-} as const;
-/** RTL_USER_PROCESS_PARAMETERS: ImagePathName and CommandLine (UNICODE_STRINGs). */
-const PARAMS = { x64: { imagePathName: 0x60, commandLine: 0x70, size: 0x400 }, x86: { imagePathName: 0x38, commandLine: 0x40, size: 0x300 } } as const;
 
 export const TLS_SLOTS = 64;
 
@@ -99,47 +96,58 @@ export class ClientProcess {
     this.entry = base + BigInt(image.entryRva);
     const name = options.path.split(/[\\/]/).pop() ?? options.path;
     this.commandLine = [name, ...options.args].map(quoteArg).join(' ');
+    imageFits(k, image, options.path);
     const mapped = mapImage(image, bytes, base);
     bindImports(mapped, image, (dll, e) => k.resolveImport(dll, e.name ?? `#${e.ordinal}`, true));
     // Written while writable only, then each section gets its protection (the engines look at code once it can run).
     k.mapRegion(base, mapped.size, Prot.RW | Prot.User);
-    m.write(base, mapped.memory);
-    for (const r of mapped.regions) m.engine.protect(base + BigInt(r.rva), r.size, (r.prot | Prot.User) as Prot);
+    m.writeSparse(base, mapped.memory);
+    for (const r of mapped.regions) m.protect(base + BigInt(r.rva), r.size, (r.prot | Prot.User) as Prot);
     k.modules.push({ name, base, size: mapped.size });
 
     // The process heap, PEB, parameters and TEB.
     const heap = k.userHeap;
-    const P = PEB[arch];
-    const T = TEB[arch];
-    this.peb = k.userAlloc(P.size, 0x1000);
-    m.setPtr(this.peb + BigInt(P.imageBase), base);
-    m.setPtr(this.peb + BigInt(P.processHeap), l.user);
-    m.setU32(this.peb + BigInt(P.processors), 1);
-    m.setU32(this.peb + BigInt(P.major), OS_VERSION.major);
-    m.setU32(this.peb + BigInt(P.minor), OS_VERSION.minor);
-    m.setU16(this.peb + BigInt(P.build), OS_VERSION.build);
-    m.setU32(this.peb + BigInt(P.platform), 2); // VER_PLATFORM_WIN32_NT
+    const L = k.L;
+    const P = L.PEB.off;
+    this.peb = k.userAlloc(L.PEB.size, 0x1000);
+    m.setPtrAt(this.peb, P.ImageBaseAddress, base);
+    m.setPtrAt(this.peb, P.ProcessHeap, l.user);
+    m.setU32At(this.peb, P.NumberOfProcessors, 1);
+    m.setU32At(this.peb, P.OSMajorVersion, OS_VERSION.major);
+    m.setU32At(this.peb, P.OSMinorVersion, OS_VERSION.minor);
+    m.setU16At(this.peb, P.OSBuildNumber, OS_VERSION.build);
+    m.setU32At(this.peb, P.OSPlatformId, 2); // VER_PLATFORM_WIN32_NT
     void heap;
-    const params = k.userAlloc(PARAMS[arch].size, 16);
-    m.setPtr(this.peb + BigInt(P.processParameters), params);
+    const R = L.RTL_USER_PROCESS_PARAMETERS;
+    const params = k.userAlloc(R.size, 16);
+    // The block is the structure alone (its strings live apart), already normalized: the strings hold pointers.
+    m.setU32At(params, R.off.MaximumLength, R.size);
+    m.setU32At(params, R.off.Length, R.size);
+    m.setU32At(params, R.off.Flags, 1); // RTL_USER_PROC_PARAMS_NORMALIZED
+    m.setPtrAt(this.peb, P.ProcessParameters, params);
     const imagePath = 'C:\\kdemu\\' + name;
-    this.unicodeString(params + BigInt(PARAMS[arch].imagePathName), imagePath);
-    this.unicodeString(params + BigInt(PARAMS[arch].commandLine), this.commandLine);
+    this.unicodeString(params + BigInt(R.off.ImagePathName), imagePath);
+    this.unicodeString(params + BigInt(R.off.CommandLine), this.commandLine);
 
-    this.teb = k.userAlloc(T.size, 0x1000);
-    m.setPtr(this.teb, arch === 'x64' ? 0n : 0xffffffffn); // NtTib.ExceptionList: x86's SEH chain ends with -1
-    m.setPtr(this.teb + BigInt(T.stackBase), l.userStackTop);
-    m.setPtr(this.teb + BigInt(T.stackLimit), l.userStackTop - BigInt(l.userStackSize));
-    m.setPtr(this.teb + BigInt(T.self), this.teb);
-    m.setPtr(this.teb + BigInt(T.clientId), BigInt(k.ps.userPid));
-    m.setPtr(this.teb + BigInt(T.clientId + k.ptrSize), BigInt(k.ps.userTid));
-    m.setPtr(this.teb + BigInt(T.peb), this.peb);
+    const T = L.TEB.off;
+    this.teb = k.userAlloc(L.TEB.size, 0x1000);
+    m.setPtrAt(this.teb, T['NtTib.ExceptionList'], arch === 'x64' ? 0n : 0xffffffffn); // x86's SEH chain ends with -1
+    m.setPtrAt(this.teb, T['NtTib.StackBase'], l.userStackTop);
+    m.setPtrAt(this.teb, T['NtTib.StackLimit'], l.userStackTop - BigInt(l.userStackSize));
+    m.setPtrAt(this.teb, T['NtTib.Self'], this.teb);
+    m.setPtrAt(this.teb, T['ClientId.UniqueProcess'], BigInt(k.ps.userPid));
+    m.setPtrAt(this.teb, T['ClientId.UniqueThread'], BigInt(k.ps.userTid));
+    m.setPtrAt(this.teb, T.ProcessEnvironmentBlock, this.peb);
     // The user-mode segment base: behind gs (x64, swapped in by swapgs) or fs (x86) once user mode runs.
     if (arch === 'x64') k.cpu.msr.set(0xc0000102, this.teb);
     else k.cpu.otherFsBase = this.teb;
 
     this.setUpTls();
     this.stdHandles = [this.open({ kind: 'console', stream: 0 }), this.open({ kind: 'console', stream: 1 }), this.open({ kind: 'console', stream: 2 })];
+    // GetStdHandle's answers, where the process parameters keep them.
+    m.setPtrAt(params, R.off.StandardInput, BigInt(this.stdHandles[0]));
+    m.setPtrAt(params, R.off.StandardOutput, BigInt(this.stdHandles[1]));
+    m.setPtrAt(params, R.off.StandardError, BigInt(this.stdHandles[2]));
   }
 
   /** A new process handle (files get theirs from the I/O manager's table, which hands out the same numbers). */
@@ -176,7 +184,7 @@ export class ClientProcess {
     m.write(block, template);
     const array = k.userAlloc(p * 4, 16);
     m.setPtr(array, block);
-    m.setPtr(this.teb + BigInt(TEB[k.arch].tlsPointer), array);
+    m.setPtrAt(this.teb, k.L.TEB.off.ThreadLocalStoragePointer, array);
     if (indexAt) m.setU32(indexAt, 0);
     if (callbacks) {
       for (let a = callbacks; ; a += BigInt(p)) {
@@ -201,10 +209,10 @@ export class ClientProcess {
   }
 
   get lastError(): number {
-    return this.k.m.u32(this.teb + BigInt(TEB[this.k.arch].lastError));
+    return this.k.m.u32At(this.teb, this.k.L.TEB.off.LastErrorValue);
   }
   set lastError(v: number) {
-    this.k.m.setU32(this.teb + BigInt(TEB[this.k.arch].lastError), v >>> 0);
+    this.k.m.setU32At(this.teb, this.k.L.TEB.off.LastErrorValue, v >>> 0);
   }
 
   /**
@@ -216,10 +224,11 @@ export class ClientProcess {
     const ctx = k.ps.enter(ProcessContext.User);
     try {
       try {
-        for (const cb of this.tlsCallbacks) k.m.callGuest(cb, [this.base, 1n, 0n], 3);
-        const r = k.m.callGuest(this.entry, [], 3);
+        // An exception the program leaves unhandled goes to its top-level filter (SetUnhandledExceptionFilter).
+        for (const cb of this.tlsCallbacks) callUserCode(k, cb, [this.base, 1n, 0n]);
+        const r = callUserCode(k, this.entry);
         // Returning from the entry point is ExitThread for the only thread: the process ends with that code.
-        this.exitCode = Number(BigInt.asUintN(32, r.value));
+        this.exitCode = Number(BigInt.asUintN(32, r));
       } catch (e) {
         if (!(e instanceof ClientExit)) throw e;
         this.exitCode = e.code >>> 0;

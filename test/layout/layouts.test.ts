@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { defs, layoutOf, layouts, offsetOf } from '../../hal/layout/index.js';
+import { at, defs, layoutOf, layouts, offsetOf, only, ptr, struct, u32, u64, u8 } from '../../hal/layout/index.js';
 
 describe('layouts', () => {
   it('are computed once per arch and then shared', () => {
@@ -37,6 +37,18 @@ describe('layouts', () => {
     expect(layouts('x64').IO_STACK_LOCATION.off['Parameters.Read.Flags']).toBe(0x14);
     expect('Parameters.Read.Flags' in layouts('x86').IO_STACK_LOCATION.off).toBe(false);
     expect('Processor' in layouts('x86').KTIMER.off).toBe(false);
+  });
+
+  it('place members at a fixed offset, pad to a given size, and refuse an overlap', () => {
+    const T = struct('T_AT', { A: u32, B: at({ x86: 0x10, x64: 0x20 }, ptr), C: u8 }, { size: { x64: 0x40 } });
+    expect([layoutOf(T, 'x86').offsets.B, layoutOf(T, 'x86').offsets.C, layoutOf(T, 'x86').size]).toEqual([0x10, 0x14, 0x18]);
+    expect([layoutOf(T, 'x64').offsets.B, layoutOf(T, 'x64').offsets.C, layoutOf(T, 'x64').size]).toEqual([0x20, 0x28, 0x40]);
+    // An arch-only member may carry a fixed offset too (the KPCR's embedded KPRCB).
+    const U = struct('T_ONLY_AT', { A: u32, B: only('x64', at(0x10, u32)) });
+    expect(layoutOf(U, 'x64').offsets.B).toBe(0x10);
+    expect('B' in layoutOf(U, 'x86').offsets).toBe(false);
+    expect(() => layoutOf(struct('T_OVERLAP', { A: u64, B: at(4, u32) }), 'x64')).toThrow(/overlaps/);
+    expect(() => layoutOf(struct('T_SMALL', { A: u64 }, { size: 4 }), 'x64')).toThrow(/smaller than its members/);
   });
 
   it('reject an unknown field path at run time', () => {

@@ -28,8 +28,11 @@ function signalState(k: Kernel, ev: bigint): bigint {
   return ev + BigInt(k.L.KEVENT.off['Header.SignalState']);
 }
 
+// Events are kernel objects (KEVENT in the pool): the functions that touch them work as the system services behind
+// them do, at kernel level (actingAs(0)), while the program's own pointers are checked as user mode's.
+
 export function setEventState(k: Kernel, ev: bigint, signaled: boolean): void {
-  k.m.setU32(signalState(k, ev), signaled ? 1 : 0);
+  k.m.actingAs(0, () => k.m.setU32(signalState(k, ev), signaled ? 1 : 0));
 }
 
 /** The last handle to an event is gone: its object goes too (named events are found by name until then). */
@@ -38,7 +41,7 @@ export function closeEvent(k: Kernel, ev: bigint): void {
   let n = 0;
   for (const h of c.handles.values()) if (h.kind === 'event' && h.event === ev) n++;
   // The handle being closed is still in the table: it is the last one when it is the only one.
-  if (n <= 1) k.pool.free_(ev, 0);
+  if (n <= 1) k.m.actingAs(0, () => k.pool.free_(ev, 0));
 }
 
 function createEvent(k: Kernel, manual: number, initial: number, name: string | undefined): bigint {
@@ -52,12 +55,12 @@ function createEvent(k: Kernel, manual: number, initial: number, name: string | 
       }
     }
   }
-  const ev = k.pool.allocate(k.L.KEVENT.size, 0x76655645 /* 'EvEv' */, 0, 'system', 'CreateEvent');
+  const ev = k.m.actingAs(0, () => k.pool.allocate(k.L.KEVENT.size, 0x76655645 /* 'EvEv' */, 0, 'system', 'CreateEvent'));
   if (ev === null) {
     setLastError(k, ERROR.NOT_ENOUGH_MEMORY);
     return 0n;
   }
-  initializeEvent(k, ev, manual ? NotificationEvent : SynchronizationEvent, initial !== 0);
+  k.m.actingAs(0, () => initializeEvent(k, ev, manual ? NotificationEvent : SynchronizationEvent, initial !== 0));
   setLastError(k, ERROR.SUCCESS);
   return BigInt(c.open({ kind: 'event', event: ev, ...(name !== undefined ? { name } : {}) }));
 }
@@ -71,6 +74,10 @@ function openEvent(k: Kernel, name: string): bigint {
 
 /** Waits for one of (any) or all of the objects; only events are waitable here. */
 function wait(k: Kernel, fn: string, handles: bigint[], all: boolean, timeout: number): number {
+  return k.m.actingAs(0, () => waitEvents(k, fn, handles, all, timeout));
+}
+
+function waitEvents(k: Kernel, fn: string, handles: bigint[], all: boolean, timeout: number): number {
   const events: bigint[] = [];
   for (const h of handles) {
     const ev = eventOf(k, h);
@@ -186,7 +193,8 @@ export const exports = [
     },
   }),
   // Critical sections (RTL_CRITICAL_SECTION: DebugInfo, LockCount, RecursionCount, OwningThread, LockSemaphore,
-  // SpinCount) with their real field values; the program's one thread never has to wait for one.
+  // SpinCount, 24 bytes on x86 and 40 on x64) with the field values Windows 10 keeps; the program's one thread
+  // never has to wait for one.
   ...(['InitializeCriticalSection', 'EnterCriticalSection', 'LeaveCriticalSection', 'DeleteCriticalSection'] as const).map((name) =>
     defineExport({
       ...k32, name,
@@ -202,44 +210,51 @@ export const exports = [
     params: { lpCriticalSection: 'ptr', dwSpinCount: 'u32' },
     ret: 'i32',
     impl: (k, a) => {
-      criticalSection(k, 'InitializeCriticalSection', a.lpCriticalSection);
-      k.m.setPtr(a.lpCriticalSection + BigInt(5 * k.ptrSize), BigInt(a.dwSpinCount));
+      criticalSection(k, 'InitializeCriticalSection', a.lpCriticalSection, a.dwSpinCount);
       return 1;
     },
   }),
 ];
 
-function criticalSection(k: Kernel, op: string, cs: bigint): void {
+/**
+ * The critical section routines on `cs`. LockCount follows Windows since Server 2003 SP1: -1 when free, bit 0
+ * cleared while owned (-2 with no waiters); a recursive enter only counts in RecursionCount.
+ */
+function criticalSection(k: Kernel, op: string, cs: bigint, spinCount = 0): void {
   const m = k.m;
-  const p = k.ptrSize;
-  const lockCount = cs + BigInt(p);
-  const recursion = cs + BigInt(p + 4);
-  const owner = cs + BigInt(p + 8);
+  const L = k.L.RTL_CRITICAL_SECTION;
+  const o = L.off;
   const tid = BigInt(k.ps.userTid);
   switch (op) {
-    case 'InitializeCriticalSection':
-      m.fill(cs, 6 * p);
-      m.setU32(lockCount, 0xffffffff); // -1: free
+    case 'InitializeCriticalSection': {
+      m.fill(cs, L.size);
+      m.setU32At(cs, o.LockCount, 0xffffffff); // -1: free
+      // A single-processor machine never spins: Windows stores 0 there, whatever spin count was asked for.
+      const processors = m.u32At(clientOf(k).peb, k.L.PEB.off.NumberOfProcessors);
+      m.setPtrAt(cs, o.SpinCount, BigInt(processors > 1 ? spinCount & 0x00ffffff : 0));
       return;
+    }
     case 'DeleteCriticalSection':
-      m.fill(cs, 6 * p);
+      m.fill(cs, L.size);
       return;
     case 'EnterCriticalSection': {
-      const held = m.u32(recursion);
-      if (held > 0 && m.ptr(owner) !== tid) {
-        throw new GuestStop('deadlock', `EnterCriticalSection(${hex(cs)}) from ${k.symbolize(k.callerAddress())}: owned by thread ${m.ptr(owner)}, which does not exist`, {});
+      const held = m.u32At(cs, o.RecursionCount);
+      if (held > 0 && m.ptrAt(cs, o.OwningThread) !== tid) {
+        throw new GuestStop('deadlock', `EnterCriticalSection(${hex(cs)}) from ${k.symbolize(k.callerAddress())}: owned by thread ${m.ptrAt(cs, o.OwningThread)}, which does not exist`, {});
       }
-      m.setU32(lockCount, (m.u32(lockCount) + 1) >>> 0);
-      m.setU32(recursion, held + 1);
-      m.setPtr(owner, tid);
+      if (held === 0) m.setU32At(cs, o.LockCount, (m.u32At(cs, o.LockCount) & ~1) >>> 0);
+      m.setU32At(cs, o.RecursionCount, held + 1);
+      m.setPtrAt(cs, o.OwningThread, tid);
       return;
     }
     case 'LeaveCriticalSection': {
-      const held = m.u32(recursion);
+      const held = m.u32At(cs, o.RecursionCount);
       if (held === 0) return; // leaving a section not entered corrupts it on Windows; here it stays free
-      m.setU32(lockCount, (m.u32(lockCount) - 1) >>> 0);
-      m.setU32(recursion, held - 1);
-      if (held === 1) m.setPtr(owner, 0n);
+      m.setU32At(cs, o.RecursionCount, held - 1);
+      if (held === 1) {
+        m.setPtrAt(cs, o.OwningThread, 0n);
+        m.setU32At(cs, o.LockCount, (m.u32At(cs, o.LockCount) + 1) >>> 0);
+      }
       return;
     }
   }

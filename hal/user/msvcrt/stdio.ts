@@ -15,19 +15,17 @@ import { errnoAddress } from './errno.js';
 import { decodeCodePage, utf16Text } from '../kernel32/nls.js';
 
 const EOF = -1;
-const FILE_SIZE = { x64: 0x30, x86: 0x20 } as const;
 const STATUS_INVALID_CRUNTIME_PARAMETER = 'STATUS_INVALID_CRUNTIME_PARAMETER (0xC0000417)';
 
-/** The _iob array: FILE { _ptr, _cnt, _base, _flag, _file, _charbuf, _bufsiz, _tmpfname } × 3. */
+/** The _iob array: msvcrt's FILE (hal/layout/user.ts) × 3. */
 export function iob(k: Kernel): bigint {
-  const size = FILE_SIZE[k.arch];
-  return crtVariable(k, '_iob', size * 3, (a) => {
-    const p = k.ptrSize;
+  const F = k.L.FILE;
+  return crtVariable(k, '_iob', F.size * 3, (a) => {
     const flags = [0x1 /* _IOREAD */, 0x2 /* _IOWRT */, 0x2];
     for (let i = 0; i < 3; i++) {
-      const f = a + BigInt(i * size);
-      k.m.setU32(f + BigInt(3 * p), flags[i]); // _flag
-      k.m.setU32(f + BigInt(3 * p + 4), i); // _file
+      const f = a + BigInt(i * F.size);
+      k.m.setU32At(f, F.off._flag, flags[i]);
+      k.m.setU32At(f, F.off._file, i);
     }
   });
 }
@@ -35,7 +33,7 @@ export function iob(k: Kernel): bigint {
 /** Which standard stream a FILE* is; anything else is an invalid parameter, which ends the program. */
 function stream(k: Kernel, f: bigint, fn: string): 0 | 1 | 2 {
   const base = iob(k);
-  const size = BigInt(FILE_SIZE[k.arch]);
+  const size = BigInt(k.L.FILE.size);
   const i = f >= base && f < base + 3n * size && (f - base) % size === 0n ? Number((f - base) / size) : -1;
   if (i < 0) {
     throw new GuestStop('client-fault', `${fn} from ${k.symbolize(k.callerAddress())} on ${hex(f)}, which is not one of the C runtime's FILE streams (kdemu has stdin, stdout and stderr): ${STATUS_INVALID_CRUNTIME_PARAMETER}`, {});
@@ -337,7 +335,7 @@ export const exports = [
   ...crtExport({ name: '__iob_func', proto: 'FILE *__iob_func(void)', params: {}, ret: 'ptr', impl: () => (k) => iob(k) }, 'msvcrt'),
   ...crtExport({
     name: '__acrt_iob_func', proto: 'FILE *__acrt_iob_func(unsigned index)', params: { index: 'u32' }, ret: 'ptr',
-    impl: () => (k, a) => iob(k) + BigInt(Math.min(a.index, 2) * FILE_SIZE[k.arch]),
+    impl: () => (k, a) => iob(k) + BigInt(Math.min(a.index, 2) * k.L.FILE.size),
   }, 'ucrt'),
   ...crtExport({
     name: '_fileno', proto: 'int _fileno(FILE *stream)', params: { stream: 'ptr' }, ret: 'i32',

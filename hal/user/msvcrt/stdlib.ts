@@ -8,10 +8,11 @@ import { defineData, type DataExportDecl } from '../../export.js';
 import type { Kernel } from '../../kernel.js';
 import { GuestStop, hex } from '../../machine.js';
 import { ClientExit, clientOf } from '../process.js';
-import { heapAlloc, heapFree, heapReAlloc } from '../kernel32/process.js';
+import { callUserCode, heapAlloc, heapBlockSize, heapFree, heapReAlloc } from '../kernel32/process.js';
 import { encodeCodePage } from '../kernel32/nls.js';
-import { CRT_MODULE, callProgram, crtExport, crtString, crtVariable, type Crt } from './common.js';
-import { EINVAL, ENOMEM, setErrno } from './errno.js';
+import { CRT_MODULE, crtExport, crtString, crtVariable, type Crt } from './common.js';
+import { EINVAL, ENOMEM, ERANGE, setErrno } from './errno.js';
+import { FAST_FAIL, fastFail, invalidParameter } from './invalid.js';
 import { ERRNO_TEXT, iob, writeStream } from './stdio.js';
 
 /** argc, argv and the environment as __getmainargs builds them (kdemu has the arguments already split). */
@@ -68,18 +69,72 @@ function acmdln(k: Kernel): bigint {
 /** exit: the registered functions, last first (each may register more), then the end of the process. */
 function runAtExit(k: Kernel): void {
   const list = clientOf(k).crt.atexit;
-  while (list.length) callProgram(k, list.pop()!);
+  while (list.length) callUserCode(k, list.pop()!);
 }
 
-function abort(k: Kernel, crt: Crt): never {
-  // msvcrt prints its runtime message; the UCRT's console apps print nothing by default. Exit code 3 either way.
-  if (crt === 'msvcrt') writeStream(k, 2, new TextEncoder().encode('\nThis application has requested the Runtime to terminate it in an unusual way.\nPlease contact the application\'s support team for more information.\n'));
-  clientOf(k).exitCode = 3;
-  throw new GuestStop('client-fault', `the client called abort() from ${k.symbolize(k.callerAddress())} (exit code 3)`, {});
-}
+// ---- signals (signal.h): SIGINT 2, SIGILL 4, SIGFPE 8, SIGSEGV 11, SIGTERM 15, SIGBREAK 21, SIGABRT 22 ----
+//
+// SIGINT, SIGBREAK, SIGABRT (and SIGABRT_COMPAT, 6, the same action) and SIGTERM have one action for the process;
+// SIGFPE, SIGILL and SIGSEGV one per thread (the program has one thread). The default action of every one of them
+// (raise with SIG_DFL) is _exit(3). A handler raise calls is reset to SIG_DFL first.
 
-const SIGNALS = new Set([2, 4, 8, 11, 15, 21, 22, 6]);
+const SIGABRT = 22;
+const SIGFPE = 8;
+const SIG_DFL = 0n;
+const SIG_IGN = 1n;
+const SIG_GET = 2n; // signal(sig, SIG_GET): the current action, unchanged
+const SIG_SGE = 3n;
+const SIG_ACK = 4n;
 const SIG_ERR = -1n;
+const GLOBAL_SIGNALS = new Set([2, 21, 22, 6, 15]);
+const THREAD_SIGNALS = new Set([8, 4, 11]);
+/** UNIX signals the runtime accepts to ignore: signal() fails on them without setting errno. */
+const QUIETLY_UNSUPPORTED = new Set([1, 3, 13, 16, 17]);
+/** _FPE_EXPLICITGEN: a SIGFPE handler's second argument when raise() sent it. */
+const FPE_EXPLICITGEN = 0x8c;
+
+function signalKey(sig: number): number | undefined {
+  if (sig === 6) return SIGABRT;
+  return GLOBAL_SIGNALS.has(sig) || THREAD_SIGNALS.has(sig) ? sig : undefined;
+}
+
+function signalAction(k: Kernel, sig: number): bigint {
+  return clientOf(k).crt.signals.get(signalKey(sig)!) ?? SIG_DFL;
+}
+
+/** raise(sig) for a supported signal: ignore, the default (_exit(3)), or the handler (reset to SIG_DFL first). */
+function raiseSignal(k: Kernel, sig: number): void {
+  const action = signalAction(k, sig);
+  if (action === SIG_IGN) return;
+  if (action === SIG_DFL) throw new ClientExit(3);
+  clientOf(k).crt.signals.set(signalKey(sig)!, SIG_DFL);
+  callUserCode(k, action, sig === SIGFPE ? [BigInt(sig), BigInt(FPE_EXPLICITGEN)] : [BigInt(sig)]);
+}
+
+/** _set_abort_behavior's flags (UCRT): _WRITE_ABORT_MSG 1 (debug runtimes only), _CALL_REPORTFAULT 2 (the default). */
+const CALL_REPORTFAULT = 2;
+
+function abortBehavior(k: Kernel): bigint {
+  return crtVariable(k, '__abort_behavior', 4, (a) => k.m.setU32(a, CALL_REPORTFAULT));
+}
+
+/**
+ * abort(): SIGABRT's handler runs first, if one is set (SIG_IGN does not keep the program alive). msvcrt.dll prints
+ * its runtime message, raises SIGABRT and ends with _exit(3); the UCRT raises SIGABRT only for a handler, then with
+ * _CALL_REPORTFAULT (its release default) ends with __fastfail(FAST_FAIL_FATAL_APP_EXIT), otherwise _exit(3).
+ */
+function abort(k: Kernel, crt: Crt): never {
+  const from = k.symbolize(k.callerAddress());
+  if (crt === 'msvcrt') {
+    writeStream(k, 2, new TextEncoder().encode('\nThis application has requested the Runtime to terminate it in an unusual way.\nPlease contact the application\'s support team for more information.\n'));
+    if (signalAction(k, SIGABRT) !== SIG_DFL) raiseSignal(k, SIGABRT);
+  } else {
+    if (signalAction(k, SIGABRT) !== SIG_DFL) raiseSignal(k, SIGABRT);
+    if (k.m.u32(abortBehavior(k)) & CALL_REPORTFAULT) fastFail(k, FAST_FAIL.FATAL_APP_EXIT, `the client called abort() from ${from}`);
+  }
+  clientOf(k).exitCode = 3;
+  throw new GuestStop('client-fault', `the client called abort() from ${from} (exit code 3)`, {});
+}
 
 function memoryOrNull(k: Kernel, p: bigint): bigint {
   if (p === 0n) setErrno(k, ENOMEM);
@@ -116,7 +171,7 @@ export const exports = [
     impl: () => (k, a) => {
       for (let p = a.begin; p < a.end; p += BigInt(k.ptrSize)) {
         const fn = k.m.ptr(p);
-        if (fn !== 0n) callProgram(k, fn);
+        if (fn !== 0n) callUserCode(k, fn);
       }
     },
   }),
@@ -126,7 +181,7 @@ export const exports = [
       for (let p = a.begin; p < a.end; p += BigInt(k.ptrSize)) {
         const fn = k.m.ptr(p);
         if (fn === 0n) continue;
-        const r = Number(BigInt.asIntN(32, callProgram(k, fn)));
+        const r = Number(BigInt.asIntN(32, callUserCode(k, fn)));
         if (r !== 0) return r;
       }
       return 0;
@@ -139,8 +194,13 @@ export const exports = [
   ...crtExport({ name: '__p__commode', proto: 'int *__p__commode(void)', params: {}, ret: 'ptr', impl: () => (k) => crtVariable(k, '_commode', 4) }),
   ...crtExport({
     name: '_set_fmode', proto: 'errno_t _set_fmode(int mode)', params: { mode: 'i32' }, ret: 'i32',
-    impl: () => (k, a) => {
-      if (a.mode !== 0x4000 && a.mode !== 0x8000) return EINVAL; // _O_TEXT, _O_BINARY
+    impl: (crt) => (k, a) => {
+      if (a.mode !== 0x4000 && a.mode !== 0x8000 && a.mode !== 0x10000) {
+        // _O_TEXT, _O_BINARY, _O_WTEXT only.
+        setErrno(k, EINVAL);
+        invalidParameter(k, crt, '_set_fmode');
+        return EINVAL;
+      }
       k.m.setU32(crtVariable(k, '_fmode', 4), a.mode);
       return 0;
     },
@@ -168,7 +228,7 @@ export const exports = [
       throw new ClientExit(a.status);
     },
   }),
-  ...(['_exit', '_Exit', 'quick_exit'] as const).flatMap((name) =>
+  ...(['_exit', '_Exit'] as const).flatMap((name) =>
     crtExport({
       name, proto: `void ${name}(int status)`, params: { status: 'i32' }, ret: 'void',
       impl: () => (_k, a) => {
@@ -176,6 +236,16 @@ export const exports = [
       },
     }, name === '_exit' ? undefined : 'ucrt'),
   ),
+  ...crtExport({
+    name: 'quick_exit', proto: 'void quick_exit(int status)', params: { status: 'i32' }, ret: 'void',
+    impl: () => (k, a) => {
+      // The at_quick_exit functions, last registered first (those they register run too), then _Exit: no atexit
+      // functions, no stream flushing (kdemu's console streams hold nothing back anyway).
+      const list = clientOf(k).crt.atQuickExit;
+      while (list.length) callUserCode(k, list.pop()!);
+      throw new ClientExit(a.status);
+    },
+  }, 'ucrt'),
   ...crtExport({ name: '_cexit', proto: 'void _cexit(void)', params: {}, ret: 'void', impl: () => (k) => runAtExit(k) }),
   ...crtExport({ name: '_c_exit', proto: 'void _c_exit(void)', params: {}, ret: 'void', impl: () => () => undefined }),
   ...crtExport({
@@ -186,6 +256,15 @@ export const exports = [
     },
   }, 'msvcrt'),
   ...crtExport({ name: 'abort', proto: 'void abort(void)', params: {}, ret: 'void', impl: (crt) => (k) => abort(k, crt) }),
+  ...crtExport({
+    name: '_set_abort_behavior', proto: 'unsigned int _set_abort_behavior(unsigned int flags, unsigned int mask)', params: { flags: 'u32', mask: 'u32' }, ret: 'u32',
+    impl: () => (k, a) => {
+      const v = abortBehavior(k);
+      const old = k.m.u32(v);
+      k.m.setU32(v, (old & ~a.mask) | (a.flags & a.mask));
+      return old;
+    },
+  }, 'ucrt'),
   ...crtExport({
     name: 'atexit', proto: 'int atexit(void (*func)(void))', params: { func: 'ptr' }, ret: 'i32',
     impl: () => (k, a) => {
@@ -232,10 +311,15 @@ export const exports = [
   }),
   ...crtExport({
     name: '_msize', proto: 'size_t _msize(void *memblock)', params: { memblock: 'ptr' }, ret: 'usize',
-    impl: () => (k, a) => {
-      const b = k.userHeap.block(a.memblock);
-      if (!b) throw new GuestStop('client-fault', `_msize(${hex(a.memblock)}): not a heap block: STATUS_HEAP_CORRUPTION (0xC0000374)`, {});
-      return BigInt(b.size);
+    impl: (crt) => (k, a) => {
+      if (a.memblock === 0n) {
+        setErrno(k, EINVAL);
+        invalidParameter(k, crt, '_msize');
+        return k.ptrSize === 8 ? 0xffffffffffffffffn : 0xffffffffn;
+      }
+      const n = heapBlockSize(k, a.memblock);
+      if (n === undefined) throw new GuestStop('client-fault', `_msize(${hex(a.memblock)}): not a heap block: STATUS_HEAP_CORRUPTION (0xC0000374)`, {});
+      return BigInt(n);
     },
   }),
   // ---- locale and errors ----
@@ -279,6 +363,10 @@ export const exports = [
     },
   }),
   ...crtExport({
+    name: '_get_invalid_parameter_handler', proto: '_invalid_parameter_handler _get_invalid_parameter_handler(void)', params: {}, ret: 'ptr',
+    impl: () => (k) => clientOf(k).crt.invalidParameterHandler,
+  }),
+  ...crtExport({
     name: '_crt_at_quick_exit', proto: 'int _crt_at_quick_exit(_PVFV function)', params: { function: 'ptr' }, ret: 'i32',
     impl: () => (k, a) => {
       clientOf(k).crt.atQuickExit.push(a.function);
@@ -309,14 +397,51 @@ export const exports = [
   ...crtExport({
     name: 'signal', proto: 'void (*signal(int sig, void (*func)(int)))(int)', params: { sig: 'i32', func: 'ptr' }, ret: 'ptr',
     impl: () => (k, a) => {
-      if (!SIGNALS.has(a.sig)) {
-        setErrno(k, EINVAL);
+      const key = signalKey(a.sig);
+      if (key === undefined || a.func === SIG_SGE || a.func === SIG_ACK) {
+        if (!QUIETLY_UNSUPPORTED.has(a.sig)) setErrno(k, EINVAL);
         return BigInt.asUintN(k.ptrSize * 8, SIG_ERR);
       }
       const s = clientOf(k).crt.signals;
-      const prev = s.get(a.sig) ?? 0n;
-      s.set(a.sig, a.func);
+      const prev = s.get(key) ?? SIG_DFL;
+      if (a.func !== SIG_GET) s.set(key, a.func);
       return prev;
+    },
+  }),
+  ...crtExport({
+    name: 'raise', proto: 'int raise(int sig)', params: { sig: 'i32' }, ret: 'i32',
+    impl: (crt) => (k, a) => {
+      if (signalKey(a.sig) === undefined) {
+        setErrno(k, EINVAL);
+        invalidParameter(k, crt, 'raise');
+        return -1;
+      }
+      raiseSignal(k, a.sig);
+      return 0;
+    },
+  }),
+  ...crtExport({
+    name: '_itoa_s', proto: 'errno_t _itoa_s(int value, char *buffer, size_t size, int radix)', params: { value: 'i32', buffer: 'ptr', size: 'usize', radix: 'i32' }, ret: 'i32',
+    impl: (crt) => (k, a) => {
+      // The runtimes' checks in their order; each failure sets errno and goes through the invalid parameter handler.
+      const fail = (e: number): number => {
+        setErrno(k, e);
+        invalidParameter(k, crt, '_itoa_s');
+        return e;
+      };
+      if (a.buffer === 0n || a.size === 0n) return fail(EINVAL);
+      k.m.setU8(a.buffer, 0);
+      const negative = a.radix === 10 && a.value < 0;
+      if (a.size <= (negative ? 2n : 1n)) return fail(ERANGE);
+      if (a.radix < 2 || a.radix > 36) return fail(EINVAL);
+      // Other radixes convert the bits as unsigned; digits past 9 are lower-case letters.
+      const text = negative ? '-' + String(-a.value) : (a.value >>> 0).toString(a.radix);
+      if (BigInt(text.length) >= a.size) {
+        k.m.setU8(a.buffer, 0);
+        return fail(ERANGE);
+      }
+      k.m.write(a.buffer, Uint8Array.from([...text, '\0'].map((ch) => ch.charCodeAt(0))));
+      return 0;
     },
   }),
   ...crtExport({
