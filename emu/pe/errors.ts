@@ -39,3 +39,11 @@ export function humanSize(n: number): string {
 export function pastEof(end: number, fileLength: number): string {
   return `ends at ${hex(end)}, past the end of the file (${hex(fileLength)} bytes)`;
 }
+
+/**
+ * A file the Windows loader itself refuses (MiCreateImageFileMap / MiVerifyImageHeader fail the section with
+ * STATUS_INVALID_IMAGE_FORMAT): the message says so, then why.
+ */
+export function invalidImage(why: string): PeFormatError {
+  return new PeFormatError(`STATUS_INVALID_IMAGE_FORMAT: ${why}`);
+}

@@ -1,20 +1,15 @@
 // Parsing of the PE headers: DOS header, NT signature, file header, optional header, data directories and section table.
-import { PeFormatError, hex, humanSize, pastEof, shortName } from './errors.js';
+import { PeFormatError, hex, invalidImage, pastEof } from './errors.js';
+import { MAX_FILE_SIZE, MAX_SECTIONS, MAX_SIZE_OF_IMAGE, tooLarge } from './limits.js';
+import { checkSectionLayout, readSectionTable } from './sections.js';
 import { PAGE_SIZE, type Arch, type DataDirectory, type PeSection } from './types.js';
 
 export const IMAGE_FILE_MACHINE_I386 = 0x14c;
 export const IMAGE_FILE_MACHINE_AMD64 = 0x8664;
 
 export const IMAGE_FILE_RELOCS_STRIPPED = 0x0001;
+export const IMAGE_FILE_EXECUTABLE_IMAGE = 0x0002;
 export const IMAGE_FILE_DLL = 0x2000;
-
-const SCN_MEM_DISCARDABLE = 0x02000000;
-const SCN_MEM_EXECUTE = 0x20000000;
-const SCN_MEM_READ = 0x40000000;
-const SCN_MEM_WRITE = 0x80000000;
-
-/** Windows refuses larger images in practice, and the emulator allocates SizeOfImage bytes up front. */
-export const MAX_SIZE_OF_IMAGE = 512 * 2 ** 20;
 
 const MACHINE_NAMES: Record<number, string> = {
   0x14c: 'i386',
@@ -76,23 +71,10 @@ export interface PeHeaders {
 
 const isPowerOfTwo = (n: number): boolean => n > 0 && Number.isInteger(Math.log2(n));
 
-function decodeName(raw: Uint8Array): string {
-  let s = '';
-  for (const c of raw) {
-    if (c === 0) break;
-    s += String.fromCharCode(c);
-  }
-  return s;
-}
-
-/** Section name for messages: unnamed sections exist (hand-made drivers), so say which one it is. */
-function sectionLabel(name: string, index: number): string {
-  return name === '' ? `#${index} (unnamed)` : shortName(name);
-}
-
 export function parseHeaders(bytes: Uint8Array): PeHeaders {
   const len = bytes.length;
   if (len === 0) throw new PeFormatError('not a PE file: the file is empty');
+  if (len > MAX_FILE_SIZE) throw tooLarge('the file', len, MAX_FILE_SIZE);
   if (len < 2 || bytes[0] !== 0x4d || bytes[1] !== 0x5a) {
     throw new PeFormatError('not a PE file: missing MZ signature');
   }
@@ -165,6 +147,12 @@ export function parseHeaders(bytes: Uint8Array): PeHeaders {
     dataDirectories.push({ rva: dv.getUint32(dirStart + 8 * i, true), size: dv.getUint32(dirStart + 8 * i + 4, true) });
   }
 
+  if ((characteristics & IMAGE_FILE_EXECUTABLE_IMAGE) === 0) {
+    throw invalidImage(`IMAGE_FILE_EXECUTABLE_IMAGE is not set in the file header's Characteristics (${hex(characteristics)})`);
+  }
+  if (numberOfSections > MAX_SECTIONS) {
+    throw invalidImage(`too many sections: ${numberOfSections} (Windows' limit is ${MAX_SECTIONS})`);
+  }
   const sectionTable = opt + sizeOfOptionalHeader;
   const sectionTableEnd = sectionTable + numberOfSections * 40;
   if (sectionTableEnd > len) {
@@ -172,13 +160,9 @@ export function parseHeaders(bytes: Uint8Array): PeHeaders {
   }
 
   if (sizeOfImage === 0) throw new PeFormatError('SizeOfImage is 0');
-  if (sizeOfImage > MAX_SIZE_OF_IMAGE) {
-    throw new PeFormatError(
-      `SizeOfImage ${hex(sizeOfImage)} (${humanSize(sizeOfImage)}) is too large (limit ${humanSize(MAX_SIZE_OF_IMAGE)})`,
-    );
-  }
+  if (sizeOfImage > MAX_SIZE_OF_IMAGE) throw tooLarge('SizeOfImage', sizeOfImage, MAX_SIZE_OF_IMAGE, ` ${hex(sizeOfImage)}`);
   if (imageBase % 0x10000n !== 0n) {
-    throw new PeFormatError(`ImageBase ${hex(imageBase)} is not a multiple of 64 KiB`);
+    throw invalidImage(`ImageBase ${hex(imageBase)} is not a multiple of 64 KiB`);
   }
   if (imageBase + BigInt(sizeOfImage) > (pe64 ? 1n << 64n : 1n << 32n)) {
     throw new PeFormatError(
@@ -186,26 +170,28 @@ export function parseHeaders(bytes: Uint8Array): PeHeaders {
     );
   }
   if (!isPowerOfTwo(sectionAlignment)) {
-    throw new PeFormatError(`SectionAlignment ${hex(sectionAlignment)} is not a power of two`);
+    throw invalidImage(`SectionAlignment ${hex(sectionAlignment)} is not a power of two`);
   }
   if (!isPowerOfTwo(fileAlignment)) {
-    throw new PeFormatError(`FileAlignment ${hex(fileAlignment)} is not a power of two`);
+    throw invalidImage(`FileAlignment ${hex(fileAlignment)} is not a power of two`);
   }
   if (fileAlignment > sectionAlignment) {
-    throw new PeFormatError(`FileAlignment ${hex(fileAlignment)} is larger than SectionAlignment ${hex(sectionAlignment)}`);
+    throw invalidImage(`FileAlignment ${hex(fileAlignment)} is larger than SectionAlignment ${hex(sectionAlignment)}`);
   }
-  const smallAlignment = sectionAlignment < PAGE_SIZE;
-  if (smallAlignment && fileAlignment !== sectionAlignment) {
+  if (fileAlignment % 0x200 !== 0 && fileAlignment !== sectionAlignment) {
+    throw invalidImage(`FileAlignment ${hex(fileAlignment)} is neither a multiple of 0x200 nor equal to SectionAlignment ${hex(sectionAlignment)}`);
+  }
+  if (sectionAlignment < PAGE_SIZE && fileAlignment !== sectionAlignment) {
     // Windows maps such images straight from the file, which only works when both alignments agree.
-    throw new PeFormatError(
+    throw invalidImage(
       `SectionAlignment ${hex(sectionAlignment)} is below the page size, so FileAlignment (${hex(fileAlignment)}) must equal it`,
     );
   }
   if (sizeOfHeaders > len) {
     throw new PeFormatError(`truncated PE: header area (SizeOfHeaders ${hex(sizeOfHeaders)}) ${pastEof(sizeOfHeaders, len)}`);
   }
-  if (sizeOfHeaders > sizeOfImage) {
-    throw new PeFormatError(`SizeOfHeaders ${hex(sizeOfHeaders)} is larger than SizeOfImage ${hex(sizeOfImage)}`);
+  if (sizeOfHeaders >= sizeOfImage) {
+    throw invalidImage(`SizeOfHeaders ${hex(sizeOfHeaders)} is not smaller than SizeOfImage ${hex(sizeOfImage)}`);
   }
   if (sectionTableEnd > sizeOfHeaders) {
     // The loader only maps SizeOfHeaders bytes of headers; a section table beyond them would be lost.
@@ -217,43 +203,8 @@ export function parseHeaders(bytes: Uint8Array): PeHeaders {
     throw new PeFormatError(`entry point RVA ${hex(entryRva)} is outside the image (SizeOfImage ${hex(sizeOfImage)})`);
   }
 
-  const sections: PeSection[] = [];
-  for (let i = 0; i < numberOfSections; i++) {
-    const o = sectionTable + 40 * i;
-    const name = decodeName(bytes.subarray(o, o + 8));
-    const virtualSize = dv.getUint32(o + 8, true);
-    const rva = dv.getUint32(o + 12, true);
-    const rawSize = dv.getUint32(o + 16, true);
-    const rawOffset = dv.getUint32(o + 20, true);
-    const sc = dv.getUint32(o + 36, true);
-    const label = sectionLabel(name, i);
-    if (rawSize !== 0 && rawOffset !== 0 && rawOffset + rawSize > len) {
-      throw new PeFormatError(`truncated PE: section ${label} raw data ${pastEof(rawOffset + rawSize, len)}`);
-    }
-    const extent = virtualSize !== 0 ? virtualSize : rawSize;
-    if (rva + extent > sizeOfImage) {
-      throw new PeFormatError(
-        `section ${label} (RVA ${hex(rva)}, size ${hex(extent)}) extends past SizeOfImage ${hex(sizeOfImage)}`,
-      );
-    }
-    if (smallAlignment && rawSize !== 0 && rawOffset !== rva) {
-      throw new PeFormatError(
-        `section ${label}: with SectionAlignment ${hex(sectionAlignment)} (below the page size) its RVA ${hex(rva)} must equal its file offset ${hex(rawOffset)}`,
-      );
-    }
-    sections.push({
-      name,
-      rva,
-      virtualSize,
-      rawOffset,
-      rawSize,
-      characteristics: sc,
-      readable: (sc & SCN_MEM_READ) !== 0,
-      writable: (sc & SCN_MEM_WRITE) !== 0,
-      executable: (sc & SCN_MEM_EXECUTE) !== 0,
-      discardable: (sc & SCN_MEM_DISCARDABLE) !== 0,
-    });
-  }
+  const sections = readSectionTable(bytes, sectionTable, numberOfSections);
+  checkSectionLayout(sections, { sizeOfImage, sizeOfHeaders, sectionAlignment }, len);
 
   // The certificate table (directory 4) is the one directory addressed by file offset, not RVA.
   const cert = dataDirectories[4];

@@ -1,7 +1,7 @@
 // mapImage: lays a parsed PE out in memory at a chosen base (headers, sections, relocations, page protections).
 import { PeFormatError, hex } from './errors.js';
 import { applyRelocations } from './relocate.js';
-import { alignUp, imageSegments, sectionMemorySize } from './rva.js';
+import { alignUp, imageSegments, mapsFileAsIs, sectionMemorySize } from './layout.js';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, type MappedImage, type MemoryRegion, type PeImage, type PeSection } from './types.js';
 
 /**
@@ -25,12 +25,13 @@ export function sectionProt(s: PeSection): number {
 }
 
 /**
- * Page protections for the image. Each page gets the union of what touches it: the headers (read-only) and every
- * section overlapping it. With SectionAlignment >= 4 KiB sections own whole pages, so the union is just the
- * section's protection; below that (hand-made drivers) Windows maps the file as one image and pages mix sections.
- * Pages nothing covers are read-only, like the headers.
+ * Page protections for the image. Each page gets the union of what touches it: the headers (read-only) and the
+ * section on it (sections own whole pages and do not overlap: checked when parsing). Pages nothing covers are
+ * read-only, like the headers. Below a page of SectionAlignment Windows maps the file as one read-write-execute
+ * (copy-on-write) view, whatever the sections say.
  */
 export function imageRegions(img: PeImage, size: number): MemoryRegion[] {
+  if (mapsFileAsIs(img)) return [{ rva: 0, size, prot: PROT_READ | PROT_WRITE | PROT_EXEC }];
   const pages = size / PAGE_SIZE;
   const prot = new Uint8Array(pages);
   const touched = new Uint8Array(pages);
@@ -73,9 +74,8 @@ export function mapImage(img: PeImage, bytes: Uint8Array, base: bigint): MappedI
   }
 
   const memory = new Uint8Array(size);
-  for (const seg of imageSegments(img)) {
-    // Zero first so a later overlapping section wins in full, as it does for the parser's RvaReader.
-    memory.fill(0, seg.rva, seg.rva + seg.size);
+  // Segments are disjoint (checked when parsing), so each is copied once into the zeroed memory.
+  for (const seg of imageSegments(img, bytes.length)) {
     if (seg.fileSize === 0) continue;
     if (seg.fileOffset + seg.fileSize > bytes.length) {
       throw new PeFormatError(

@@ -1,13 +1,15 @@
-// parsePe: turns the bytes of a PE32/PE32+ file into a PeImage, validating everything the loader relies on.
+// parsePe: turns the bytes of a PE32/PE32+ file into a PeImage, validating everything the loader relies on, in time
+// and memory linear in the file size (every table is walked once, with caps: limits.ts).
 import { parseDebugPdb } from './debug.js';
-import { parseExceptions } from './exceptions.js';
-import { parseExports } from './exports.js';
+import { checkExceptions, listExceptions } from './exceptions.js';
+import { checkExports, listExports } from './exports.js';
 import { IMAGE_FILE_DLL, IMAGE_FILE_RELOCS_STRIPPED, parseHeaders, subsystemNameOf } from './headers.js';
 import { parseImports } from './imports.js';
+import { NameBudget } from './limits.js';
 import { parseLoadConfig } from './loadconfig.js';
 import { parseRelocations } from './relocate.js';
 import { RvaReader } from './rva.js';
-import type { PeImage } from './types.js';
+import type { ExportEntry, ImportedDll, PeImage, RuntimeFunction } from './types.js';
 
 const DIR_EXPORT = 0;
 const DIR_IMPORT = 1;
@@ -23,10 +25,19 @@ export function parsePe(bytes: Uint8Array): PeImage {
   const dirs = h.dataDirectories;
   const relocDir = dirs[DIR_BASERELOC];
   const relocations = parseRelocations(r, relocDir);
+  const budget = new NameBudget(bytes.length);
+  const importTable = parseImports(r, dirs[DIR_IMPORT], h.arch, budget);
+  checkExports(r, dirs[DIR_EXPORT], budget);
+  checkExceptions(r, dirs[DIR_EXCEPTION], h.arch);
   const stripped = (h.characteristics & IMAGE_FILE_RELOCS_STRIPPED) !== 0;
+  // The object lists are built on first read (kdemu run never reads exports or exceptions).
+  let imports: ImportedDll[] | undefined;
+  let exports: ExportEntry[] | undefined;
+  let exceptions: RuntimeFunction[] | undefined;
   const img: PeImage = {
     arch: h.arch,
     machine: h.machine,
+    fileSize: bytes.length,
     ntHeadersOffset: h.ntHeadersOffset,
     imageBase: h.imageBase,
     entryRva: h.entryRva,
@@ -43,11 +54,18 @@ export function parsePe(bytes: Uint8Array): PeImage {
     timestamp: h.timestamp,
     dataDirectories: dirs,
     sections: h.sections,
-    imports: parseImports(r, dirs[DIR_IMPORT], h.arch),
-    exports: parseExports(r, dirs[DIR_EXPORT]),
+    importTable,
+    get imports() {
+      return (imports ??= importTable.toList());
+    },
+    get exports() {
+      return (exports ??= listExports(r, dirs[DIR_EXPORT]));
+    },
     relocations,
-    hasRelocations: !stripped && relocDir !== undefined && relocDir.rva !== 0 && relocDir.size !== 0,
-    exceptions: parseExceptions(r, dirs[DIR_EXCEPTION], h.arch),
+    hasRelocations: !stripped && relocations.size !== 0,
+    get exceptions() {
+      return (exceptions ??= listExceptions(r, dirs[DIR_EXCEPTION], h.arch));
+    },
     loadConfig: parseLoadConfig(r, dirs[DIR_LOAD_CONFIG], h.arch),
   };
   const pdb = parseDebugPdb(r, bytes, dirs[DIR_DEBUG]);

@@ -1,4 +1,5 @@
 // Types describing a parsed PE image (PeImage) and an image mapped into memory (MappedImage).
+import type { ImportTable } from './imports.js';
 
 export type Arch = 'x86' | 'x64';
 
@@ -52,6 +53,7 @@ export interface ExportEntry {
   forwarder?: string;
 }
 
+/** A relocation listed by hand (applyRelocations also takes a list); parsed images keep a RelocationTable. */
 export interface Relocation {
   /** RVA of the field to patch. */
   rva: number;
@@ -59,6 +61,18 @@ export interface Relocation {
   type: number;
   /** HIGHADJ only: the low 16 bits stored in the following entry. */
   param?: number;
+}
+
+/**
+ * Where a parsed image's base relocation directory is (its entries stay in the file and are read in place when
+ * applied or visited: forEachRelocation), with the counts the parser validated. Size 0: no relocations.
+ */
+export interface RelocationTable {
+  rva: number;
+  size: number;
+  blocks: number;
+  /** Entries other than ABSOLUTE padding. */
+  entries: number;
 }
 
 /** An x64 RUNTIME_FUNCTION from the exception directory (.pdata). */
@@ -80,6 +94,8 @@ export interface LoadConfig {
 export interface PeImage {
   arch: Arch;
   machine: number;
+  /** Length of the file it was parsed from. */
+  fileSize: number;
   /** File offset of the "PE\0\0" signature (e_lfanew). */
   ntHeadersOffset: number;
   imageBase: bigint;
@@ -97,12 +113,18 @@ export interface PeImage {
   timestamp: number;
   /** All data directories present (NumberOfRvaAndSizes of them, at most 16). */
   dataDirectories: DataDirectory[];
+  /** In table order, which for page-aligned images is ascending RVA order without overlap (checked). */
   sections: PeSection[];
-  imports: ImportedDll[];
-  exports: ExportEntry[];
-  relocations: Relocation[];
+  /** The import table, compact: bindImports walks it. */
+  importTable: ImportTable;
+  /** The imports as objects, built from importTable when first read. */
+  readonly imports: ImportedDll[];
+  /** Built from the (validated) export directory when first read. */
+  readonly exports: ExportEntry[];
+  relocations: RelocationTable;
   hasRelocations: boolean;
-  exceptions: RuntimeFunction[];
+  /** Built from the (validated) .pdata when first read; x64 only. */
+  readonly exceptions: RuntimeFunction[];
   loadConfig: LoadConfig | null;
   /** CodeView PDB path, when the debug directory has one. */
   debugPdb?: string;

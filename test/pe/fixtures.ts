@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { forEachRelocation, type PeImage, type Relocation } from '../../emu/pe/index.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const sharedDrivers = path.resolve(repoRoot, '..', 'shared', 'drivers');
@@ -134,4 +135,11 @@ export function u32(mem: Uint8Array, at: number): number {
 
 export function u64(mem: Uint8Array, at: number): bigint {
   return new DataView(mem.buffer, mem.byteOffset, mem.byteLength).getBigUint64(at, true);
+}
+
+/** The relocations of a parsed image as a list (the parser keeps them in the file; tests want to look at them). */
+export function relocationList(img: PeImage, bytes: Uint8Array): Relocation[] {
+  const out: Relocation[] = [];
+  forEachRelocation(img, bytes, (rva, type, param) => out.push(type === 4 ? { rva, type, param } : { rva, type }));
+  return out;
 }

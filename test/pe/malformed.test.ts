@@ -104,9 +104,12 @@ describe('parsePe rejects', () => {
   });
 
   it('a section table past the end of the file', () => {
-    const { nt, sections } = layout(built.x64Driver);
-    const b = patched(built.x64Driver, nt + 6, 0x400, 2);
-    expectRejected(b, `truncated PE: section table (1024 sections) ends at ${hex(sections + 0x400 * 40)}, past the end of the file (${hex(b.length)} bytes)`);
+    const { img, sections } = layout(built.x64Driver);
+    const end = sections + img.sections.length * 40;
+    expectRejected(
+      built.x64Driver.slice(0, end - 1),
+      `truncated PE: section table (${img.sections.length} sections) ends at ${hex(end)}, past the end of the file (${hex(end - 1)} bytes)`,
+    );
   });
 
   it('headers (SizeOfHeaders) past the end of the file', () => {
@@ -126,7 +129,7 @@ describe('parsePe rejects', () => {
     const cut = last.rawOffset + 0x10;
     expectRejected(
       built.x64Driver.slice(0, cut),
-      `truncated PE: section ${last.name} raw data ends at ${hex(last.rawOffset + last.rawSize)}, past the end of the file (${hex(cut)} bytes)`,
+      `STATUS_INVALID_IMAGE_FORMAT: truncated PE: section ${last.name} raw data ends at ${hex(last.rawOffset + last.rawSize)}, past the end of the file (${hex(cut)} bytes)`,
     );
   });
 
@@ -137,7 +140,7 @@ describe('parsePe rejects', () => {
 
   it('a SizeOfImage over 512 MiB', () => {
     const { opt } = layout(built.x64Driver);
-    expectRejected(patched(built.x64Driver, opt + 56, 0xc0000000, 4), 'SizeOfImage 0xC0000000 (3 GiB) is too large (limit 512 MiB)');
+    expectRejected(patched(built.x64Driver, opt + 56, 0xc0000000, 4), "SizeOfImage 0xC0000000 is too large: 3 GiB (kdemu's limit is 512 MiB)");
   });
 
   it('a section outside SizeOfImage', () => {
@@ -145,20 +148,21 @@ describe('parsePe rejects', () => {
     const last = img.sections[img.sections.length - 1]!;
     expectRejected(
       patched(built.x64Driver, opt + 56, last.rva, 4),
-      `section ${last.name} (RVA ${hex(last.rva)}, size ${hex(last.virtualSize)}) extends past SizeOfImage ${hex(last.rva)}`,
+      `STATUS_INVALID_IMAGE_FORMAT: section ${last.name} (RVA ${hex(last.rva)}, size ${hex(last.virtualSize)}) extends past SizeOfImage ${hex(last.rva)}`,
     );
   });
 
   it('alignments that are not powers of two, or FileAlignment above SectionAlignment', () => {
     const { opt } = layout(built.x86Driver);
-    expectRejected(patched(built.x86Driver, opt + 32, 0x1800, 4), 'SectionAlignment 0x1800 is not a power of two');
-    expectRejected(patched(built.x86Driver, opt + 36, 0, 4), 'FileAlignment 0x0 is not a power of two');
-    expectRejected(patched(built.x86Driver, opt + 36, 0x2000, 4), 'FileAlignment 0x2000 is larger than SectionAlignment 0x1000');
+    const invalid = (why: string): string => `STATUS_INVALID_IMAGE_FORMAT: ${why}`;
+    expectRejected(patched(built.x86Driver, opt + 32, 0x1800, 4), invalid('SectionAlignment 0x1800 is not a power of two'));
+    expectRejected(patched(built.x86Driver, opt + 36, 0, 4), invalid('FileAlignment 0x0 is not a power of two'));
+    expectRejected(patched(built.x86Driver, opt + 36, 0x2000, 4), invalid('FileAlignment 0x2000 is larger than SectionAlignment 0x1000'));
   });
 
   it('an ImageBase that is not a multiple of 64 KiB, or that puts an x86 image past 4 GiB', () => {
     const { opt } = layout(built.x86Driver);
-    expectRejected(patched(built.x86Driver, opt + 28, 0x64201000, 4), 'ImageBase 0x64201000 is not a multiple of 64 KiB');
+    expectRejected(patched(built.x86Driver, opt + 28, 0x64201000, 4), 'STATUS_INVALID_IMAGE_FORMAT: ImageBase 0x64201000 is not a multiple of 64 KiB');
     const high = patched(patched(built.x86Driver, opt + 28, 0xffff0000, 4), opt + 56, 0x20000, 4);
     expectRejected(high, 'ImageBase 0xFFFF0000 + SizeOfImage 0x20000 ends past the 32-bit address space');
   });
@@ -244,15 +248,19 @@ describe('parsePe rejects', () => {
     });
   });
 
-  it('an export directory claiming more functions than ordinals allow', () => {
+  it('an export directory claiming more functions or names than ordinals allow', () => {
     const { img } = layout(built.x64Dll);
     const off = rvaToOffset(img, img.dataDirectories[0]!.rva)!;
-    expectRejected(patched(built.x64Dll, off + 20, 0x20000, 4), 'export directory claims 131072 functions (limit 65536)');
+    expectRejected(patched(built.x64Dll, off + 20, 0x20000, 4), "too many exported functions: 131072 (kdemu's limit is 65536)");
+    expectRejected(patched(built.x64Dll, off + 24, 0x10001, 4), "too many export names: 65537 (kdemu's limit is 65536)");
   });
 
   it.skipIf(!haveSharedDrivers)('a sub-page SectionAlignment section whose RVA differs from its file offset (corkami)', () => {
     const b = readSharedDriver('corkami-minidrv.sys');
-    expectRejected(patched(b, 0x138 + 12, 0x1e0, 4), /section #0 \(unnamed\): with SectionAlignment 0x200 \(below the page size\) its RVA 0x1E0 must equal its file offset 0x200/);
+    expectRejected(
+      patched(b, 0x138 + 12, 0x1e0, 4),
+      'STATUS_INVALID_IMAGE_FORMAT: section #0 (unnamed): with SectionAlignment 0x200 (below the page size) Windows maps the file as it is, so its RVA 0x1E0 must equal its file offset 0x200',
+    );
   });
 });
 

@@ -13,7 +13,7 @@ import {
   type MappedImage,
   type PeImage,
 } from '../../emu/pe/index.js';
-import { buildFixtures, u32, u64, type Built } from './fixtures.js';
+import { buildFixtures, relocationList, u32, u64, type Built } from './fixtures.js';
 
 let built: Built;
 beforeAll(() => {
@@ -92,9 +92,11 @@ describe.each(['x64', 'x86'] as const)('%s mingw driver', (arch) => {
     expect(img.hasRelocations).toBe(true);
     expect(needsPreferredBase(img)).toBe(false);
     const table = exportRva(img, 'g_msgs');
-    const types = new Set(img.relocations.map((r) => r.type));
+    const relocations = relocationList(img, bytes());
+    expect(img.relocations.entries).toBe(relocations.length);
+    const types = new Set(relocations.map((r) => r.type));
     expect(types).toEqual(new Set([arch === 'x64' ? 10 : 3]));
-    const rvas = img.relocations.map((r) => r.rva);
+    const rvas = relocations.map((r) => r.rva);
     expect(rvas).toContain(table);
     expect(rvas).toContain(table + ptr);
   });
