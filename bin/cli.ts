@@ -84,7 +84,8 @@ function withFile<T>(file: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof PeFormatError || e instanceof InputError) throw new InputError(`${file}: ${e.message}`);
+    if (e instanceof InputError && e.file !== undefined) throw e;
+    if (e instanceof PeFormatError || e instanceof InputError) throw new InputError(e.message, file);
     throw e;
   }
 }
@@ -175,10 +176,15 @@ export function runCli(argv: string[], io: CliIo = processIo): number {
     return main(argv, io);
   } catch (e) {
     if (e instanceof UsageError || e instanceof InputError || e instanceof PeFormatError || e instanceof EngineUnavailableError) {
-      io.stderr(`kdemu: ${e.message}\n`);
+      io.stderr(`kdemu: ${oneLine(e.message)}\n`);
       return 2;
     }
-    io.stderr(`kdemu: ${internalErrorLine(e)}\n`);
+    io.stderr(`kdemu: ${oneLine(internalErrorLine(e))}\n`);
     return 3;
   }
+}
+
+/** A message is one line whatever it quotes: control characters in file names or arguments are escaped. */
+function oneLine(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }

@@ -357,7 +357,7 @@ export class Kernel {
       if (e instanceof GuestStop && e.detail.pc === undefined) e.detail.pc = ret;
       if (!(e instanceof EngineMemoryError)) throw e;
       const name = stub.kind === 'internal' ? stub.name : `${stub.decl.module}!${stub.decl.name}`;
-      throw this.accessStop(e, name, ret);
+      throw this.accessStop(e, name, ret, address);
     } finally {
       this.frame = outer;
       this.m.acting = outerActing;
@@ -369,14 +369,15 @@ export class Kernel {
    * The fault an export's access to a bad guest pointer is: in user mode an access violation in the process, as in
    * the real DLL; in kernel mode the bugcheck Windows raises for a kernel-mode fault there, located at the call.
    */
-  private accessStop(e: EngineMemoryError, name: string, ret: bigint): GuestStop {
+  private accessStop(e: EngineMemoryError, name: string, ret: bigint, routine: bigint): GuestStop {
     const reason = e instanceof GuestAccessError ? e.reason : 'unmapped';
     const what = `${e.access === 'write' ? 'wrote to' : 'read from'} ${reason === 'unmapped' ? 'unmapped memory' : e.access === 'write' ? 'read-only memory' : 'memory it may not read'} at ${hex(e.address)}`;
     const fault = { access: e.access, address: e.address };
     if (this.m.engine.cpl === 3) {
       return new GuestStop('client-fault', `${name}, called from ${this.symbolize(ret)}, ${what}: STATUS_ACCESS_VIOLATION (0xC0000005)`, { pc: ret, export: name, fault });
     }
-    const bugcheck = kernelFaultBugcheck(e.address, e.access, reason, ret, this.irql, this.m.engine.pageProt(e.address) !== undefined);
+    // The faulting instruction is the kernel routine's (its stub), as in a Windows dump.
+    const bugcheck = kernelFaultBugcheck(e.address, e.access, reason, routine, this.irql, this.m.engine.pageProt(e.address) !== undefined);
     return new GuestStop('fault', `${name}, called from ${this.symbolize(ret)}, ${what}`, { pc: ret, export: name, fault, bugcheck });
   }
 

@@ -249,15 +249,18 @@ export class Machine {
     const end = a + BigInt(size);
     if (this.okGen === this.protGen && this.okActing === this.acting && (this.okWrite || !write) && a >= this.okLo && end <= this.okHi) return;
     const access = write ? 'write' : 'read';
+    let last = 0n;
     for (let p = a & ~0xfffn; p < end; p += 0x1000n) {
       const prot = this.engine.pageProt(p);
       const first = p > a ? p : a;
       if (prot === undefined) throw new GuestAccessError(first, size, access, 'unmapped');
       const allowed = (write ? prot & Prot.Write : prot & (Prot.Read | Prot.Write)) && (this.acting !== 3 || prot & Prot.User);
       if (!allowed) throw new GuestAccessError(first, size, access, 'protection');
-      this.okLo = p;
-      this.okHi = p + 0x1000n;
+      last = p;
     }
+    // Remembered only once the whole range passed, with the level and kind it passed for.
+    this.okLo = last;
+    this.okHi = last + 0x1000n;
     this.okGen = this.protGen;
     this.okActing = this.acting;
     this.okWrite = write;

@@ -26,7 +26,7 @@ export function runDriver(options: RunOptions): Report {
   const clientImage = options.client ? parseClient(options.client.bytes, arch) : undefined;
   for (const more of options.load ?? []) {
     const img = parseDriver(more.bytes);
-    if (img.arch !== arch) throw new InputError(`${more.path}: it is ${img.arch} but the first driver is ${arch}: all must be the same architecture`);
+    if (img.arch !== arch) throw new InputError(`it is ${img.arch} but the first driver is ${arch}: all must be the same architecture`, more.path);
   }
   const s = DriverSession.load(options);
   const k = s.k;
@@ -142,16 +142,17 @@ export function parseClient(bytes: Uint8Array, arch: 'x86' | 'x64'): PeImage {
  * the driver still unloads. A stop inside the kernel or the driver propagates: the machine is gone.
  */
 function runClient(k: Kernel, img: PeImage, o: NonNullable<RunOptions["client"]>): GuestStop | undefined {
-  const c = new ClientProcess(k, img, o.bytes, { path: o.path, args: o.args ?? [], stdin: o.stdin ?? new Uint8Array(0), onOutput: o.onOutput });
-
+  let c: ClientProcess | undefined;
   let stop: GuestStop | undefined;
   try {
+    // Creating the process runs the loader's part (mapping, imports, TLS): it can fail as the process's own fault.
+    c = new ClientProcess(k, img, o.bytes, { path: o.path, args: o.args ?? [], stdin: o.stdin ?? new Uint8Array(0), onOutput: o.onOutput });
     c.run();
   } catch (e) {
     if (!(e instanceof GuestStop) || !clientSide(k, e)) throw e;
     stop = e;
   }
-  c.closeAll();
+  (c ?? k.client)?.closeAll();
   return stop;
 }
 

@@ -12,7 +12,7 @@
 
 import { createEngine, type EngineName } from '../emu/index.js';
 import type { Engine } from '../emu/engine.js';
-import { parsePe, imageKind, type PeImage } from '../emu/pe/index.js';
+import { PeFormatError, parsePe, imageKind, type PeImage } from '../emu/pe/index.js';
 import { boot } from './boot.js';
 import { InputError } from './errors.js';
 import { TABLE } from './exports.js';
@@ -102,8 +102,15 @@ export class DriverSession {
    */
   loadAnother(path: string, bytes: Uint8Array): { status: number; record: DriverRecord } {
     const img = parseDriver(bytes);
-    if (img.arch !== this.image.arch) throw new InputError(`${path} is ${img.arch} but the first driver is ${this.image.arch}: all must be the same architecture`);
-    const record = loadDriver(this.k, img, bytes, path);
+    if (img.arch !== this.image.arch) throw new InputError(`it is ${img.arch} but the first driver is ${this.image.arch}: all must be the same architecture`, path);
+    let record: DriverRecord;
+    try {
+      record = loadDriver(this.k, img, bytes, path);
+    } catch (e) {
+      // What the loader finds wrong only while mapping (a relocation it cannot apply) is this file's bad input.
+      if (e instanceof PeFormatError) throw new InputError(e.message, path);
+      throw e;
+    }
     const status = callDriverEntry(this.k, record);
     if (ntSuccess(status)) this.more.push(record);
     return { status, record };

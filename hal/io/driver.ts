@@ -59,7 +59,7 @@ export function imageFits(k: Kernel, img: PeImage, imagePath: string): void {
   const need = Math.ceil(img.sizeOfImage / 0x1000) * 0x1000;
   const left = k.m.memoryBudget - k.m.committedBytes;
   if (need > left) {
-    throw new InputError(`${path.basename(imagePath)}: SizeOfImage ${need} bytes (${(need / 1048576).toFixed(1)} MiB) does not fit the guest memory left (${(left / 1048576).toFixed(1)} MiB of --memory ${k.m.memoryBudget / 1048576})`);
+    throw new InputError(`SizeOfImage ${need} bytes (${(need / 1048576).toFixed(1)} MiB) does not fit the guest memory left (${(left / 1048576).toFixed(1)} MiB of --memory ${k.m.memoryBudget / 1048576})`, imagePath);
   }
 }
 

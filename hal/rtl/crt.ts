@@ -143,9 +143,10 @@ export const exports = [
     impl: (k, a) => {
       const n = Number(a.count);
       const s = k.m.cstring(a.src, n);
-      const out = new Uint8Array(n); // padded with NULs; no terminator when src fills it
-      out.set(s.subarray(0, n));
-      if (n > 0) k.m.write(a.dest, out);
+      // Padded with NULs up to count (no terminator when src fills it); the padding is written in place, so a count
+      // larger than the destination faults where the destination ends, as the real routine does.
+      k.m.write(a.dest, s);
+      k.m.fill(a.dest + BigInt(s.length), n - s.length);
       return a.dest;
     },
   }),
@@ -173,9 +174,9 @@ export const exports = [
       const n = Number(a.count);
       let len = 0;
       while (len < n && k.m.u16(a.src + BigInt(len * 2)) !== 0) len++;
-      const out = new Uint8Array(n * 2);
-      if (len > 0) out.set(k.m.read(a.src, len * 2));
-      if (n > 0) k.m.write(a.dest, out);
+      // As strncpy: the string, then NUL padding written in place up to count characters.
+      if (len > 0) k.m.write(a.dest, k.m.read(a.src, len * 2));
+      k.m.fill(a.dest + BigInt(len * 2), (n - len) * 2);
       return a.dest;
     },
   }),

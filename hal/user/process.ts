@@ -6,10 +6,10 @@
 // the user stack. It ends by returning from the entry point, ExitProcess/exit, or a fault; then the kernel closes
 // the handles it left open (IRP_MJ_CLEANUP and IRP_MJ_CLOSE reach the driver).
 
-import { Prot } from '../../emu/engine.js';
+import { EngineMemoryError, Prot } from '../../emu/engine.js';
 import { bindImports, mapImage, type PeImage } from '../../emu/pe/index.js';
 import type { Kernel } from '../kernel.js';
-import { GuestStop } from '../machine.js';
+import { GuestStop, hex } from '../machine.js';
 import { ProcessContext } from '../ps/process.js';
 import { OS_VERSION } from '../rtl/version.js';
 import { ntClose } from '../io/iofunc.js';
@@ -168,10 +168,24 @@ export class ClientProcess {
 
   /** Implicit TLS (IMAGE_TLS_DIRECTORY): the thread's block from the template, its index, the callbacks. */
   private setUpTls(): void {
-    const k = this.k;
-    const m = k.m;
     const dir = this.image.dataDirectories[9];
     if (!dir || dir.size === 0 || dir.rva === 0) return;
+    // The loader reads the directory with the process's rights; a directory pointing at nothing mapped is its access
+    // violation, and the process never starts (Windows: "unable to start correctly (0xc0000005)").
+    try {
+      this.k.m.actingAs(3, () => this.readTlsDirectory(dir.rva));
+    } catch (e) {
+      if (!(e instanceof EngineMemoryError)) throw e;
+      throw new GuestStop('client-fault', `the loader faulted on the program's TLS directory (${e.access} of ${hex(e.address)}): the process cannot start, STATUS_ACCESS_VIOLATION (0xC0000005)`, {
+        fault: { access: e.access, address: e.address },
+      });
+    }
+  }
+
+  private readTlsDirectory(rva: number): void {
+    const k = this.k;
+    const m = k.m;
+    const dir = { rva };
     const d = this.base + BigInt(dir.rva);
     const p = k.ptrSize;
     const start = m.ptr(d);

@@ -40,16 +40,16 @@ export interface CliResult {
 }
 
 /** Runs the built CLI (dist/bin/kdemu.js, from `npm run setup`) with arguments. */
-export function cli(args: string[]): CliResult {
+export function cli(args: string[], timeoutMs = 30_000): CliResult {
   const kdemu = path.join(repoRoot, 'dist', 'bin', 'kdemu.js');
   if (!existsSync(kdemu)) throw new Error(`${kdemu} is missing: build it with npm run setup`);
-  const r = spawnSync(process.execPath, [kdemu, ...args], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, [kdemu, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** What the CLI printed with --json (the run report by default). */
-export function cliJson<T = Report>(args: string[]): CliResult & { json: T } {
-  const r = cli([...args, '--json']);
+export function cliJson<T = Report>(args: string[], timeoutMs?: number): CliResult & { json: T } {
+  const r = cli([...args, '--json'], timeoutMs);
   let json: T;
   try {
     json = JSON.parse(r.stdout) as T;
