@@ -3,6 +3,7 @@
 //   npm run bench:cpu -- --json           one JSON object: { "wasm": { "instructions", "seconds", "mips" },
 //                                         "unicorn": { ... }, "ratio": wasm mips / unicorn mips } (totals over the workloads)
 //   npm run bench:cpu -- --arch x86       the x86 build instead of the x64 one
+//   npm run bench:cpu -- --engine wasm    one engine only (Unicorn takes a minute and more)
 //
 // Each engine loads the driver once, runs every workload IOCTL once as a warm-up, then once measured. The engines
 // count instructions exactly, so the counts must be identical on both: a mismatch, a differing output or a guest
@@ -105,12 +106,19 @@ if (arch !== 'x64' && arch !== 'x86') {
   console.error('bench:cpu: --arch x64|x86');
   process.exit(2);
 }
+const engineArg = args.indexOf('--engine');
+const only = engineArg >= 0 ? args[engineArg + 1] : undefined;
+if (only !== undefined && !ENGINES.includes(only as EngineName)) {
+  console.error(`bench:cpu: --engine ${ENGINES.join('|')}`);
+  process.exit(2);
+}
 const driverPath = path.join(repo, 'samples', 'build', arch, 'cpubench.sys');
 const bytes = new Uint8Array(readFileSync(driverPath));
 
 const runs = new Map<EngineName, EngineRun>();
 const skipped: string[] = [];
 for (const engine of ENGINES) {
+  if (only !== undefined && engine !== only) continue;
   if (!engineAvailable(engine)) skipped.push(engine);
   else runs.set(engine, runEngine(engine, driverPath, bytes));
 }

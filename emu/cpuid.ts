@@ -1,15 +1,33 @@
 // Fixed CPUID and time-stamp-counter values: every engine answers CPUID and RDTSC from here, so runs are deterministic.
 
-/** CPUID leaf → [eax, ebx, ecx, edx]. An x64-capable Intel-like CPU without features drivers would probe for trouble. */
+/**
+ * CPUID leaf → [eax, ebx, ecx, edx]. An x64-capable Intel-like CPU that announces only what both engines execute:
+ * a feature bit is set when the wasm core runs its instructions the way Unicorn does (test/wasm/cpuid.test.ts runs a
+ * representative of each on both and checks that a cleared bit's instruction is still missing), or when it
+ * describes the machine the kernel layer presents (control registers and MSRs: hal/ke/cpu.ts).
+ */
 const LEAVES: ReadonlyMap<number, readonly [number, number, number, number]> = new Map([
   // Max basic leaf 0xD, "GenuineIntel".
   [0x0, [0x0000000d, 0x756e6547, 0x6c65746e, 0x49656e69]],
-  // Family 6 model 0x9E stepping 0xA; SSE3, SSSE3, SSE4.1/4.2, POPCNT, CX16; FPU, TSC, MSR, CX8, CMOV, MMX, FXSR, SSE, SSE2.
-  [0x1, [0x000906ea, 0x00000800, 0x00982201, 0x078bfbff]],
+  // Family 6 model 0x9E stepping 0xA; clflush line 64 bytes.
+  // ECX: CX16 (cmpxchg16b). Cleared: SSE3, SSSE3, SSE4.1, SSE4.2 (the core has no haddps/movddup/lddqu, no 0F 38 or
+  // 0F 3A opcode map: pshufb, pminsd, ptest, crc32, pcmpistri ...); POPCNT (the core runs popcnt, but libunicorn2's
+  // CPU raises #UD for it).
+  // EDX: VME DE PSE TSC MSR PAE MCE CX8 APIC PGE CMOV PAT PSE36 CLFSH FXSR SSE SSE2. TSC: rdtsc (virtual); MSR:
+  // rdmsr/wrmsr exit to the kernel layer; FXSR: fxsave/fxrstor; SSE, SSE2: their integer and data-movement
+  // instructions, MXCSR (ldmxcsr/stmxcsr) and fences (floating-point arithmetic stops with an unsupported-instruction
+  // exit, but x64 code assumes SSE2 whatever CPUID says, so the bits stay); the paging and APIC bits describe the
+  // machine's control registers and MSRs. Cleared: FPU (no x87 arithmetic: only fninit, fnclex, fldcw, fnstcw,
+  // fnstsw), MMX (no MMX registers or instructions), SEP (sysenter/sysexit are not executed: kdemu runs no system
+  // calls), MTRR and MCA (their MSRs, IA32_MTRRCAP and IA32_MCG_CAP, are not among the kernel layer's: #GP).
+  [0x1, [0x000906ea, 0x00000800, 0x00002000, 0x070ba3fe]],
+  // No structured extended features (BMI, AVX2, ERMS, SMEP ... none is executed).
   [0x7, [0x00000000, 0x00000000, 0x00000000, 0x00000000]],
   [0x80000000, [0x80000008, 0, 0, 0]],
-  // LAHF/SAHF in long mode, LZCNT; SYSCALL, NX, 1 GiB pages off, RDTSCP, long mode.
-  [0x80000001, [0, 0, 0x00000021, 0x2c100800]],
+  // ECX: LAHF/SAHF in long mode, LZCNT (ABM). EDX: NX (both engines fault fetches from pages without execute
+  // permission), RDTSCP, long mode. Cleared: SYSCALL (syscall/sysret are not executed: kdemu runs no system
+  // calls), 1 GiB pages (the engines have no paging to use them).
+  [0x80000001, [0, 0, 0x00000021, 0x28100000]],
   [0x80000008, [0x00003027, 0, 0, 0]],
 ]);
 

@@ -68,8 +68,17 @@ export type Exit =
 export interface Engine {
   readonly name: 'unicorn' | 'wasm';
   readonly arch: Arch;
+  /**
+   * The most guest memory, in bytes, this engine can hold mapped at once (aliases aside): the wasm core's linear
+   * memory holds a little under 4 GiB, Unicorn's host memory is capped at 64 GiB. A run's own budget is enforced
+   * above the engine; beyond this, map() throws GuestMemoryExhaustedError.
+   */
+  readonly maxGuestBytes: number;
 
-  /** Map [address, address+size) with the given protections; both page aligned. */
+  /**
+   * Map [address, address+size) with the given protections; both page aligned. Throws GuestMemoryExhaustedError
+   * when the engine cannot provide the memory (mapAlias too, when it has no room left for another page).
+   */
   map(address: bigint, size: number, prot: Prot): void;
   unmap(address: bigint, size: number): void;
   /**
@@ -135,3 +144,19 @@ export class EngineMemoryError extends Error {
 
 /** Raised when an engine cannot be created here (library missing); the message says what to install. */
 export class EngineUnavailableError extends Error {}
+
+/**
+ * The engine itself cannot provide guest memory (not the run's budget, which the kernel layer enforces): the kernel
+ * layer reports it to the guest as STATUS_INSUFFICIENT_RESOURCES. reason: 'capacity', more than maxGuestBytes would
+ * be mapped; 'page-table', the engine's page table has no room for more pages (the wasm core: mapped pages plus
+ * aliases); 'host', the host refused the memory (memory.grow, mmap or uc_mem_map failed).
+ */
+export class GuestMemoryExhaustedError extends Error {
+  constructor(
+    readonly requestedBytes: number,
+    readonly reason: 'capacity' | 'page-table' | 'host',
+    detail?: string,
+  ) {
+    super(`out of guest memory: ${requestedBytes} more bytes requested (${reason}${detail ? `: ${detail}` : ''})`);
+  }
+}

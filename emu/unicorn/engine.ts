@@ -4,10 +4,11 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { EngineMemoryError, EngineUnavailableError, Prot, X86_GDT_BASE } from '../engine.js';
+import { EngineMemoryError, EngineUnavailableError, GuestMemoryExhaustedError, Prot, X86_GDT_BASE } from '../engine.js';
 import type { Access, Arch, Backing, Cpl, Engine, Exit, Reg } from '../engine.js';
 import { cpuidLeaf, tscAt } from '../cpuid.js';
 import { isPrivileged } from '../disasm.js';
+import { Decoder, DecoderOptions, Mnemonic, Register, type Instruction } from 'iced-x86';
 
 const require = createRequire(import.meta.url);
 
@@ -24,6 +25,7 @@ const UC_X86_INS_CPUID = 113;
 const UC_X86_INS_RDTSC = 608;
 const UC_X86_INS_RDTSCP = 609;
 const UC_ERR_OK = 0;
+const UC_ERR_NOMEM = 1;
 // UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2) from unicorn.h.
 const UC_CTL_TB_REMOVE_CACHE = 1207959561;
 const UC_ERR_INSN_INVALID = 10;
@@ -52,6 +54,15 @@ const REG_DS = 17;
 const REG_ES = 28;
 const REG_GS = 33;
 const REG_GDTR = 243;
+const REG_CR4 = 54;
+const REG_FPCW = 246;
+const REG_FPTAG = 247;
+const REG_MXCSR = 249;
+/** CR4.OSFXSR | CR4.OSXMMEXCPT: as Windows sets them (fxsave/fxrstor include MXCSR and the xmm registers). */
+const CR4_OSFXSR_OSXMMEXCPT = 0x600n;
+/** The MXCSR bits that exist (MXCSR_MASK, DAZ included): loading any other is #GP on the CPU. */
+const MXCSR_MASK = 0xffff;
+const GPR_NAMES: readonly Reg[] = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
 
 interface UcLib {
   open: (arch: number, mode: number, out: unknown[]) => number;
@@ -191,10 +202,20 @@ type Pending =
   | { kind: 'fault'; access: Access; address: bigint; reason: 'unmapped' | 'protection' }
   | { kind: 'invalid' }
   | { kind: 'tsc'; address: bigint }
+  | { kind: 'exception'; vector: number; pc: bigint }
   | { kind: 'error'; message: string };
+
+/**
+ * What this engine maps at most: guest memory is host memory (mmap), so the real limit is the host's; the cap keeps
+ * a runaway guest from exhausting it before the run's own budget (enforced above the engine) would have stopped it.
+ */
+const MAX_GUEST_BYTES = 64 * 2 ** 30;
 
 export class UnicornEngine implements Engine {
   readonly name = 'unicorn' as const;
+  readonly maxGuestBytes = MAX_GUEST_BYTES;
+  /** Bytes of host memory mapped as guest memory now (aliases take none). */
+  private mappedBytes = 0;
   private readonly lib: UcLib;
   private readonly uc: unknown;
   private readonly regs: Record<Reg, number>;
@@ -209,6 +230,9 @@ export class UnicornEngine implements Engine {
   /** Watched instruction sites (RDTSC, privileged instructions) and their hook handles. */
   private readonly tscSites = new Map<bigint, unknown>();
   private timeStampHook: unknown;
+  /** Watched ldmxcsr/fxrstor sites (see watchTimeStamp) and their hook handles; the hook that checks them. */
+  private readonly mxcsrSites = new Map<bigint, unknown>();
+  private mxcsrHook: unknown;
   private gdtMapped = false;
   /** Mapped regions, sorted by address, each backed by host memory visible as `mem`. */
   private readonly regions: Region[] = [];
@@ -257,7 +281,17 @@ export class UnicornEngine implements Engine {
     this.timeStampHook = koffi.register((_uc: unknown, address: bigint) => {
       this.stop({ kind: 'tsc', address: BigInt.asUintN(64, BigInt(address)) });
     }, koffi.pointer(protos.code as never));
-    this.callbacks.push(this.timeStampHook);
+    this.mxcsrHook = koffi.register((_uc: unknown, address: bigint) => {
+      const pc = BigInt.asUintN(64, BigInt(address));
+      if (this.loadsReservedMxcsr(pc)) this.stop({ kind: 'exception', vector: 13, pc });
+    }, koffi.pointer(protos.code as never));
+    this.callbacks.push(this.timeStampHook, this.mxcsrHook);
+    // The FPU and SSE state the wasm core starts with, and a CPU has after reset: Unicorn leaves FCW, MXCSR and the
+    // tags zero, and CR4.OSFXSR clear (so fxsave would leave MXCSR and the xmm registers out).
+    this.setRegId(REG_CR4, this.getRegId(REG_CR4) | CR4_OSFXSR_OSXMMEXCPT);
+    this.setRegId(REG_MXCSR, 0x1f80n);
+    this.setRegId(REG_FPCW, 0x37fn);
+    this.setRegId(REG_FPTAG, 0xffffn); // all empty
   }
 
   get instructions(): number {
@@ -281,15 +315,22 @@ export class UnicornEngine implements Engine {
    * ArrayBuffer: the kernel layer reads and writes guest structures without a native call per access.
    */
   map(address: bigint, size: number, prot: Prot): void {
+    if (this.mappedBytes + size > MAX_GUEST_BYTES) {
+      throw new GuestMemoryExhaustedError(size, 'capacity', `the Unicorn engine maps at most ${MAX_GUEST_BYTES} bytes, ${this.mappedBytes} are mapped`);
+    }
     // Anonymous private pages: zero-filled by the host OS on first touch.
     const ptr = this.lib.mmap(null, size, 3 /* PROT_READ|PROT_WRITE */, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */, -1, 0n);
-    if (!ptr || this.lib.koffi.address(ptr as never) === 0xffffffffffffffffn) throw new Error(`cannot allocate ${size} bytes of host memory for guest memory`);
+    if (!ptr || this.lib.koffi.address(ptr as never) === 0xffffffffffffffffn) {
+      throw new GuestMemoryExhaustedError(size, 'host', `mmap of ${size} bytes of host memory failed`);
+    }
     const mem = new Uint8Array(this.lib.koffi.view(ptr as never, size));
     const err = this.lib.memMapPtr(this.uc, address, size, this.effective(prot), ptr);
     if (err !== UC_ERR_OK) {
       this.lib.munmap(ptr, size);
+      if (err === UC_ERR_NOMEM) throw new GuestMemoryExhaustedError(size, 'host', `uc_mem_map: ${this.lib.strerror(err)}`);
       this.check(err, `uc_mem_map(0x${address.toString(16)}, 0x${size.toString(16)})`);
     }
+    this.mappedBytes += size;
     const region: Region = { begin: address, end: address + BigInt(size), size, mem, bytes: mem, view: new DataView(mem.buffer, mem.byteOffset, size), code: (prot & Prot.Exec) !== 0, ptr, prots: new Uint8Array(size / 0x1000).fill(prot) };
     const i = this.regions.findIndex((r) => r.begin > address);
     this.regions.splice(i < 0 ? this.regions.length : i, 0, region);
@@ -302,7 +343,10 @@ export class UnicornEngine implements Engine {
     this.check(this.lib.memUnmap(this.uc, address, size), `uc_mem_unmap(0x${address.toString(16)})`);
     const [r] = this.regions.splice(i, 1);
     this.last = undefined;
-    if (!r.alias) this.lib.munmap(r.ptr, r.mem.length);
+    if (!r.alias) {
+      this.lib.munmap(r.ptr, r.mem.length);
+      this.mappedBytes -= r.mem.length;
+    }
   }
 
   mapAlias(address: bigint, source: bigint, prot: Prot): void {
@@ -310,7 +354,9 @@ export class UnicornEngine implements Engine {
     if (!src) throw new Error(`mapAlias: the source page 0x${source.toString(16)} is not mapped`);
     const off = Number((source & ~0xfffn) - src.begin);
     const host = this.lib.koffi.address(src.ptr as never) + BigInt(off);
-    this.check(this.lib.memMapAt(this.uc, address, 0x1000, this.effective(prot), host), `uc_mem_map_ptr(alias 0x${address.toString(16)})`);
+    const err = this.lib.memMapAt(this.uc, address, 0x1000, this.effective(prot), host);
+    if (err === UC_ERR_NOMEM) throw new GuestMemoryExhaustedError(0x1000, 'host', `uc_mem_map_ptr: ${this.lib.strerror(err)}`);
+    this.check(err, `uc_mem_map_ptr(alias 0x${address.toString(16)})`);
     const mem = src.mem.subarray(off, off + 0x1000);
     const region: Region = { begin: address, end: address + 0x1000n, size: 0x1000, mem, bytes: mem, view: new DataView(mem.buffer, mem.byteOffset, 0x1000), code: (prot & Prot.Exec) !== 0, ptr: src.ptr, prots: new Uint8Array(1).fill(prot), alias: true };
     const i = this.regions.findIndex((r) => r.begin > address);
@@ -346,10 +392,12 @@ export class UnicornEngine implements Engine {
       // privileged instruction in data an image loader wrote before setting section protections) go, since every
       // code hook slows Unicorn's translation of every block.
       const end = address + BigInt(size);
-      for (const [site, hh] of this.tscSites) {
-        if (site < address || site >= end) continue;
-        this.check(this.lib.hookDel(this.uc, hh), 'uc_hook_del(site)');
-        this.tscSites.delete(site);
+      for (const sites of [this.tscSites, this.mxcsrSites]) {
+        for (const [site, hh] of sites) {
+          if (site < address || site >= end) continue;
+          this.check(this.lib.hookDel(this.uc, hh), 'uc_hook_del(site)');
+          sites.delete(site);
+        }
       }
     }
   }
@@ -455,6 +503,12 @@ export class UnicornEngine implements Engine {
       const n1 = data[i + 1];
       const isTsc = b === 0x0f && (n1 === 0x31 || (n1 === 0x01 && data[i + 2] === 0xf9));
       if (isTsc) this.watchSite(address + BigInt(i));
+      // fxrstor and ldmxcsr (0F AE /1, /2, memory forms): checked before they run (see loadsReservedMxcsr).
+      const m = data[i + 2];
+      if (b === 0x0f && n1 === 0xae && m !== undefined && m >> 6 !== 3 && ((m >> 3) & 7) >= 1 && ((m >> 3) & 7) <= 2) {
+        this.watchMxcsr(address + BigInt(i));
+        for (let k = 1; k <= 4 && i - k >= 0 && isPrefix(data[i - k], this.arch); k++) this.watchMxcsr(address + BigInt(i - k));
+      }
       // Privileged and I/O instructions (the same set the wasm core exits on): Unicorn would run them natively.
       const priv =
         (b === 0x0f && n1 !== undefined && (PRIV_0F.has(n1) || (n1 === 0x01 && privileged0f01(data[i + 2], this.arch)))) ||
@@ -471,6 +525,73 @@ export class UnicornEngine implements Engine {
   private isUserPage(a: bigint): boolean {
     const r = this.regionAt(a);
     return r !== undefined && (r.prots[Number((a - r.begin) >> 12n)] & Prot.User) !== 0;
+  }
+
+  private watchMxcsr(site: bigint): void {
+    if (this.mxcsrSites.has(site)) return;
+    const hh: unknown[] = [0];
+    this.check(this.lib.hookAdd(this.uc, hh, UC_HOOK_CODE, this.mxcsrHook, null, site, site), 'uc_hook_add(mxcsr site)');
+    this.mxcsrSites.set(site, hh[0]);
+  }
+
+  /**
+   * Whether the instruction at pc is an ldmxcsr or fxrstor that would load reserved MXCSR bits. The CPU raises
+   * #GP(0) for that before changing anything (so does the wasm core); Unicorn's QEMU loads them. The check runs in
+   * a code hook just before the instruction: #GP then, else the instruction runs natively. An operand that cannot
+   * be read (or a misaligned fxrstor) is left to Unicorn, whose fault comes first on the CPU too.
+   */
+  private loadsReservedMxcsr(pc: bigint): boolean {
+    const bytes = this.readUpTo(pc, 15);
+    const decoder = new Decoder(this.arch === 'x64' ? 64 : 32, bytes, DecoderOptions.None);
+    decoder.ip = pc;
+    const insn = decoder.decode();
+    try {
+      const fx = insn.mnemonic === Mnemonic.Fxrstor || insn.mnemonic === Mnemonic.Fxrstor64;
+      if (insn.isInvalid || !(fx || insn.mnemonic === Mnemonic.Ldmxcsr)) return false;
+      const a = this.operandAddress(insn, bytes);
+      if (fx && (a & 15n) !== 0n) return false;
+      const v = this.peek((fx ? a + 24n : a) & (this.arch === 'x64' ? 0xffffffffffffffffn : 0xffffffffn), 4);
+      if (!v) return false;
+      return ((v[0] | (v[1] << 8) | (v[2] << 16) | (v[3] << 24)) & ~MXCSR_MASK) !== 0;
+    } finally {
+      insn.free();
+      decoder.free();
+    }
+  }
+
+  /** The linear address of insn's memory operand, from the registers now. */
+  private operandAddress(insn: Instruction, bytes: Uint8Array): bigint {
+    const x64 = this.arch === 'x64';
+    if (insn.isIpRelMemoryOperand) return insn.ipRelMemoryAddress;
+    let n = 0;
+    while (n < bytes.length && isPrefix(bytes[n], this.arch)) n++;
+    const asize = bytes.subarray(0, n).includes(0x67) ? (x64 ? 32 : 16) : x64 ? 64 : 32;
+    const mask = (1n << BigInt(asize)) - 1n;
+    const value = (r: Register): bigint => {
+      for (const [first, width] of [[Register.RAX, 64], [Register.EAX, 32], [Register.AX, 16]] as const) {
+        const i = r - first;
+        if (i >= 0 && i < 16) return this.getReg(GPR_NAMES[i]) & ((1n << BigInt(width)) - 1n);
+      }
+      return 0n;
+    };
+    const ea = (insn.memoryDisplacementU64 + value(insn.memoryBase) + value(insn.memoryIndex) * BigInt(insn.memoryIndexScale)) & mask;
+    const seg = insn.memorySegment === Register.FS ? this.getReg('fsBase') : insn.memorySegment === Register.GS ? this.getReg('gsBase') : 0n;
+    return (ea + seg) & (x64 ? 0xffffffffffffffffn : 0xffffffffn);
+  }
+
+  /** n bytes at a from the host views, or undefined when a read there would fault at the current level. */
+  private peek(a: bigint, n: number): Uint8Array | undefined {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const at = a + BigInt(i);
+      const r = this.regionAt(at);
+      if (!r) return undefined;
+      const off = Number(at - r.begin);
+      const p = r.prots[off >> 12];
+      if (!(p & Prot.Read) || (this.level === 3 && !(p & Prot.User))) return undefined;
+      out[i] = r.mem[off];
+    }
+    return out;
   }
 
   private watchSite(site: bigint): void {
@@ -669,6 +790,8 @@ export class UnicornEngine implements Engine {
           const r = this.siteReached(p.address);
           return r === 'again' ? 'tsc' : r;
         }
+        case 'exception':
+          return { kind: 'interrupt', vector: p.vector, pc: p.pc };
         case 'fault':
           return { kind: 'fault', access: p.access, address: p.address, pc: p.access === 'fetch' ? p.address : here, reason: p.reason };
         case 'interrupt':

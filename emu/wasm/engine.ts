@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { EngineMemoryError, EngineUnavailableError, PAGE_SIZE, Prot } from '../engine.js';
+import { EngineMemoryError, EngineUnavailableError, GuestMemoryExhaustedError, PAGE_SIZE, Prot } from '../engine.js';
 import type { Access, Arch, Backing, Cpl, Engine, Exit, Reg } from '../engine.js';
 import { cpuidLeaf, TSC_BASE, TSC_TICKS_PER_INSTRUCTION } from '../cpuid.js';
 
@@ -16,10 +16,18 @@ interface CoreExports {
   getReg(i: number): bigint;
   setReg(i: number, v: bigint): void;
   mapPage(vpn: bigint, prot: number, frame: number, zero: number): number;
+  mapRange(vpn: bigint, count: number, prot: number, frame: number, zero: number): number;
+  pageRoom(): number;
+  anyMapped(vpn: bigint, count: number): number;
+  ptMove(base: number, bits: number): number;
+  ptSizeBits(): number;
   framesBase(): number;
   maxFrames(): number;
+  heapBase(): number;
   unmapPage(vpn: bigint): number;
+  unmapRange(vpn: bigint, count: number): number;
   protectPage(vpn: bigint, prot: number): number;
+  protectRange(vpn: bigint, count: number, prot: number): number;
   hostPage(vpn: bigint, forWrite: number): number;
   addTrap(begin: bigint, end: bigint): number;
   setCpuid(i: number, leaf: number, a: number, b: number, c: number, d: number): void;
@@ -87,6 +95,11 @@ export function wasmAvailable(): boolean {
 }
 
 const MAX_U64 = (1n << 64n) - 1n;
+/** The page table's first and largest sizes, log2 of slots (emu/wasm/assembly/layout.ts); 16-byte slots. */
+const PT_MIN_BITS = 12;
+const PT_MAX_BITS = 21;
+/** Pages a table of 2^bits slots may hold: three quarters of its slots. */
+const ptLimit = (bits: number): number => ((1 << bits) >> 2) * 3;
 /** Instructions per call into the core (see run). */
 const SLICE = 1 << 22;
 
@@ -135,6 +148,15 @@ class Region implements Backing {
   }
 }
 
+/** A run of free frames. */
+interface FreeRun {
+  first: number;
+  count: number;
+}
+
+/** Static data past framesBase() would be overwritten by guest memory: checked once per process. */
+let layoutChecked = false;
+
 export class WasmEngine implements Engine {
   readonly name = 'wasm' as const;
   private readonly core: CoreExports;
@@ -142,18 +164,33 @@ export class WasmEngine implements Engine {
   private readonly memory: MemoryState;
   private readonly addrMask: bigint;
   private closed = false;
-  /** Mapped regions sorted by address. */
+  /** Mapped regions sorted by address (they never overlap): binary search finds one. */
   private readonly regions: Region[] = [];
   private last: Region | undefined;
-  /** Frames handed out so far (the high-water mark) and the runs given back, sorted by first frame. */
+  /**
+   * Frames handed out so far (the high-water mark) and the runs given back, sorted by first frame and merged with
+   * their neighbours. Allocation is first fit over the runs and freeing a binary search plus a splice: linear in
+   * the number of runs, which stays small since the kernel layer maps few, large regions (pool chunks, images,
+   * stacks) and frees neighbours merge.
+   */
   private frameTop = 0;
-  private readonly freeRuns: { first: number; count: number }[] = [];
+  private readonly freeRuns: FreeRun[] = [];
+  /** The frames holding the core's page table (it grows with the guest, so it is not part of the fixed layout). */
+  private ptFrames: FreeRun | undefined;
+  readonly maxGuestBytes: number;
 
   constructor(readonly arch: Arch) {
     const instance = new WebAssembly.Instance(coreModule(), {});
     this.core = instance.exports as unknown as CoreExports;
+    if (!layoutChecked) {
+      if (this.core.heapBase() >>> 0 > this.core.framesBase()) throw new Error('the wasm core\'s static data overlaps its guest frames: raise FRAMES (emu/wasm/assembly/layout.ts)');
+      layoutChecked = true;
+    }
+    // Every frame but those of the largest page table, which a guest that big needs.
+    this.maxGuestBytes = (this.core.maxFrames() - ((1 << PT_MAX_BITS) * 16) / PAGE_SIZE) * PAGE_SIZE;
     this.bytes = new Uint8Array(this.core.memory.buffer);
     this.memory = { buffer: this.core.memory.buffer, generation: 0 };
+    this.movePageTable(PT_MIN_BITS);
     this.addrMask = arch === 'x64' ? MAX_U64 : 0xffffffffn;
     this.core.init(arch === 'x64' ? 1 : 0);
     // CPUID answers: every basic and extended leaf up to the maxima the table reports (others read as zero).
@@ -194,6 +231,11 @@ export class WasmEngine implements Engine {
     return this.bytes;
   }
 
+  /** The host address of a mapped page, or 0 (the core returns a u32, which crosses as a signed i32). */
+  private hostPage(vpn: bigint, forWrite: boolean): number {
+    return this.core.hostPage(vpn, forWrite ? 1 : 0) >>> 0;
+  }
+
   private checkRange(what: string, address: bigint, size: number): void {
     if (address % BigInt(PAGE_SIZE) !== 0n || size % PAGE_SIZE !== 0 || size === 0) {
       throw new Error(`${what}(0x${address.toString(16)}, 0x${size.toString(16)}): address and size must be page aligned and non-zero`);
@@ -205,22 +247,34 @@ export class WasmEngine implements Engine {
    * used: the frames held guest memory before (fresh ones are still zero).
    */
   private allocFrames(count: number): { first: number; used: boolean } {
-    for (let i = 0; i < this.freeRuns.length; i++) {
-      const r = this.freeRuns[i];
+    const runs = this.freeRuns;
+    for (let i = 0; i < runs.length; i++) {
+      const r = runs[i];
       if (r.count < count) continue;
       const first = r.first;
       r.first += count;
       r.count -= count;
-      if (r.count === 0) this.freeRuns.splice(i, 1);
+      if (r.count === 0) runs.splice(i, 1);
       return { first, used: true };
     }
     const first = this.frameTop;
-    if (first + count > this.core.maxFrames()) throw new Error(`out of guest memory: ${this.core.maxFrames() * 4} KiB are mapped at most`);
+    const bytes = count * PAGE_SIZE;
+    const max = this.core.maxFrames();
+    if (first + count > max) {
+      const free = this.freeFrameCount() * PAGE_SIZE;
+      throw new GuestMemoryExhaustedError(bytes, 'capacity', `the wasm engine has ${free} bytes of frames free${free >= bytes ? ', but not contiguous' : ''}`);
+    }
     // One spare frame past the last keeps the core's 8-byte accesses at a frame's end inside linear memory.
     const need = this.core.framesBase() + (first + count + 1) * PAGE_SIZE;
     const have = this.core.memory.buffer.byteLength;
     if (need > have) {
-      this.core.memory.grow(Math.ceil((need - have) / 65536));
+      // Exactly what is needed: V8 counts linear memory as external memory, so every byte more brings the next
+      // garbage collection nearer (and engines are many).
+      try {
+        this.core.memory.grow(Math.ceil((need - have) / 65536));
+      } catch (e) {
+        throw new GuestMemoryExhaustedError(bytes, 'host', `growing the wasm memory to ${need} bytes failed: ${(e as Error).message}`);
+      }
       this.memory.buffer = this.core.memory.buffer;
       this.memory.generation++;
     }
@@ -230,84 +284,136 @@ export class WasmEngine implements Engine {
 
   private freeFrames(first: number, count: number): void {
     const runs = this.freeRuns;
-    let i = runs.findIndex((r) => r.first > first);
-    if (i < 0) i = runs.length;
-    runs.splice(i, 0, { first, count });
-    // Merge with the neighbours.
-    if (i + 1 < runs.length && runs[i].first + runs[i].count === runs[i + 1].first) {
-      runs[i].count += runs[i + 1].count;
-      runs.splice(i + 1, 1);
+    // The first run after the freed one.
+    let lo = 0;
+    let hi = runs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (runs[mid].first < first) lo = mid + 1;
+      else hi = mid;
     }
-    if (i > 0 && runs[i - 1].first + runs[i - 1].count === runs[i].first) {
-      runs[i - 1].count += runs[i].count;
-      runs.splice(i, 1);
+    const prev = lo > 0 ? runs[lo - 1] : undefined;
+    const next = lo < runs.length ? runs[lo] : undefined;
+    const joinsPrev = prev !== undefined && prev.first + prev.count === first;
+    const joinsNext = next !== undefined && first + count === next.first;
+    if (joinsPrev && joinsNext) {
+      prev.count += count + next.count;
+      runs.splice(lo, 1);
+    } else if (joinsPrev) prev.count += count;
+    else if (joinsNext) {
+      next.first = first;
+      next.count += count;
+    } else runs.splice(lo, 0, { first, count });
+  }
+
+  /** Frames not in use: never handed out, or given back. */
+  private freeFrameCount(): number {
+    let n = this.core.maxFrames() - this.frameTop;
+    for (const r of this.freeRuns) n += r.count;
+    return n;
+  }
+
+  /** Moves the core's page table to fresh frames holding 2^bits slots, and frees the old ones. */
+  private movePageTable(bits: number): void {
+    const count = ((1 << bits) * 16) / PAGE_SIZE;
+    const { first, used } = this.allocFrames(count);
+    const host = this.core.framesBase() + first * PAGE_SIZE;
+    if (used) this.view().fill(0, host, host + count * PAGE_SIZE);
+    if (this.core.ptMove(host, bits) !== 0) throw new Error(`the wasm core refused a page table of 2^${bits} slots`);
+    if (this.ptFrames) this.freeFrames(this.ptFrames.first, this.ptFrames.count);
+    this.ptFrames = { first, count };
+  }
+
+  /** Makes the page table big enough for pages more pages (bytes is what the caller asked for, for the error). */
+  private pageRoomFor(pages: number, bytes: number): void {
+    const room = this.core.pageRoom();
+    if (pages <= room) return;
+    const bits = this.core.ptSizeBits();
+    const need = ptLimit(bits) - room + pages;
+    let next = bits + 1;
+    while (next <= PT_MAX_BITS && ptLimit(next) < need) next++;
+    if (next > PT_MAX_BITS) {
+      throw new GuestMemoryExhaustedError(bytes, 'page-table', `the wasm engine maps at most ${ptLimit(PT_MAX_BITS)} pages (aliases included); ${need - pages} are mapped`);
     }
+    this.movePageTable(next);
+  }
+
+  /** The index of the first region beginning after address (where a region at address would go). */
+  private regionIndexAfter(address: bigint): number {
+    const rs = this.regions;
+    let lo = 0;
+    let hi = rs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (rs[mid].begin <= address) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private addRegion(region: Region): void {
+    this.regions.splice(this.regionIndexAfter(region.begin), 0, region);
   }
 
   map(address: bigint, size: number, prot: Prot): void {
     this.checkRange('map', address, size);
-    const first = address >> 12n;
     const pages = size / PAGE_SIZE;
-    for (let i = 0; i < pages; i++) {
-      if (this.core.hostPage(first + BigInt(i), 0) !== 0) {
-        throw new Error(`map(0x${address.toString(16)}, 0x${size.toString(16)}): overlaps mapped memory`);
-      }
-    }
+    if (this.core.anyMapped(address >> 12n, pages)) throw new Error(`map(0x${address.toString(16)}, 0x${size.toString(16)}): overlaps mapped memory`);
+    const free = this.freeFrameCount();
+    if (pages > free) throw new GuestMemoryExhaustedError(size, 'capacity', `the wasm engine holds ${this.maxGuestBytes} bytes; ${free * PAGE_SIZE} are free`);
+    this.pageRoomFor(pages, size);
     const { first: frame, used } = this.allocFrames(pages);
-    for (let i = 0; i < pages; i++) {
-      if (this.core.mapPage(first + BigInt(i), prot, frame + i, used ? 1 : 0) !== 0) {
-        for (let j = 0; j < i; j++) this.core.unmapPage(first + BigInt(j));
-        this.freeFrames(frame, pages);
-        throw new Error(`map(0x${address.toString(16)}, 0x${size.toString(16)}): out of guest memory (page table full)`);
-      }
+    const r = this.core.mapRange(address >> 12n, pages, prot, frame, used ? 1 : 0);
+    if (r !== 0) {
+      // Overlap and room were checked above: a refusal here is a bug in the core.
+      this.freeFrames(frame, pages);
+      throw new Error(`map(0x${address.toString(16)}, 0x${size.toString(16)}): the wasm core refused it (${r})`);
     }
-    const region = new Region(address, size, this.core.framesBase() + frame * PAGE_SIZE, frame, (prot & Prot.Exec) !== 0, this.memory);
-    const i = this.regions.findIndex((r) => r.begin > address);
-    this.regions.splice(i < 0 ? this.regions.length : i, 0, region);
+    this.addRegion(new Region(address, size, this.core.framesBase() + frame * PAGE_SIZE, frame, (prot & Prot.Exec) !== 0, this.memory));
   }
 
   unmap(address: bigint, size: number): void {
-    const i = this.regions.findIndex((r) => r.begin === address && r.size === size);
-    if (i < 0) throw new Error(`unmap(0x${address.toString(16)}, 0x${size.toString(16)}): not a mapped region`);
-    const [r] = this.regions.splice(i, 1);
+    const i = this.regionIndexAfter(address) - 1;
+    const r = i >= 0 ? this.regions[i] : undefined;
+    if (!r || r.begin !== address || r.size !== size) throw new Error(`unmap(0x${address.toString(16)}, 0x${size.toString(16)}): not a mapped region`);
+    this.regions.splice(i, 1);
     this.last = undefined;
-    const first = address >> 12n;
-    for (let p = 0; p < size / PAGE_SIZE; p++) this.core.unmapPage(first + BigInt(p));
+    this.core.unmapRange(address >> 12n, size / PAGE_SIZE);
     if (!r.alias) this.freeFrames(r.frame, size / PAGE_SIZE);
   }
 
   mapAlias(address: bigint, source: bigint, prot: Prot): void {
     this.checkRange('mapAlias', address, PAGE_SIZE);
-    const host = this.core.hostPage(source >> 12n, 0);
+    const host = this.hostPage(source >> 12n, false);
     if (host === 0) throw new Error(`mapAlias: the source page 0x${source.toString(16)} is not mapped`);
+    if (this.hostPage(address >> 12n, false) !== 0) throw new Error(`mapAlias(0x${address.toString(16)}): already mapped`);
     const frame = (host - this.core.framesBase()) / PAGE_SIZE;
-    if (this.core.mapPage(address >> 12n, prot, frame, 0) !== 0) throw new Error(`mapAlias(0x${address.toString(16)}): already mapped or the page table is full`);
+    this.pageRoomFor(1, PAGE_SIZE);
+    if (this.core.mapPage(address >> 12n, prot, frame, 0) !== 0) throw new Error(`mapAlias(0x${address.toString(16)}): the wasm core refused it`);
     // Marked as code: writes through a view take the path that drops decoded blocks of the shared frame.
-    const region = new Region(address, PAGE_SIZE, host, frame, true, this.memory, true);
-    const i = this.regions.findIndex((r) => r.begin > address);
-    this.regions.splice(i < 0 ? this.regions.length : i, 0, region);
+    this.addRegion(new Region(address, PAGE_SIZE, host, frame, true, this.memory, true));
   }
 
   protect(address: bigint, size: number, prot: Prot): void {
     this.checkRange('protect', address, size);
-    const first = address >> 12n;
-    const pages = size / PAGE_SIZE;
-    for (let i = 0; i < pages; i++) {
-      if (this.core.hostPage(first + BigInt(i), 0) === 0) throw new Error(`protect(0x${address.toString(16)}): memory not mapped`);
+    if (this.core.protectRange(address >> 12n, size / PAGE_SIZE, prot) !== 0) throw new Error(`protect(0x${address.toString(16)}): memory not mapped`);
+    if (!(prot & Prot.Exec)) return;
+    // Every region the range touches may now hold code: host writes into them must take the invalidating path.
+    const end = address + BigInt(size);
+    for (let i = Math.max(0, this.regionIndexAfter(address) - 1); i < this.regions.length && this.regions[i].begin < end; i++) {
+      const r = this.regions[i];
+      if (r.end > address) r.code = true;
     }
-    for (let i = 0; i < pages; i++) this.core.protectPage(first + BigInt(i), prot);
-    const r = this.regionAt(address);
-    if (r && prot & Prot.Exec) r.code = true;
   }
 
   /** The region holding address, or undefined. */
   private regionAt(address: bigint): Region | undefined {
     const l = this.last;
     if (l && address >= l.begin && address < l.end) return l;
-    for (const r of this.regions) {
-      if (address >= r.begin && address < r.end) return (this.last = r);
-    }
-    return undefined;
+    const i = this.regionIndexAfter(address) - 1;
+    if (i < 0) return undefined;
+    const r = this.regions[i];
+    return address < r.end ? (this.last = r) : undefined;
   }
 
   backing(address: bigint): Backing | undefined {
@@ -319,7 +425,7 @@ export class WasmEngine implements Engine {
     const out: number[] = [];
     const last = (address + BigInt(size) - 1n) >> 12n;
     for (let vpn = address >> 12n; vpn <= last; vpn++) {
-      const h = this.core.hostPage(vpn, forWrite ? 1 : 0);
+      const h = this.hostPage(vpn, forWrite);
       if (h === 0) return null;
       out.push(h);
     }

@@ -3,13 +3,12 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENGINES, engineAvailable } from '../../emu/index.js';
 import { runDriver } from '../../hal/run.js';
 import type { Report, TraceEvent } from '../../hal/report.js';
 import { ARCHES, buildClient, buildDriver, type Arch } from '../fixtures/build.js';
-import { kdemu, sample } from '../helpers.js';
+import { enginesHere, kdemu, requireEngines, sample } from '../helpers.js';
 
-const engines = ENGINES.filter((e) => engineAvailable(e));
+const engines = enginesHere('client programs');
 
 function runClient(arch: Arch, client: { path: string; bytes: Uint8Array }, opts: { engine?: 'wasm' | 'unicorn'; stdin?: string; args?: string[]; maxInstructions?: number } = {}) {
   const driver = sample(arch, 'readfile.sys');
@@ -54,8 +53,7 @@ describe.each(ARCHES)('%s', (arch) => {
     expect(report.unsupportedCalls).toEqual([]);
   });
 
-  it('gives the same trace and report on every engine', () => {
-    if (engines.length < 2) return;
+  it.skipIf(!requireEngines('client programs: the same trace on every engine', 'unicorn', 'wasm'))('gives the same trace and report on every engine', () => {
     const runs = engines.map((engine) => runClient(arch, readfileClient(arch), { engine }));
     const strip = (r: Report) => ({ ...r, stats: { ...r.stats, engine: '', wallMs: 0 } });
     expect(strip(runs[1].report)).toEqual(strip(runs[0].report));

@@ -4,14 +4,14 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENGINES, engineAvailable } from '../../emu/index.js';
+import type { EngineName } from '../../emu/index.js';
 import { runDriver } from '../../hal/run.js';
 import { ARCHES, buildClient, type Arch } from '../fixtures/build.js';
-import { sample } from '../helpers.js';
+import { enginesHere, sample } from '../helpers.js';
 
-const engines = ENGINES.filter((e) => engineAvailable(e));
+const engines = enginesHere('CRITICAL_SECTION');
 
-function run(arch: Arch, engine: (typeof ENGINES)[number]) {
+function run(arch: Arch, engine: EngineName) {
   const driver = sample(arch, 'readfile.sys');
   const client = buildClient('critsec', arch);
   return runDriver({

@@ -3,17 +3,11 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { engineAvailable, type EngineName } from '../../emu/index.js';
 import { runDriver } from '../../hal/run.js';
 import { ARCHES, buildClient } from '../fixtures/build.js';
-import { sample } from '../helpers.js';
+import { enginesHere, sample } from '../helpers.js';
 
-const engines = (['wasm', 'unicorn'] as EngineName[]).filter((e) => {
-  if (engineAvailable(e)) return true;
-  if (process.env.CI === 'true') throw new Error(`the ${e} engine is not available: CI must test on both engines`);
-  console.warn(`client protection: the ${e} engine is not installed here; its half of the tests is skipped`);
-  return false;
-});
+const engines = enginesHere('client protection', ['wasm', 'unicorn']);
 
 describe.each(engines)('on the %s engine', (engine) => {
   describe.each(ARCHES)('%s', (arch) => {

@@ -1,9 +1,10 @@
 // mapAlias: one page of memory seen at two addresses (the memory manager's MDL mappings), on every engine.
 import { describe, expect, it } from 'vitest';
 import { Prot } from '../../emu/engine.js';
-import { createEngine, engineAvailable, ENGINES } from '../../emu/index.js';
+import { createEngine } from '../../emu/index.js';
+import { enginesHere } from '../helpers.js';
 
-const engines = ENGINES.filter((e) => engineAvailable(e));
+const engines = enginesHere('mapAlias');
 
 describe.each(engines)('%s engine', (name) => {
   it('shows a guest write through one address at the other, and host writes both ways', () => {

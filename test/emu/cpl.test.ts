@@ -2,13 +2,14 @@
 // exit for the kernel layer to raise #GP, popf keeps IF, and a return to CPL0 makes every page reachable again.
 import { describe, expect, it } from 'vitest';
 import { Prot, type Arch, type Engine } from '../../emu/engine.js';
-import { createEngine, engineAvailable, ENGINES, type EngineName } from '../../emu/index.js';
+import { createEngine, type EngineName } from '../../emu/index.js';
+import { enginesHere } from '../helpers.js';
 
 const USER_CODE = { x64: 0x400000n, x86: 0x400000n } as const;
 const USER_DATA = { x64: 0x500000n, x86: 0x500000n } as const;
 const KERNEL_DATA = { x64: 0xfffff80000300000n, x86: 0x80300000n } as const;
 
-const engines = ENGINES.filter((e) => engineAvailable(e));
+const engines = enginesHere('CPL3');
 
 function machine(name: EngineName, arch: Arch, code: number[]): Engine {
   const e = createEngine(name, arch);

@@ -1,14 +1,15 @@
 // Engine behaviour on tiny byte programs: exits, faults, fixed CPUID/RDTSC, exact instruction counts.
 import { describe, expect, it } from 'vitest';
 import { Prot, type Arch, type Engine } from '../../emu/engine.js';
-import { createEngine, engineAvailable, ENGINES, type EngineName } from '../../emu/index.js';
+import { createEngine, type EngineName } from '../../emu/index.js';
+import { enginesHere } from '../helpers.js';
 import { cpuidLeaf, tscAt } from '../../emu/cpuid.js';
 
 const CODE = { x64: 0xfffff80000100000n, x86: 0x80100000n } as const;
 const TRAP = { x64: 0xfffff80000200000n, x86: 0x80200000n } as const;
 const STACK = { x64: 0xfffff80000300000n, x86: 0x80300000n } as const;
 
-const engines = ENGINES.filter((e) => engineAvailable(e));
+const engines = enginesHere('engine behaviour');
 
 function machine(name: EngineName, arch: Arch, code: number[]): Engine {
   const e = createEngine(name, arch);

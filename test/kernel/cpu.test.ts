@@ -1,10 +1,10 @@
 // Privileged instructions in driver code are emulated by the kernel layer, identically on every engine.
 import { describe, expect, it } from 'vitest';
-import { ENGINES, engineAvailable } from '../../emu/index.js';
 import { ARCHES, buildDriver } from '../fixtures/build.js';
 import { events, run } from './harness.js';
+import { enginesHere } from '../helpers.js';
 
-const engines = ENGINES.filter((e) => engineAvailable(e));
+const engines = enginesHere('privileged instructions');
 
 describe.each(ARCHES)('%s', (arch) => {
   describe.each(engines)('%s engine', (engine) => {

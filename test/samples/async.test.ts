@@ -3,13 +3,12 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENGINES, engineAvailable } from '../../emu/index.js';
 import { runDriver } from '../../hal/run.js';
 import type { Operation, Report } from '../../hal/report.js';
 import { buildClient, buildDriver } from '../fixtures/build.js';
-import { kdemu, sample } from '../helpers.js';
+import { enginesHere, kdemu, sample } from '../helpers.js';
 
-const engines = ENGINES.filter((e) => engineAvailable(e));
+const engines = enginesHere('async sample');
 const ARCHES = ['x86', 'x64'] as const;
 
 function file(arch: 'x86' | 'x64', name: string) {

@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENGINES, engineAvailable, type EngineName } from '../../emu/index.js';
+import type { EngineName } from '../../emu/index.js';
 import { DriverSession } from '../../hal/session.js';
-import { sample } from '../helpers.js';
+import { enginesHere, requireEngines, sample } from '../helpers.js';
 
 const SHA256 = 0x222000;
 const CRC32 = 0x222004;
@@ -107,7 +107,7 @@ function run(arch: 'x86' | 'x64', engine: EngineName, calls: { code: number; siz
   }
 }
 
-const engines = ENGINES.filter(engineAvailable);
+const engines = enginesHere('cpubench');
 const arches = ['x86', 'x64'] as const;
 const cases = arches.flatMap((arch) => engines.map((engine) => [arch, engine] as const));
 
@@ -146,7 +146,7 @@ describe.each(cases)('cpubench.sys (%s, %s)', (arch, engine) => {
 });
 
 describe.each(arches)('cpubench.sys (%s) on both engines', (arch) => {
-  it.skipIf(engines.length < 2)('executes exactly the same number of instructions per workload on each engine', () => {
+  it.skipIf(!requireEngines('cpubench: instruction counts on both engines', 'unicorn', 'wasm'))('executes exactly the same number of instructions per workload on each engine', () => {
     const calls = [
       { code: SHA256, size: 4096, out: 32 },
       { code: CRC32, size: 4096, out: 4 },

@@ -3,12 +3,11 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENGINES, engineAvailable } from '../../emu/index.js';
 import { runDriver } from '../../hal/run.js';
 import type { Operation, Report } from '../../hal/report.js';
-import { kdemu, sample } from '../helpers.js';
+import { enginesHere, kdemu, sample } from '../helpers.js';
 
-const engines = ENGINES.filter((e) => engineAvailable(e));
+const engines = enginesHere('ioctl sample');
 const ARCHES = ['x86', 'x64'] as const;
 
 const IOCTL_LINES = ['add: 5', 'buffered: 0403020100', 'in_direct: 0403020100', 'out_direct: 0403020100', 'neither: 0403020100', 'small: error 122', 'unknown: error 1'];

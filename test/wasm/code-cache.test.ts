@@ -1,11 +1,12 @@
 // The decoded-block cache: code written by the guest or the host, unmapped, or made non-executable is never run stale.
 import { describe, expect, it } from 'vitest';
 import { Prot, type Engine } from '../../emu/engine.js';
-import { createEngine, engineAvailable, ENGINES, type EngineName } from '../../emu/index.js';
+import { createEngine, type EngineName } from '../../emu/index.js';
+import { enginesHere } from '../helpers.js';
 
 const CODE = 0xfffff80000100000n;
 const DATA = 0xfffff80000300000n;
-const engines = ENGINES.filter((e) => engineAvailable(e));
+const engines = enginesHere('code changes');
 
 function machine(name: EngineName, code: number[]): Engine {
   const e = createEngine(name, 'x64');

@@ -1,9 +1,9 @@
 // The wasm core against Unicorn on random instructions of every implemented class (bench/difftest.ts), both modes.
 import { describe, expect, it } from 'vitest';
-import { engineAvailable } from '../../emu/index.js';
 import { difftest } from '../../bench/difftest.js';
+import { requireEngines } from '../helpers.js';
 
-const both = engineAvailable('unicorn') && engineAvailable('wasm');
+const both = requireEngines('difftest', 'unicorn', 'wasm');
 
 /** Instructions per architecture: at least 200,000 each, with no mismatch. */
 const COUNT = 200_000;
@@ -20,9 +20,3 @@ describe.skipIf(!both)('wasm core vs Unicorn on random instructions', () => {
     });
   }
 });
-
-if (!both) {
-  describe('wasm core vs Unicorn on random instructions', () => {
-    it.skip('needs libunicorn2 (apt-get install libunicorn2) to compare against', () => {});
-  });
-}

@@ -1,11 +1,12 @@
 // Page faults and interrupts as exits: access kind, address, pc, reason, the state left behind, and the counts.
 import { describe, expect, it } from 'vitest';
 import { Prot, type Arch, type Engine } from '../../emu/engine.js';
-import { createEngine, engineAvailable, ENGINES, type EngineName } from '../../emu/index.js';
+import { createEngine, type EngineName } from '../../emu/index.js';
+import { enginesHere } from '../helpers.js';
 
 const CODE = 0x100000n;
 const DATA = 0x200000n;
-const engines = ENGINES.filter((e) => engineAvailable(e));
+const engines = enginesHere('faults');
 
 function machine(name: EngineName, arch: Arch, code: number[]): Engine {
   const e = createEngine(name, arch);

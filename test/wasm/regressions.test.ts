@@ -1,6 +1,6 @@
 // Mismatches the differential test found, fixed in the wasm core, kept as written-out cases (bench/difftest.ts).
 import { describe, expect, it } from 'vitest';
-import { engineAvailable } from '../../emu/index.js';
+import { requireEngines } from '../helpers.js';
 import { replay, type FixedCase } from '../../bench/difftest.js';
 
 const CASES: (FixedCase & { what: string; why: string })[] = [
@@ -62,7 +62,7 @@ const CASES: (FixedCase & { what: string; why: string })[] = [
   },
 ];
 
-describe.skipIf(!(engineAvailable('unicorn') && engineAvailable('wasm')))('difftest regressions', () => {
+describe.skipIf(!requireEngines('difftest regressions', 'unicorn', 'wasm'))('difftest regressions', () => {
   it.each(CASES.map((c) => [`${c.arch} ${c.what}: ${c.why}`, c] as const))('%s', (_name, c) => {
     const r = replay(c);
     expect(r.text).toBe(c.what);

@@ -2,7 +2,8 @@
 // back (the Engine interface has no xmm registers, so results are compared through memory).
 import { afterAll, describe, expect, it } from 'vitest';
 import { Prot, type Engine } from '../../emu/engine.js';
-import { createEngine, engineAvailable } from '../../emu/index.js';
+import { createEngine } from '../../emu/index.js';
+import { requireEngines } from '../helpers.js';
 
 const CODE = 0xfffff80000100000n;
 const DATA = 0xfffff80000300000n;
@@ -67,7 +68,7 @@ function run(name: 'unicorn' | 'wasm', at: bigint, op: number[], input: Uint8Arr
   return { out: e.read(DATA, 64), rax: e.getReg('rax') };
 }
 
-describe.skipIf(!(engineAvailable('unicorn') && engineAvailable('wasm')))('wasm core vs Unicorn on SSE integer operations', () => {
+describe.skipIf(!requireEngines('SSE against Unicorn', 'unicorn', 'wasm'))('wasm core vs Unicorn on SSE integer operations', () => {
   afterAll(() => {
     for (const e of machines.values()) e.close();
   });

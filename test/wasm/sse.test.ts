@@ -1,11 +1,12 @@
 // SSE data movement and integer operations compilers use for struct copies and memset/memcpy, on both engines.
 import { describe, expect, it } from 'vitest';
 import { Prot, type Engine } from '../../emu/engine.js';
-import { createEngine, engineAvailable, ENGINES, type EngineName } from '../../emu/index.js';
+import { createEngine, type EngineName } from '../../emu/index.js';
+import { enginesHere } from '../helpers.js';
 
 const CODE = 0xfffff80000100000n;
 const DATA = 0xfffff80000300000n;
-const engines = ENGINES.filter((e) => engineAvailable(e));
+const engines = enginesHere('SSE');
 
 function machine(name: EngineName, code: number[]): Engine {
   const e = createEngine(name, 'x64');

@@ -2,13 +2,12 @@
 // counts included) and the same trace, event for event.
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { engineAvailable } from '../../emu/index.js';
 import type { Operation, Report } from '../../hal/report.js';
 import { ARCHES, buildDriver, driversDir } from '../fixtures/build.js';
 import { run } from '../kernel/harness.js';
-import { kdemu, sample } from '../helpers.js';
+import { kdemu, requireEngines, sample } from '../helpers.js';
 
-const both = engineAvailable('unicorn') && engineAvailable('wasm');
+const both = requireEngines('the same run on both engines', 'unicorn', 'wasm');
 const fixtures = readdirSync(driversDir).filter((f) => f.endsWith('.c')).map((f) => f.replace(/\.c$/, '')).sort();
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString(16) : x), 1);
 /** The report without what differs by nature: the engine's name and the wall-clock time. */

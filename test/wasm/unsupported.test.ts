@@ -1,11 +1,12 @@
 // An instruction the wasm core does not implement stops the run with a clear exit naming its bytes and address.
 import { describe, expect, it } from 'vitest';
 import { Prot } from '../../emu/engine.js';
-import { createEngine, engineAvailable } from '../../emu/index.js';
+import { createEngine } from '../../emu/index.js';
+import { requireEngines } from '../helpers.js';
 
 const CODE = 0x80100000n;
 
-describe.skipIf(!engineAvailable('wasm'))('wasm engine: unsupported instructions', () => {
+describe.skipIf(!requireEngines('unsupported instructions', 'wasm'))('wasm engine: unsupported instructions', () => {
   it('stops before an unimplemented instruction with its bytes, without counting it', () => {
     // nop ; fld1 (x87: not implemented)
     const e = createEngine('wasm', 'x86');

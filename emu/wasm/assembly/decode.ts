@@ -538,7 +538,8 @@ function decodeOneByte(rec: u32, op: u32): void {
       return;
     }
     case 0xc9: setOp(rec, O.OP_LEAVE); setSz(rec, ssz()); return;
-    // fwait: no x87 exception is ever pending (the core raises none), so it only waits for nothing.
+    // fwait: the core raises no x87 exception, so it waits for nothing. An ES flag fxrstor loads is not reported as
+    // #MF either (nor by Unicorn, whose CR0.NE is clear; a CPU under Windows would raise it).
     case 0x9b: setOp(rec, O.OP_NOP); return;
     // x87 control instructions that C runtimes' start-up runs (_fpreset, the control word); arithmetic is absent.
     case 0xd9: case 0xdb: case 0xdd: case 0xdf: {
@@ -807,10 +808,20 @@ function decodeTwoByte(rec: u32): void {
   switch (op) {
     case 0x0b: case 0xff: case 0xb9: setOp(rec, O.OP_UD); return;
     case 0xae: {
-      // lfence / mfence / sfence: ordering is trivial on one emulated CPU.
       modrm(rec);
-      if (!isMem(rec) && mRegRaw >= 5 && !pOsz16 && !pRep && !pRepne) { setOp(rec, O.OP_NOP); return; }
-      unsupported(rec);
+      if (pOsz16 || pRep || pRepne) { unsupported(rec); return; } // clflushopt, clwb, rd/wrfsbase ...: absent
+      if (!isMem(rec)) {
+        // lfence / mfence / sfence: ordering is trivial on one emulated CPU.
+        if (mRegRaw >= 5) { setOp(rec, O.OP_NOP); return; }
+        setOp(rec, O.OP_UD);
+        return;
+      }
+      // fxsave, fxrstor (REX.W: the 64-bit forms, the same here: the x87 pointers are stored as zeros), ldmxcsr,
+      // stmxcsr, clflush; /4 /5 /6 are xsave, xrstor, xsaveopt, which CPUID does not announce.
+      const g = mRegRaw;
+      if (g > 3 && g != 7) { unsupported(rec); return; }
+      setOp(rec, O.OP_FXSTATE);
+      setX(rec, g);
       return;
     }
     case 0x31: setOp(rec, O.OP_RDTSC); return;

@@ -6,7 +6,7 @@
 // the loop sets it from the last record when the block ends.
 
 import {
-  XMM, SCRATCH, REGS, SEGBASE, WMASKS, CPUID_TABLE, CPUID_MAX, R_OP, R_LEN, R_SZ, R_REG, R_RM, R_IDX, R_SCALE, R_SEG, R_ASZ, R_X,
+  XMM, X87, SCRATCH, REGS, SEGBASE, WMASKS, CPUID_TABLE, CPUID_MAX, R_OP, R_LEN, R_SZ, R_REG, R_RM, R_IDX, R_SCALE, R_SEG, R_ASZ, R_X,
   R_FL, R_SZ2, R_DISP, R_IMM, R_ADDR, R_IMM2, RS, RF_BRANCH, RF_REP, RF_REPNE, RF_CL, RF_MEM, BH_COUNT, BH_SIZE,
 } from './layout';
 import * as C from './cpu';
@@ -14,7 +14,7 @@ import {
   mask, msb, sext, bits, setLazy, getCF, getZF, getFlags, materialize, cond, flt, stop, linMask,
   F_ADD, F_SUB, F_LOGIC, F_INC, F_DEC, F_SHL, F_SHR, F_MUL, CF, ZF, OF, DF, ARITH,
 } from './cpu';
-import { rd, wr } from './mem';
+import { rd, wr, probeRead } from './mem';
 import { lookupBlock, decodeBlock } from './decode';
 import * as O from './ops';
 
@@ -83,13 +83,20 @@ function eaMoved(p: u32, adj: u64): u64 {
   // The stack is always 32- or 64-bit here (SS.B set, or long mode): a 16-bit push moves the whole esp/rsp.
   setReg64(RSP, sp);
 }
-// x87 control state: the control word, the status word (no exception flags are ever raised), the tag word.
+// x87 state: the control word, the status word (TOP in bits 11-13; the core raises no x87 exception, but fxrstor may
+// load the flags), and the abridged tag word (bit i: physical register i holds a value), as fninit leaves them; the
+// data registers are at X87.
 let fcw: u64 = 0x37f;
 let fsw: u64 = 0;
+let ftw: u64 = 0;
+/** MXCSR: all exceptions masked, round to nearest (the reset value, which Windows gives every thread too). */
+let mxcsr: u64 = 0x1f80;
+/** The MXCSR bits that exist (fxsave's MXCSR_MASK, as Unicorn's QEMU reports it: DAZ included); others are reserved. */
+const MXCSR_MASK: u64 = 0xffff;
 
 function x87Control(p: u32, kind: u32): void {
   switch (kind) {
-    case O.X87_FNINIT: fcw = 0x37f; fsw = 0; return;
+    case O.X87_FNINIT: fcw = 0x37f; fsw = 0; ftw = 0; return;
     case O.X87_FNCLEX: fsw &= 0x7f00; return;
     case O.X87_FLDCW: {
       const v = rd(ea(p), 1);
@@ -99,6 +106,102 @@ function x87Control(p: u32, kind: u32): void {
     case O.X87_FNSTCW: wr(ea(p), 1, fcw); return;
     case O.X87_FNSTSW_M: wr(ea(p), 1, fsw); return;
     case O.X87_FNSTSW_AX: rset(0, 1, fsw); return;
+  }
+}
+
+/** x87 data register ST(i): its 16-byte slot at X87, by physical number (TOP + i). */
+@inline function x87St(i: u32): u32 {
+  return X87 + ((((<u32>fsw >> 11) + i) & 7) << 4);
+}
+
+/**
+ * fxsave m512: the legacy area, field by field in the order Unicorn's QEMU stores it: FCW, FSW, the abridged FTW
+ * (16 bits), FIP and FDP (zero: this CPU records no x87 pointers), MXCSR and MXCSR_MASK, ST0-ST7 (10 bytes each in
+ * 16-byte slots), then xmm0-7 (xmm0-15 in long mode). FOP, the slots' padding and what follows the xmm registers
+ * are left as they were, as there. The 64-bit form (REX.W) differs only in the pointers' format: the same here.
+ * A fault part way stops at the first store that faults, on the instruction, as the CPU reports it (the bytes
+ * before it are written, as on Unicorn, whose helper goes on past the fault and reports the last one instead).
+ */
+function fxsave(p: u32, a: u64): void {
+  if ((a & 15) != 0) { C.raiseInterrupt(13, load<u64>(p, R_ADDR)); return; }
+  wr(a, 1, fcw); if (flt) return;
+  wr((a + 2) & linMask, 1, fsw); if (flt) return;
+  wr((a + 4) & linMask, 1, ftw); if (flt) return;
+  wr((a + 8) & linMask, 3, 0); if (flt) return;
+  wr((a + 16) & linMask, 3, 0); if (flt) return;
+  wr((a + 24) & linMask, 2, mxcsr); if (flt) return;
+  wr((a + 28) & linMask, 2, MXCSR_MASK); if (flt) return;
+  for (let i: u32 = 0; i < 8; i++) {
+    const r = x87St(i);
+    const at = a + 32 + (<u64>i << 4);
+    wr(at & linMask, 3, load<u64>(r)); if (flt) return;
+    wr((at + 8) & linMask, 1, load<u16>(r, 8)); if (flt) return;
+  }
+  const n: u32 = C.long ? 16 : 8;
+  for (let i: u32 = 0; i < n; i++) {
+    const at = a + 160 + (<u64>i << 4);
+    wr(at & linMask, 3, load<u64>(xmm(i))); if (flt) return;
+    wr((at + 8) & linMask, 3, load<u64>(xmm(i), 8)); if (flt) return;
+  }
+}
+
+/**
+ * fxrstor m512: the reverse, loading in QEMU's order and committing as it goes; a fault stops at the first load
+ * that faults. An MXCSR image with reserved bits set raises #GP before anything changes, as the CPU does (only when
+ * that field cannot be read do the loads run into their fault first).
+ */
+function fxrstor(p: u32, a: u64): void {
+  if ((a & 15) != 0) { C.raiseInterrupt(13, load<u64>(p, R_ADDR)); return; }
+  // The 16-byte-aligned area puts [a+16, a+32) on one page.
+  const mh = probeRead((a + 24) & linMask);
+  if (mh != 0 && (<u64>load<u32>(mh + (<u32>(a + 24) & 0xfff)) & ~MXCSR_MASK) != 0) { C.raiseInterrupt(13, load<u64>(p, R_ADDR)); return; }
+  const cw = rd(a, 1); if (flt) return;
+  const sw = rd((a + 2) & linMask, 1); if (flt) return;
+  const tw = rd((a + 4) & linMask, 1); if (flt) return;
+  fcw = cw;
+  // B (bit 15) mirrors ES (bit 7), as on the CPU (and in QEMU).
+  fsw = (sw & 0x7fff) | ((sw & 0x80) << 8);
+  ftw = tw & 0xff;
+  for (let i: u32 = 0; i < 8; i++) {
+    const at = a + 32 + (<u64>i << 4);
+    const lo = rd(at & linMask, 3); if (flt) return;
+    const hi = rd((at + 8) & linMask, 1); if (flt) return;
+    const r = x87St(i);
+    store<u64>(r, lo);
+    store<u16>(r, <u16>hi, 8);
+  }
+  const m = rd((a + 24) & linMask, 2); if (flt) return;
+  mxcsr = m;
+  const n: u32 = C.long ? 16 : 8;
+  for (let i: u32 = 0; i < n; i++) {
+    const at = a + 160 + (<u64>i << 4);
+    const lo = rd(at & linMask, 3); if (flt) return;
+    const hi = rd((at + 8) & linMask, 3); if (flt) return;
+    store<u64>(xmm(i), lo);
+    store<u64>(xmm(i), hi, 8);
+  }
+}
+
+/** 0F AE with a memory operand (decode.ts): fxsave, fxrstor, ldmxcsr, stmxcsr, clflush. */
+function fxState(p: u32, kind: u32): void {
+  const a = ea(p);
+  switch (kind) {
+    case O.FX_FXSAVE: fxsave(p, a); return;
+    case O.FX_FXRSTOR: fxrstor(p, a); return;
+    case O.FX_LDMXCSR: {
+      const v = rd(a, 2);
+      if (flt) return;
+      // Reserved bits: #GP(0), as the CPU raises it (Unicorn's QEMU loads them; its engine checks first, see there).
+      if ((v & ~MXCSR_MASK) != 0) { C.raiseInterrupt(13, load<u64>(p, R_ADDR)); return; }
+      mxcsr = v;
+      return;
+    }
+    case O.FX_STMXCSR: wr(a, 2, mxcsr); return;
+    default: {
+      // clflush: no caches to flush, but the CPU checks the address as for a byte load (QEMU does not: a
+      // clflush of unmapped memory faults here and not on Unicorn).
+      rd(a, 0);
+    }
   }
 }
 
@@ -1265,6 +1368,7 @@ export function run(pc: u64, budget: u64): i32 {
           break;
         }
         case O.OP_X87CTL: x87Control(p, load<u8>(p, R_X)); break;
+        case O.OP_FXSTATE: fxState(p, load<u8>(p, R_X)); break;
         case O.OP_ENTER: enter(load<u8>(p, R_SZ), load<u64>(p, R_IMM), <u32>load<u64>(p, R_IMM2) & 31); break;
         case O.OP_STR: strOnce(p, load<u8>(p, R_X), load<u8>(p, R_SZ)); break;
         case O.OP_REPSTR: {

@@ -2,13 +2,13 @@
 
 import { REGS, SEGBASE, MASKS, WMASKS, CPUID_TABLE, CPUID_MAX, TRAPS, TRAPS_MAX, FRAMES, MAX_FRAMES } from './layout';
 import * as C from './cpu';
-import { mapPage, unmapPage, protectPage, hostPage, setCpl, pageProt } from './mem';
+import { mapPage, mapRange, unmapPage, unmapRange, protectPage, protectRange, pageRoom, anyMapped, ptMove, ptSizeBits, hostPage, setCpl, pageProt } from './mem';
 import { flushBlocks } from './decode';
 import * as D from './decode';
 import { setTsc, setCpuidCount } from './exec';
 
 export { run } from './exec';
-export { mapPage, unmapPage, protectPage, hostPage, setTsc, setCpuidCount, setCpl, pageProt };
+export { mapPage, mapRange, unmapPage, unmapRange, protectPage, protectRange, pageRoom, anyMapped, ptMove, ptSizeBits, hostPage, setTsc, setCpuidCount, setCpl, pageProt };
 
 /** Sets up a fresh instance for long mode (1) or 32-bit protected mode (0); called once, before anything else. */
 export function init(isLong: i32): void {
@@ -90,4 +90,8 @@ export function framesBase(): u32 {
 }
 export function maxFrames(): u32 {
   return MAX_FRAMES;
+}
+/** The end of the static data: the host checks it stays below framesBase() (asconfig.json's memoryBase). */
+export function heapBase(): u32 {
+  return <u32>__heap_base;
 }

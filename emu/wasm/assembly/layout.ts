@@ -15,6 +15,11 @@ export const MASKS: u32 = 0x1200;
 export const WMASKS: u32 = 0x1220;
 /** SSE registers: 16 × 128 bits (xmm0..xmm15). */
 export const XMM: u32 = 0x1400;
+/**
+ * x87 data registers by physical number (8 × 16 bytes: an 80-bit value and padding). The core has no x87
+ * arithmetic; fxrstor loads them and fxsave stores them back, so a save area round-trips exactly.
+ */
+export const X87: u32 = 0x1600;
 /** CPUID answers: up to 64 entries of (leaf u32, eax, ebx, ecx, edx), filled by the host from emu/cpuid.ts. */
 export const CPUID_TABLE: u32 = 0x2000;
 export const CPUID_MAX: u32 = 64;
@@ -37,29 +42,46 @@ export const TLB_EMPTY: u64 = 0;
 /** A page number no address has (they have at most 52 bits). */
 export const NO_VPN: u64 = 0xffffffffffffffff;
 
-/** Page table: open addressing with linear probing, entries of (vpn + 1 u64, frame index u32, prot u32); 0 is free. */
-export const PT: u32 = 0x40000;
-export const PT_BITS: u32 = 18;
-export const PT_SIZE: u32 = 1 << PT_BITS;
-/** The key of an empty page table slot. */
-export const PT_FREE: u64 = 0;
+// The regions below are sized for the largest guest wasm32 linear memory can hold (MAX_FRAMES) and none of them is
+// cleared at start-up: a fresh instance's memory is zero, which is an empty block index and frame state, and the
+// host only faults in the pages of them that get used. All of them sit in the initial memory, which V8 counts as
+// external memory (every engine's share brings garbage collections nearer), so together they take no more than
+// when the core held 512 MiB (24 MiB): the page table, which grows with the guest, lives in frames the host hands
+// out instead (mem.ts).
 
 /** Decoded-block index: direct mapped by block start address, entries of (address u64, block pointer u32, pad). */
-export const BIDX: u32 = 0x440000;
+export const BIDX: u32 = 0x100000;
 export const BIDX_BITS: u32 = 16;
 export const BIDX_SIZE: u32 = 1 << BIDX_BITS;
 
-/** Per frame: a generation counter (bumped when the frame's code may have changed) and a holds-code flag. */
-export const MAX_FRAMES: u32 = 1 << 17;
-export const FRAME_GEN: u32 = 0x540000;
-export const FRAME_CODE: u32 = 0x5c0000;
+/** Per frame: a holds-code flag (u8) and a generation counter (u32, bumped when the frame's code may have changed). */
+export const FRAME_CODE: u32 = 0x200000; // 1 MiB: 2^20 frames
+export const FRAME_GEN: u32 = 0x300000; // 4 MiB
 
 /** Arena of decoded blocks; flushed whole when full. */
 export const ARENA: u32 = 0x700000;
 export const ARENA_END: u32 = 0x1700000;
 
-/** Guest frames (4 KiB each) start here; the memory grows as frames are allocated. Static data sits below. */
+// Static data (asconfig.json memoryBase = 0x1700000) sits in the 1 MiB below FRAMES.
+
+/** Guest frames (4 KiB each) start here; the host grows linear memory as it hands frames out. */
 export const FRAMES: u32 = 0x1800000;
+/**
+ * As many frames as fit below 4 GiB (wasm32's limit, and Node 20's: memory64 needs a flag there), less one: a
+ * spare frame past the last keeps the core's 8-byte accesses at a frame's end inside linear memory.
+ */
+export const MAX_FRAMES: u32 = <u32>(((<u64>1 << 32) - <u64>FRAMES) >> 12) - 1;
+
+/**
+ * Page table: open addressing with linear probing, entries of (vpn + 1 u64, frame index u32, prot u32); 0 is free.
+ * It lives in frames the host allocates, 2^bits slots at most three quarters used, and is rehashed into a bigger
+ * one when a map needs more room: from 2^12 slots (64 KiB, 3072 pages) up to 2^21 (32 MiB), which holds every frame
+ * mapped once and half a million aliases.
+ */
+export const PT_MIN_BITS: u32 = 12;
+export const PT_MAX_BITS: u32 = 21;
+/** The key of an empty page table slot. */
+export const PT_FREE: u64 = 0;
 
 // ---- decoded blocks -----------------------------------------------------------------------------------------
 // Block header: start address u64 @0, instruction count u32 @8, frame u32 @12, its generation u32 @16,

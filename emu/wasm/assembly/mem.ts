@@ -6,7 +6,7 @@
 // frame's generation (invalidating its decoded blocks) and stops the current block.
 
 import {
-  TLB_READ, TLB_WRITE, TLB_SIZE, TLB_EMPTY, PT, PT_BITS, PT_SIZE, PT_FREE, MAX_FRAMES, FRAME_GEN, FRAME_CODE,
+  TLB_READ, TLB_WRITE, TLB_SIZE, TLB_EMPTY, PT_MIN_BITS, PT_MAX_BITS, PT_FREE, MAX_FRAMES, FRAME_GEN, FRAME_CODE,
   FRAMES,
 } from './layout';
 import { raiseFault, codeWritten, flt, mask, cpl, setCplRaw, ACC_READ, ACC_WRITE, ACC_FETCH } from './cpu';
@@ -33,16 +33,24 @@ export function setCpl(c: i32): void {
 export let mappedPages: u32 = 0;
 
 // ---- page table ----------------------------------------------------------------------------------------------
+/** The table: its first slot's address, log2 of its slot count, and how many pages it may hold (3/4 of the slots). */
+let ptBase: u32 = 0;
+let ptBits: u32 = 0;
+let ptMask: u32 = 0;
+let ptLimit: u32 = 0;
+
 /**
- * Contiguous pages go to contiguous slots (a region's entries share a few pages of the table, so a fresh instance
- * takes a handful of host page faults to map it, not one per page); the high bits fold in so that regions a
- * multiple of 1 GiB apart do not pile onto the same slots.
+ * Runs of 16 contiguous pages go to 16 contiguous slots (256 bytes of the table: mapping a region faults in at most
+ * one host page of it per 16 pages, not one per page); the runs themselves are scattered by a multiplicative hash,
+ * so big regions at any stride spread evenly and no long probe runs form (a plain fold of the page number lets a
+ * 1 GiB region fill a contiguous stretch that every lookup hashing into it must walk to its end).
  */
 @inline function ptHash(vpn: u64): u32 {
-  return <u32>(vpn ^ (vpn >> PT_BITS) ^ (vpn >> (2 * PT_BITS))) & (PT_SIZE - 1);
+  const run = <u32>(((vpn >> 4) * 0x9e3779b97f4a7c15) >> (64 - (ptBits - 4)));
+  return (run << 4) | (<u32>vpn & 15);
 }
 @inline function ptSlot(i: u32): u32 {
-  return PT + (i << 4);
+  return ptBase + (i << 4);
 }
 
 /** The page table slot holding vpn, or 0. */
@@ -54,7 +62,7 @@ export function ptFind(vpn: u64): u32 {
     const k = load<u64>(s);
     if (k == key) return s;
     if (k == PT_FREE) return 0;
-    i = (i + 1) & (PT_SIZE - 1);
+    i = (i + 1) & ptMask;
   }
   return 0;
 }
@@ -69,18 +77,43 @@ function ptInsert(vpn: u64, frame: u32, prot: u32): void {
       store<u32>(s, prot, 12);
       return;
     }
-    i = (i + 1) & (PT_SIZE - 1);
+    i = (i + 1) & ptMask;
   }
+}
+
+/**
+ * Moves the page table to the 2^bits slots at host address base (zero-filled frames the host allocated; it frees
+ * the old table's frames afterwards), rehashing every entry. The first call (no table yet) just sets it up.
+ * 0: done; 1: bits out of range, or too small for the pages mapped.
+ */
+export function ptMove(base: u32, bits: u32): i32 {
+  if (bits < PT_MIN_BITS || bits > PT_MAX_BITS || mappedPages > ((<u32>1 << bits) >> 2) * 3) return 1;
+  const oldBase = ptBase;
+  const oldSize: u32 = ptBits == 0 ? 0 : <u32>1 << ptBits;
+  ptBase = base;
+  ptBits = bits;
+  ptMask = (<u32>1 << bits) - 1;
+  ptLimit = ((<u32>1 << bits) >> 2) * 3;
+  for (let i: u32 = 0; i < oldSize; i++) {
+    const s = oldBase + (i << 4);
+    const k = load<u64>(s);
+    if (k != PT_FREE) ptInsert(k - 1, load<u32>(s, 8), load<u32>(s, 12));
+  }
+  return 0;
+}
+
+export function ptSizeBits(): u32 {
+  return ptBits;
 }
 
 /** Removes slot s, shifting later entries of its probe run back so lookups need no tombstones. */
 function ptRemoveSlot(s: u32): void {
-  let i = (s - PT) >> 4;
+  let i = (s - ptBase) >> 4;
   let j = i;
   for (;;) {
     store<u64>(ptSlot(i), PT_FREE);
     for (;;) {
-      j = (j + 1) & (PT_SIZE - 1);
+      j = (j + 1) & ptMask;
       const sj = ptSlot(j);
       const k = load<u64>(sj);
       if (k == PT_FREE) return;
@@ -96,10 +129,6 @@ function ptRemoveSlot(s: u32): void {
       }
     }
   }
-}
-
-export function ptClear(): void {
-  memory.fill(PT, 0, PT_SIZE << 4);
 }
 
 // ---- frames --------------------------------------------------------------------------------------------------
@@ -133,17 +162,45 @@ export function tlbFlushAll(): void {
 /**
  * Maps vpn to frame (chosen by the host, which keeps each mapped region's frames contiguous so it can hand out one
  * view per region, and grows linear memory first); zero: the frame was used before and must be cleared.
- * 0: mapped; 1: already mapped; 2: page table full.
+ * 0: mapped; 1: already mapped; 2: page table full or no such frame.
  */
 export function mapPage(vpn: u64, prot: u32, frame: u32, zero: i32): i32 {
   if (ptFind(vpn) != 0) return 1;
-  if (mappedPages >= (PT_SIZE >> 1) || frame >= MAX_FRAMES) return 2;
+  if (mappedPages >= ptLimit || frame >= MAX_FRAMES) return 2;
   // A frame never used since the instance started is still zero: filling it would only fault its host page in now.
   if (zero) memory.fill(frameHost(frame), 0, 4096);
   ptInsert(vpn, frame, prot);
   mappedPages++;
   tlbFlushPage(vpn);
   return 0;
+}
+
+/**
+ * Maps count pages from vpn onto the frames from frame (one wasm call per region, not per page); all or nothing.
+ * 0: mapped; 1: a page was already mapped; 2: the page table has no room or the frames do not exist.
+ */
+export function mapRange(vpn: u64, count: u32, prot: u32, frame: u32, zero: i32): i32 {
+  for (let i: u32 = 0; i < count; i++) if (ptFind(vpn + i) != 0) return 1;
+  if (count > ptLimit - mappedPages || frame >= MAX_FRAMES || count > MAX_FRAMES - frame) return 2;
+  // Reused frames are cleared a chunk at a time (a byte count of a whole range may not fit 32 bits).
+  if (zero) for (let i: u32 = 0; i < count; i += 1 << 16) memory.fill(frameHost(frame + i), 0, min(count - i, 1 << 16) << 12);
+  for (let i: u32 = 0; i < count; i++) {
+    ptInsert(vpn + i, frame + i, prot);
+    tlbFlushPage(vpn + i);
+  }
+  mappedPages += count;
+  return 0;
+}
+
+/** 1 if a page of the count from vpn is mapped, else 0. */
+export function anyMapped(vpn: u64, count: u32): i32 {
+  for (let i: u32 = 0; i < count; i++) if (ptFind(vpn + i) != 0) return 1;
+  return 0;
+}
+
+/** Pages the page table can still take at its present size (ptMove to a bigger one makes more room). */
+export function pageRoom(): u32 {
+  return ptLimit - mappedPages;
 }
 
 /** 0: unmapped; 1: was not mapped. The host takes the frame back. */
@@ -157,6 +214,13 @@ export function unmapPage(vpn: u64): i32 {
   return 0;
 }
 
+/** Unmaps count pages from vpn; the number of them that were not mapped. */
+export function unmapRange(vpn: u64, count: u32): u32 {
+  let missing: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) missing += <u32>unmapPage(vpn + i);
+  return missing;
+}
+
 /** 0: changed; 1: not mapped. Blocks decoded from the page are dropped (it may have lost execute permission). */
 export function protectPage(vpn: u64, prot: u32): i32 {
   const s = ptFind(vpn);
@@ -164,6 +228,13 @@ export function protectPage(vpn: u64, prot: u32): i32 {
   store<u32>(s, prot, 12);
   bumpGen(load<u32>(s, 8));
   tlbFlushPage(vpn);
+  return 0;
+}
+
+/** Sets the protections of count pages from vpn, all or nothing: 0 changed; 1 a page is not mapped. */
+export function protectRange(vpn: u64, count: u32, prot: u32): i32 {
+  for (let i: u32 = 0; i < count; i++) if (ptFind(vpn + i) == 0) return 1;
+  for (let i: u32 = 0; i < count; i++) protectPage(vpn + i, prot);
   return 0;
 }
 
@@ -183,6 +254,16 @@ export function hostPage(vpn: u64, forWrite: i32): u32 {
 }
 
 // ---- guest access ----------------------------------------------------------------------------------------------
+/** The host page lin's page reads from at the current privilege level, or 0 if a read would fault; raises nothing. */
+export function probeRead(lin: u64): u32 {
+  const s = ptFind(lin >> 12);
+  if (s == 0) return 0;
+  const prot = load<u32>(s, 12);
+  if ((prot & PROT_READ) == 0 || (cpl == 3 && (prot & PROT_USER) == 0)) return 0;
+  return frameHost(load<u32>(s, 8));
+}
+
+
 /**
  * The host page address for an access of kind acc to lin's page, filling the TLB; 0 after raising a fault at
  * faultAt. Writes to a frame holding decoded code invalidate its blocks and stop the current block.

@@ -91,6 +91,14 @@ export const X87_FNSTCW: u8 = 3; // m16
 export const X87_FNSTSW_M: u8 = 4; // m16
 export const X87_FNSTSW_AX: u8 = 5;
 
+/** 0F AE with a memory operand: R_X is one of FX_* (the x87/SSE state instructions, and clflush). */
+export const OP_FXSTATE: u16 = 77;
+export const FX_FXSAVE: u8 = 0;
+export const FX_FXRSTOR: u8 = 1;
+export const FX_LDMXCSR: u8 = 2;
+export const FX_STMXCSR: u8 = 3;
+export const FX_CLFLUSH: u8 = 7;
+
 // Specialized forms of the hottest ALU instructions (decoded instead of OP_ALU_RR / OP_ALU_RI with that kind),
 // so the operation is a constant inside the handler: kind k has ids OP_ALU_RR_K + k and OP_ALU_RI_K + k.
 export const OP_ALU_RR_K: u16 = 80; // .. 88
