@@ -1,7 +1,7 @@
 // The emulated machine as the kernel sees it: address-space layout, typed guest memory, calls into guest code.
 
 import { EngineMemoryError, GuestMemoryExhaustedError, PAGE_SIZE, Prot } from '../emu/engine.js';
-import type { Arch, Cpl, Engine, Exit, Reg } from '../emu/engine.js';
+import type { Arch, Backing, Cpl, Engine, Exit, Reg } from '../emu/engine.js';
 import type { Outcome } from './report.js';
 
 /** Fixed addresses, so that every run (and every engine) sees the same pointers. */
@@ -230,13 +230,19 @@ export class Machine {
   // ---- memory --------------------------------------------------------------------------------------------
 
   read(address: bigint, size: number): Uint8Array {
-    if (this.acting >= 0) this.checkAccess(address, size, false);
+    if (this.acting >= 0) this.check(address, size, false);
     return this.engine.read(address, size);
   }
 
   write(address: bigint, data: Uint8Array): void {
-    if (this.acting >= 0) this.checkAccess(address, data.length, true);
+    if (this.acting >= 0) this.check(address, data.length, true);
     this.engine.write(address, data);
+  }
+
+  private check(a: bigint, size: number, write: boolean): void {
+    const b = this.engine.backing(a);
+    if (b && Number(a - b.begin) + size <= b.size && this.regionAllows(b, write)) return;
+    this.checkAccess(a, size, write);
   }
 
   /**
@@ -289,14 +295,24 @@ export class Machine {
 
   /** The region's DataView and the offset of [a, a+size) in it, when it lies in one region (the fast path). */
   private at(a: bigint, size: number, write: boolean): number {
-    if (this.acting >= 0) this.checkAccess(a, size, write);
     const b = this.engine.backing(a);
+    const off = b ? Number(a - b.begin) : 0;
+    // Inside one region of uniform protection the check is the region's; anything else takes the page walk.
+    if (this.acting >= 0 && !(b && off + size <= b.size && this.regionAllows(b, write))) this.checkAccess(a, size, write);
     if (!b || (write && b.code)) return -1;
-    const off = Number(a - b.begin);
     if (off + size > b.size) return -1;
     this.dv = b.view;
     return off;
   }
+
+  /** Whether a region mapped with one protection (and not re-protected since) allows the access at the acting level. */
+  private regionAllows(b: Backing, write: boolean): boolean {
+    const p = this.regionProt.get(b);
+    if (p === undefined) return false;
+    return (write ? (p & Prot.Write) !== 0 : (p & (Prot.Read | Prot.Write)) !== 0) && (this.acting !== 3 || (p & Prot.User) !== 0);
+  }
+  /** Regions whose pages all have the protection they were mapped with: most accesses are checked without a page walk. */
+  private readonly regionProt = new WeakMap<Backing, Prot>();
   private dv: DataView = new DataView(new ArrayBuffer(8));
 
   /**
@@ -304,8 +320,11 @@ export class Machine {
    * remembered, so the many field accesses to one IRP or stack location cost no BigInt arithmetic.
    */
   private field(base: bigint, off: number, size: number, write: boolean): number {
-    if (this.acting >= 0) this.checkAccess(base + BigInt(off), size, write);
     const b = this.engine.backing(base);
+    if (this.acting >= 0) {
+      const o = b ? Number(base - b.begin) + off : -1;
+      if (!(b && o >= 0 && o + size <= b.size && this.regionAllows(b, write))) this.checkAccess(base + BigInt(off), size, write);
+    }
     if (!b || (write && b.code)) return -1;
     let o: number;
     if (base === this.fieldBase && b === this.fieldBacking) o = this.fieldOff;
@@ -492,6 +511,8 @@ export class Machine {
     }
     this.committed += n;
     this.protGen++;
+    const b = this.engine.backing(address);
+    if (b && b.begin === address && b.size === n) this.regionProt.set(b, prot);
   }
 
   /** Unmaps a region mapped with mapPages, or one page mapped with mapAlias (alias: it gives no memory back). */
@@ -510,6 +531,13 @@ export class Machine {
   protect(address: bigint, size: number, prot: Prot): void {
     this.engine.protect(address, size, prot);
     this.protGen++;
+    // Its pages may differ now: the region is checked page by page from here on.
+    for (let a = address; a < address + BigInt(size); ) {
+      const b = this.engine.backing(a);
+      if (!b) break;
+      this.regionProt.delete(b);
+      a = b.begin + BigInt(b.size);
+    }
   }
 
   /**
