@@ -377,6 +377,8 @@ interface ArgsState {
   tail: string[];
   /** Why the command line is certainly wrong (empty: it may be valid). */
   bad: string[];
+  /** Options given once (the last occurrence wins): why the last value is wrong, or null when it is fine. */
+  single: Map<string, string | null>;
   /** A string option left without its value, at the very end. */
   dangling?: string;
   files: CaseFile[];
@@ -391,7 +393,7 @@ function argsCase(rng: Rng, ctx: GenContext, index: number): Case {
   const others = ctx.corpus.drivers.filter((d) => d.arch !== baseArch);
   const other = others.length ? rng.pick(others) : t;
   const cmd = template === 'client' ? 'run' : template;
-  const s: ArgsState = { head: [], opts: [], tail: [], bad: [], files: [] };
+  const s: ArgsState = { head: [], opts: [], tail: [], bad: [], single: new Map(), files: [] };
   const budgets = ['--max-instructions', '1000000', '--timeout', String(ctx.runTimeoutMs), ...(ctx.engine !== 'wasm' ? ['--engine', ctx.engine] : [])];
   if (template === 'run') {
     s.head = ['run', t.loadAfter ?? t.path];
@@ -412,6 +414,14 @@ function argsCase(rng: Rng, ctx: GenContext, index: number): Case {
   const bad = (why: string, certain = true): void => {
     if (certain && !help) s.bad.push(why);
   };
+  /** A value of an option given once: a later occurrence replaces it, so only the last one's verdict counts. */
+  const SINGLE = new Set(['--max-instructions', '--max-virtual-time', '--memory', '--timeout', '--trace', '--engine', '--client']);
+  const valueOf = (opt: string, why: string, wrong: boolean): void => {
+    if (help) return;
+    if (notRun) s.bad.push(why); // info and exports refuse the option whatever its value
+    else if (SINGLE.has(opt)) s.single.set(opt, wrong ? why : null);
+    else if (wrong) s.bad.push(why);
+  };
   const mutations = rng.weighted([[5, 1], [3, 2], [2, 3]] as const);
   let unknown = false;
   for (let m = 0; m < mutations; m++) {
@@ -428,8 +438,9 @@ function argsCase(rng: Rng, ctx: GenContext, index: number): Case {
         const { value, bad: wrong } = numericValue(rng, opt);
         if (rng.chance(0.15)) s.opts.push(`${opt}=${value}`);
         else s.opts.push(opt, value);
-        // A separate value starting with "-" reads as another option: refused too.
-        bad(`${opt} ${JSON.stringify(value)}`, wrong || notRun || value.startsWith('-') || (template === 'client' && (opt === '--read' || opt === '--wait')));
+        // A separate value starting with "-" reads as another option: refused whatever follows.
+        if (value.startsWith('-') && !s.opts[s.opts.length - 1]!.includes('=')) bad(`${opt} ${value}: an option-like value`);
+        valueOf(opt, `${opt} ${JSON.stringify(value)}`, wrong || (template === 'client' && (opt === '--read' || opt === '--wait')));
         break;
       }
       case 3: {
@@ -466,7 +477,7 @@ function argsCase(rng: Rng, ctx: GenContext, index: number): Case {
         // --trace somewhere unwritable, to stdout, or to a file.
         const v = rng.pick(['/nonexistent/dir/t.ndjson', TMP, '-', `${TMP}/trace.ndjson`, '']);
         s.opts.push('--trace', v);
-        bad(`--trace ${v}`, notRun || (cmd === 'run' && (v === TMP || v.startsWith('/nonexistent'))));
+        valueOf('--trace', `--trace ${v}`, v === TMP || v.startsWith('/nonexistent'));
         break;
       }
       case 5: {
@@ -515,7 +526,7 @@ function argsCase(rng: Rng, ctx: GenContext, index: number): Case {
           bad('-- without --client', template !== 'client');
         } else {
           s.opts.push('--client', v === 'driver' ? t.path : v === 'missing' ? '/nonexistent/c.exe' : '');
-          bad(`--client ${v}`);
+          valueOf('--client', `--client ${v}`, true);
         }
         break;
       }
@@ -527,7 +538,7 @@ function argsCase(rng: Rng, ctx: GenContext, index: number): Case {
       }
       case 9:
         s.opts.push('--engine', rng.pick(['bogus', 'WASM', 'qemu', 'x']));
-        bad('--engine bogus');
+        valueOf('--engine', '--engine bogus', true);
         break;
       case 10: {
         const v = rng.pick(['', ':', '::', '0x222000:zz', '0x222000:abc', '0x222000:00:-1', '0x1ffffffff', '1:2:3:4', '0x222000::268435457', 'abc', '0x222000:00:1.5', ':00:4']);
@@ -598,7 +609,11 @@ function argsCase(rng: Rng, ctx: GenContext, index: number): Case {
         break;
       case 22:
         // Valid extremes of the budgets and memory: the run must still end in a report.
-        if (cmd === 'run') s.opts.push(...rng.pick([['--memory', '16'], ['--memory', '4032'], ['--max-instructions', '1'], ['--max-virtual-time', '1'], ['--timeout', '1'], ['--max-instructions', 'unlimited', '--timeout', String(ctx.runTimeoutMs)]]));
+        if (cmd === 'run') {
+          const extreme = rng.pick([['--memory', '16'], ['--memory', '4032'], ['--max-instructions', '1'], ['--max-virtual-time', '1'], ['--timeout', '1'], ['--max-instructions', 'unlimited', '--timeout', String(ctx.runTimeoutMs)]]);
+          s.opts.push(...extreme);
+          for (let i = 0; i < extreme.length; i += 2) valueOf(extreme[i]!, `${extreme[i]} ${extreme[i + 1]}`, false);
+        }
         break;
       case 23: {
         // A random printable token: validity unknown afterwards.
@@ -610,6 +625,7 @@ function argsCase(rng: Rng, ctx: GenContext, index: number): Case {
       }
     }
   }
+  for (const why of s.single.values()) if (why) s.bad.push(why);
   // A mangled command word is certain whatever else happened; the rest only while nothing made validity unknown.
   const certain = s.bad.filter((b) => b.startsWith('command ')).length > 0 || (!unknown && s.bad.length > 0);
   const argv = [...keepBounded([...s.head, ...s.opts, ...s.tail], ctx), ...(s.dangling ? [s.dangling] : [])];

@@ -127,6 +127,12 @@ export class Kernel {
    * otherwise. A user-mode image's imports resolve to stubs user code can reach.
    */
   resolveImport(module: string, name: string, user = false): bigint {
+    // A kernel image cannot bind to user-mode DLLs (Windows' loader finds no such module in system space): what it
+    // imports from them stays unbound and stops the run when reached, naming it.
+    if (!user && USER_MODE_DLLS.has(canonicalModule(module))) {
+      const missing = canonicalModule(module);
+      return this.missingImport(missing, name);
+    }
     const k = key(module, name);
     const data = this.dataByName.get(k);
     if (data) return this.dataAddress(data);
@@ -137,6 +143,15 @@ export class Kernel {
     if (!decl && isWindowsData(module, name, this.arch)) return this.missingData(canonicalModule(module), name);
     const stub: Stub = decl ? { kind: 'export', decl } : { kind: 'missing', module: canonicalModule(module), name };
     return this.addStub(sk, stub, user);
+  }
+
+  /** An unbound import: a never-mapped data page or a stub that stops the run, named module!name. */
+  private missingImport(module: string, name: string): bigint {
+    const sk = 'unbound:' + key(module, name);
+    const cached = this.stubByName.get(sk);
+    if (cached !== undefined) return cached;
+    if (this.dataByName.has(key(module, name))) return this.missingData(module, name);
+    return this.addStub(sk, { kind: 'missing', module, name });
   }
 
   /** An implemented export by module and name (api-ms-win-crt-* sets name ucrtbase.dll). */
@@ -566,6 +581,9 @@ function x86StackSlots(cc: 'stdcall' | 'cdecl' | 'fastcall', kinds: readonly Par
   }
   return slots;
 }
+
+/** The user-mode system DLLs kdemu implements: only programs bind to them. */
+const USER_MODE_DLLS = new Set(['kernel32.dll', 'msvcrt.dll', 'ucrtbase.dll']);
 
 function key(module: string, name: string): string {
   return canonicalModule(module) + '!' + name;

@@ -42,7 +42,7 @@ describe('fuzzing regressions: loading', () => {
   // export ran with no client process", exit 3 before any report. (A user-mode *function* import, e.g. strlen, binds
   // to a stub and ends in unsupported-call, exit 1, as it should.) Expected: exit 1 (unsupported-call) or 2 (a driver
   // importing from a user-mode DLL is bad input), never 3.
-  todo('a driver importing a data export of a user-mode DLL is not an internal error (hal/user/process.ts, import binding)', () => {
+  it('a driver importing a data export of a user-mode DLL is not an internal error (hal/user/process.ts, import binding)', () => {
     const b = withImportRenamed(withImportRenamed(sampleBytes('x64', 'mdl.sys'), 'ntoskrnl.exe', 'ucrtbase.dll'), 'IoDeleteDevice', '_fmode');
     const r = cli(['run', scratch.file('ucrt-fmode.sys', b), '--json']);
     expect(contractProblems(r)).toEqual([]);
