@@ -115,10 +115,10 @@ export function selftestCli(what: string, io: CliIo): number {
     case 'exit4':
       return 4;
     case 'stack-stderr':
-      io.stderr('kdemu: boom\n    at Foo.bar (/work/main/dist/hal/foo.js:10:5)\n');
+      io.stderr('kdemu: boom\n    at Foo.bar (/srv/kdemu/dist/hal/foo.js:10:5)\n');
       return 2;
     case 'stack-stdout':
-      io.stdout('TypeError: x\n    at Object.<anonymous> (file:///work/main/dist/hal/foo.js:3:4)\n');
+      io.stdout('TypeError: x\n    at Object.<anonymous> (file:///srv/kdemu/dist/hal/foo.js:3:4)\n');
       return 0;
     case 'bad-json':
       io.stdout('{"outcome": "completed"');
