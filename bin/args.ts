@@ -1,7 +1,7 @@
 // Command-line parsing: subcommands, options, and the ordered operations of `kdemu run`.
 
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Operation } from '../hal/report.js';
 import type { EngineName } from '../emu/index.js';
 
@@ -31,14 +31,14 @@ export type Command =
       load: string[];
       /** --overlapped: handles are opened with FILE_FLAG_OVERLAPPED. */
       overlapped: boolean;
+      /** --pipe: named pipes served from the host side, created before DriverEntry. */
+      pipes: string[];
+      /** --fs: a host folder the emulated file system shows read-only at C:\. */
+      fsDir?: string;
     };
 
 /** Options of the contract that later work brings; until then they are refused by name, never ignored. */
 const NOT_YET: Record<string, string> = {
-  spawn: 'processes and notify routines',
-  kill: 'processes and notify routines',
-  pipe: 'named pipes',
-  fs: 'the file system',
   registry: 'the registry',
 };
 
@@ -56,11 +56,15 @@ operations (performed in order):
   --close                CloseHandle of the open handle
   --wait MS              let MS milliseconds of virtual time pass (timers, DPCs and pending I/O progress)
   --cancel               CancelIo on the open handle
+  --spawn IMAGE          create a process of IMAGE (it runs no code) as the program's child: notify routines fire
+  --kill PID             terminate a process --spawn (or the client) created: notify routines fire
   --script FILE          a JSON array of operations
 
 options:
   --overlapped           open with FILE_FLAG_OVERLAPPED: requests may pend and complete later
   --load OTHER.sys       load another driver after DRIVER (repeatable, in order): filters, driver stacks
+  --pipe NAME            serve \\\\.\\pipe\\NAME from the host before DriverEntry (repeatable); the report lists what it read
+  --fs DIR               show the host folder DIR, read-only, as C:\\ in the emulated file system (default: empty)
   --client CLIENT.exe    run an unmodified console program against the driver (instead of operations)
   --stdin TEXT           the client's standard input (EOF after it)
   --engine wasm|unicorn  CPU engine (default: wasm)
@@ -106,6 +110,31 @@ function memoryMb(text: string): number {
   return v;
 }
 
+/** An image for --spawn: a Windows path or a bare name (found in C:\Windows\System32). */
+function imageName(text: string, what: string): string {
+  if (!text.trim() || /[\x00-\x1f<>"|?*]/.test(text)) throw new UsageError(`${what}: '${text}' is not a Windows file name`);
+  return text;
+}
+
+/** A pipe name for --pipe: NAME or \\.\pipe\NAME, 1 to 256 characters, no backslash in the name itself. */
+function pipeArg(text: string): string {
+  const name = text.replace(/^\\\\\.\\pipe\\/i, '');
+  if (!name || name.length > 256 || /[\\\x00-\x1f]/.test(name)) throw new UsageError(`--pipe: '${text}' is not a pipe name (NAME or \\\\.\\pipe\\NAME)`);
+  return name;
+}
+
+/** --fs DIR: an existing directory. */
+function fsArg(text: string): string {
+  let st;
+  try {
+    st = statSync(text);
+  } catch (e) {
+    throw new UsageError(`--fs: cannot read ${text}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`--fs: ${text} is not a directory`);
+  return text;
+}
+
 export function parseHex(text: string, what: string): Uint8Array {
   const t = text.replace(/\s+/g, '');
   if (t.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(t)) throw new UsageError(`${what}: '${text}' is not an even number of hex digits`);
@@ -146,7 +175,7 @@ export function scriptOps(file: string): Operation[] {
 function scriptOp(o: unknown, where: string): Operation {
   if (typeof o !== 'object' || o === null) throw new UsageError(`${where}: expected an object`);
   const r = o as Record<string, unknown>;
-  const known: Record<string, string[]> = { open: ['name'], read: ['length'], write: ['data'], ioctl: ['code', 'input', 'outputLength'], close: [], wait: ['ms'], cancel: [] };
+  const known: Record<string, string[]> = { open: ['name'], read: ['length'], write: ['data'], ioctl: ['code', 'input', 'outputLength'], close: [], wait: ['ms'], cancel: [], spawn: ['image'], kill: ['pid'] };
   const op = r.op;
   if (typeof op !== 'string' || !(op in known)) throw new UsageError(`${where}: "op" must be one of ${Object.keys(known).join(', ')}`);
   for (const key of Object.keys(r)) if (key !== 'op' && !known[op].includes(key)) throw new UsageError(`${where}: unknown key "${key}" for op "${op}"`);
@@ -177,6 +206,11 @@ function scriptOp(o: unknown, where: string): Operation {
       return { op: 'wait', ms: num(r.ms, '"ms"', MAX_WAIT_MS) };
     case 'cancel':
       return { op: 'cancel' };
+    case 'spawn':
+      if (typeof r.image !== 'string' || r.image === '') throw new UsageError(`${where}: "image" must be a non-empty string`);
+      return { op: 'spawn', image: imageName(r.image, `${where}: "image"`) };
+    case 'kill':
+      return { op: 'kill', pid: num(r.pid, '"pid"', 0xffffffff) };
     default:
       return { op: 'close' };
   }
@@ -215,6 +249,10 @@ export function parseCommand(argv: string[]): Command {
         client: { type: 'string' },
         stdin: { type: 'string' },
         load: { type: 'string', multiple: true },
+        spawn: { type: 'string', multiple: true },
+        kill: { type: 'string', multiple: true },
+        pipe: { type: 'string', multiple: true },
+        fs: { type: 'string' },
         ...Object.fromEntries(Object.keys(NOT_YET).map((k) => [k, { type: 'string' as const, multiple: true }])),
       },
     });
@@ -227,7 +265,7 @@ export function parseCommand(argv: string[]): Command {
     if (t.kind === 'option' && t.name in NOT_YET) throw new UsageError(`option --${t.name} is not supported yet (it comes with ${NOT_YET[t.name]})`);
   }
   const v = parsed.values as Record<string, unknown>;
-  const runOnly = ['trace', 'engine', 'no-unload', 'max-instructions', 'max-virtual-time', 'memory', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin', 'load', 'overlapped', 'wait', 'cancel'];
+  const runOnly = ['trace', 'engine', 'no-unload', 'max-instructions', 'max-virtual-time', 'memory', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin', 'load', 'overlapped', 'wait', 'cancel', 'spawn', 'kill', 'pipe', 'fs'];
   if (cmd !== 'run') {
     const bad = runOnly.find((o) => v[o] !== undefined);
     if (bad) throw new UsageError(`option --${bad} only applies to kdemu run`);
@@ -279,6 +317,12 @@ export function parseCommand(argv: string[]): Command {
       case 'cancel':
         operations.push({ op: 'cancel' });
         break;
+      case 'spawn':
+        operations.push({ op: 'spawn', image: imageName(value, '--spawn') });
+        break;
+      case 'kill':
+        operations.push({ op: 'kill', pid: parseNumber(value, '--kill', 0xffffffff) });
+        break;
     }
   }
   const clientPath = v.client as string | undefined;
@@ -304,6 +348,8 @@ export function parseCommand(argv: string[]): Command {
     timeoutMs: v.timeout === undefined ? undefined : positive(v.timeout as string, '--timeout'),
     operations,
     load: (v.load as string[] | undefined) ?? [],
+    pipes: ((v.pipe as string[] | undefined) ?? []).map(pipeArg),
+    ...(v.fs !== undefined ? { fsDir: fsArg(v.fs as string) } : {}),
     overlapped: v.overlapped === true,
     ...(clientPath !== undefined ? { client: { path: clientPath, args: clientArgs, stdin: (v.stdin as string | undefined) ?? '' } } : {}),
   };

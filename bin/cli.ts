@@ -148,6 +148,8 @@ function main(argv: string[], io: CliIo): number {
           engine: cmd.engine,
           operations: cmd.operations,
           overlapped: cmd.overlapped,
+          pipes: cmd.pipes,
+          ...(cmd.fsDir !== undefined ? { fsDir: cmd.fsDir } : {}),
           noUnload: cmd.noUnload,
           maxInstructions: cmd.maxInstructions,
           maxVirtualMs: cmd.maxVirtualMs,

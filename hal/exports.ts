@@ -29,6 +29,9 @@ import { exports as sysroutine } from './mm/sysroutine.js';
 import { exports as probe } from './mm/probe.js';
 import { exports as mdl } from './mm/mdl.js';
 import { exports as ps } from './ps/process.js';
+import { exports as psThread } from './ps/thread.js';
+import { exports as psNotify } from './ps/notify.js';
+import { exports as handle } from './ob/handle.js';
 import { exports as crt } from './rtl/crt.js';
 import { exports as unicode } from './rtl/unicode.js';
 import { exports as version } from './rtl/version.js';
@@ -36,6 +39,10 @@ import { data } from './boot.js';
 import { exports as k32File } from './user/kernel32/file.js';
 import { exports as k32Process } from './user/kernel32/process.js';
 import { exports as k32Sync } from './user/kernel32/sync.js';
+import { exports as k32Pipe } from './user/kernel32/pipe.js';
+import { exports as k32ProcThreads } from './user/kernel32/processthreads.js';
+import { exports as exEvent } from './ex/event.js';
+import { exports as ioFile } from './io/file.js';
 import { exports as crtErrno } from './user/msvcrt/errno.js';
 import { exports as crtStdio } from './user/msvcrt/stdio.js';
 import { exports as crtStdlib, data as crtData } from './user/msvcrt/stdlib.js';
@@ -43,9 +50,9 @@ import { exports as crtString } from './user/msvcrt/string.js';
 
 export const EXPORTS: readonly AnyExport[] = [
   ...cmCallback, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...devstack, ...cancel, ...csq, ...apc, ...bug, ...event, ...clock, ...dpc, ...timer, ...irql,
-  ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...probe, ...mdl, ...ps, ...crt, ...unicode, ...version,
+  ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...probe, ...mdl, ...ps, ...psThread, ...psNotify, ...handle, ...exEvent, ...ioFile, ...crt, ...unicode, ...version,
   // User mode: the DLLs a client program imports.
-  ...k32File, ...k32Process, ...k32Sync, ...crtErrno, ...crtStdio, ...crtStdlib, ...crtString,
+  ...k32File, ...k32Process, ...k32Sync, ...k32Pipe, ...k32ProcThreads, ...crtErrno, ...crtStdio, ...crtStdlib, ...crtString,
 ].sort((a, b) => (a.module + '!' + a.name).localeCompare(b.module + '!' + b.name));
 
 export const DATA_EXPORTS: readonly DataExportDecl[] = [...data, ...crtData];

@@ -13,6 +13,11 @@ import { decodeBytes } from './rtl/text.js';
 import { Namespace } from './ob/namespace.js';
 import { IoState } from './io/state.js';
 import { Processes } from './ps/process.js';
+import { Scheduler } from './ke/scheduler.js';
+import { ObjectManager } from './ob/handle.js';
+import { threadEnded } from './ps/thread.js';
+import { Npfs } from './io/npfs.js';
+import { SYSTEM } from './ob/namespace.js';
 import { isWindowsData } from './windows-exports.js';
 import { CpuState, emulatePrivileged } from './ke/cpu.js';
 import type { ClientProcess } from './user/process.js';
@@ -43,6 +48,23 @@ interface Frame {
   ret: bigint;
   /** [sp, rcx, rdx, r8, r9] (x64) or [esp, ecx, edx] (x86). */
   regs: BigUint64Array;
+  /** The declared export being handled, its x86 stack slots and its decoded arguments (when traced). */
+  decl?: AnyExport;
+  slots?: number;
+  display?: Record<string, string>;
+}
+
+/**
+ * An export call a thread blocked in (a wait): the scheduler suspends the thread there and, when it resumes it,
+ * finishes the call with finishSuspendedCall: the return value, the stack clean-up and the trace event.
+ */
+export interface SuspendedCall {
+  /** Where the call returns to, and the stack pointer after the return (the callee's pops included). */
+  ret: bigint;
+  sp: bigint;
+  kind: RetKind;
+  name: string;
+  display?: Record<string, string>;
 }
 
 export class Kernel {
@@ -58,6 +80,9 @@ export class Kernel {
   readonly ns = new Namespace();
   readonly io = new IoState();
   readonly ps: Processes;
+  readonly sched: Scheduler;
+  readonly ob: ObjectManager;
+  readonly npfs: Npfs;
   readonly cpu: CpuState;
   /** Current IRQL; drivers read it through KeGetCurrentIrql (and cr8 on x64). */
   irql = 0;
@@ -103,7 +128,14 @@ export class Kernel {
     }
     this.dataByName = new Map(table.data.filter((d) => !d.arch || d.arch === this.arch).map((d) => [key(d.module, d.name), d]));
     this.modules.push({ name: 'ntoskrnl.exe', base: this.m.layout.stubs, size: this.m.layout.stubsSize });
+    this.ob = new ObjectManager(this);
+    this.npfs = new Npfs(this);
+    // The named pipe file system, and the link every Windows has to it (\\.\pipe\X is \??\PIPE\X).
+    this.ns.insert('\\Device\\NamedPipe', { type: 'filesystem', name: 'npfs' });
+    this.ns.insert('\\??\\PIPE', { type: 'symlink', target: '\\Device\\NamedPipe', creator: SYSTEM });
     this.ps = new Processes(this);
+    this.sched = new Scheduler(this);
+    this.sched.onExit = (t) => threadEnded(this, t);
     this.cpu = new CpuState(this);
     this.m.onPrivileged = (pc) => emulatePrivileged(this, pc);
     this.m.onModeSwitch = (cpl) => this.switchMode(cpl);
@@ -318,6 +350,27 @@ export class Kernel {
     return this.frame?.ret ?? 0n;
   }
 
+  /** How many export calls are being handled, nested (the scheduler tells a thread's own top-level call by it). */
+  get callDepth(): number {
+    return this.depth;
+  }
+
+  /** The declared export call being handled, as a thread blocking in it leaves it (undefined for internal routines). */
+  suspendedCall(): SuspendedCall | undefined {
+    const f = this.frame;
+    if (!f?.decl) return undefined;
+    const sp = this.arch === 'x64' ? f.sp + 8n : f.sp + 4n + BigInt(f.decl.cc === 'cdecl' ? 0 : f.slots! * 4);
+    return { ret: f.ret, sp, kind: f.decl.ret, name: `${f.decl.module}!${f.decl.name}`, ...(f.display ? { display: f.display } : {}) };
+  }
+
+  /** Completes a call a thread blocked in, now that it resumes: the registers a return leaves, and the trace event. */
+  finishSuspendedCall(c: SuspendedCall, value: number | bigint | undefined): void {
+    this.returnRegs(c.sp, c.kind, value);
+    if (this.trace.enabled && c.display) {
+      this.trace.emit({ type: 'call', export: c.name, args: c.display, ...(c.kind === 'void' || value === undefined ? {} : { ret: this.showRet(c.kind, value) }), caller: this.symbolize(c.ret) });
+    }
+  }
+
   // ---- calls into the guest -------------------------------------------------------------------------------
 
   /**
@@ -422,6 +475,10 @@ export class Kernel {
       display = {};
       for (let i = 0; i < kinds.length; i++) display[names[i]] = this.showArg(kinds[i], args[names[i]]);
     }
+    const frame = this.frame!;
+    frame.decl = decl;
+    frame.slots = shape.slots;
+    frame.display = display;
     let value: ReturnType<typeof decl.impl>;
     try {
       value = decl.impl(this, args as never, va);
@@ -497,7 +554,10 @@ export class Kernel {
    */
   private returnFromStub(kind: RetKind, v: number | bigint | undefined, cc: 'stdcall' | 'cdecl' | 'fastcall', slots: number): void {
     const f = this.frame!;
-    const sp = this.arch === 'x64' ? f.sp + 8n : f.sp + 4n + BigInt(cc === 'cdecl' ? 0 : slots * 4);
+    this.returnRegs(this.arch === 'x64' ? f.sp + 8n : f.sp + 4n + BigInt(cc === 'cdecl' ? 0 : slots * 4), kind, v);
+  }
+
+  private returnRegs(sp: bigint, kind: RetKind, v: number | bigint | undefined): void {
     if (kind === 'void' || v === undefined) {
       this.m.engine.setReg('rsp', sp);
       return;

@@ -36,6 +36,8 @@ export interface AddressLayout {
   userStackSize: number;
   /** Never mapped: one page per Windows data export kdemu does not implement, so touching one faults naming it. */
   missingData: bigint;
+  /** One page of kernel code kdemu itself runs (saving and restoring a thread's FPU/SSE state on a switch). */
+  kernelCode: bigint;
   /** System PTEs: kernel views of locked pages (MmMapLockedPages for KernelMode, MmGetSystemAddressForMdlSafe). */
   systemPtes: bigint;
   systemPtesSize: number;
@@ -65,6 +67,7 @@ export const LAYOUTS: Record<Arch, AddressLayout> = {
     userStackTop: 0x0000000000300000n,
     userStackSize: 0x200000,
     missingData: 0xfffff80f00000000n,
+    kernelCode: 0xfffff80000200000n,
     systemPtes: 0xfffff88100000000n,
     systemPtesSize: 0x1000000,
     userViews: 0x0000000060000000n,
@@ -90,12 +93,17 @@ export const LAYOUTS: Record<Arch, AddressLayout> = {
     userStackTop: 0x00300000n,
     userStackSize: 0x200000,
     missingData: 0x8c000000n,
+    kernelCode: 0x80a00000n,
     systemPtes: 0xb0000000n,
     systemPtesSize: 0x1000000,
     userViews: 0x60000000n,
     userViewsSize: 0x10000000,
   },
 };
+
+/** Offsets of the fxsave and fxrstor helpers in the kernel code page. */
+const FX_SAVE = 0;
+const FX_RESTORE = 16;
 
 /** Registers callGuest sets on x64 for 0..4 register arguments: rsp first. */
 const RETURN_REGS: readonly Reg[] = ['rsp', 'rax', 'rdx'];
@@ -213,6 +221,36 @@ export class Machine {
     this.mapPages(l.systemData, l.systemDataSize, Prot.RW);
     this.mapPages(l.stackBase - BigInt(l.stackSize), l.stackSize, Prot.RW);
     engine.setReg('rsp', l.stackBase - 0x100n);
+    // fxsave/fxrstor of the buffer given as the first argument, then return (x64: rcx; x86: stdcall [esp+4]).
+    this.mapPages(l.kernelCode, PAGE_SIZE, Prot.RW);
+    const code = new Uint8Array(PAGE_SIZE).fill(0xcc);
+    if (engine.arch === 'x64') {
+      code.set([0x48, 0x0f, 0xae, 0x01, 0xc3], FX_SAVE);
+      code.set([0x48, 0x0f, 0xae, 0x09, 0xc3], FX_RESTORE);
+    } else {
+      code.set([0x8b, 0x44, 0x24, 0x04, 0x0f, 0xae, 0x00, 0xc2, 0x04, 0x00], FX_SAVE);
+      code.set([0x8b, 0x44, 0x24, 0x04, 0x0f, 0xae, 0x08, 0xc2, 0x04, 0x00], FX_RESTORE);
+    }
+    engine.write(l.kernelCode, code);
+    this.protect(l.kernelCode, PAGE_SIZE, Prot.RX);
+  }
+
+  /**
+   * Saves (or restores) the processor's x87/MMX/SSE state to the 512-byte, 16-byte aligned area at `area`, as a
+   * thread switch does: by running fxsave (fxrstor) in the guest at CPL0 on the given scratch stack. The general
+   * registers are the caller's to save before and restore after.
+   */
+  fxState(area: bigint, save: boolean, scratchSp: bigint): void {
+    const e = this.engine;
+    const cpl = e.cpl;
+    if (cpl !== 0) e.setCpl(0);
+    try {
+      const expectSp = this.pushCall(scratchSp, [area], this.returnTrap);
+      const r = this.runToReturn(this.layout.kernelCode + BigInt(save ? FX_SAVE : FX_RESTORE), this.returnTrap, expectSp);
+      if (r.stackMismatch !== 0) throw new Error('fxState: the helper left the stack unbalanced');
+    } finally {
+      if (cpl !== 0) e.setCpl(cpl);
+    }
   }
 
   get arch(): Arch {
@@ -610,11 +648,21 @@ export class Machine {
   }
 
   private callAtLevel(target: bigint, args: readonly bigint[]): CallResult {
-    const e = this.engine;
-    const returnTrap = e.cpl === 3 ? this.userReturnTrap : this.returnTrap;
+    const returnTrap = this.engine.cpl === 3 ? this.userReturnTrap : this.returnTrap;
     const savedSp = this.sp;
-    let sp = savedSp - 0x40n; // keep clear of a red zone the interrupted guest code may use
-    let expectSp: bigint;
+    const expectSp = this.pushCall(savedSp - 0x40n /* clear of a red zone the interrupted code may use */, args, returnTrap);
+    const r = this.runToReturn(target, returnTrap, expectSp);
+    this.sp = savedSp;
+    return r;
+  }
+
+  /**
+   * Builds a call frame below sp as the calling convention wants it (x64: register arguments, shadow space and stack
+   * arguments; x86: stdcall arguments), with returnTrap as the return address; returns the stack pointer a callee
+   * that pops what its declaration says leaves behind.
+   */
+  pushCall(sp: bigint, args: readonly bigint[], returnTrap: bigint): bigint {
+    const e = this.engine;
     if (this.arch === 'x64') {
       const slots = Math.max(args.length, 4);
       sp = (sp - BigInt(slots * 8)) & ~0xfn;
@@ -623,16 +671,23 @@ export class Machine {
       this.setU64(sp, returnTrap);
       const n = Math.min(args.length, 4);
       e.writeRegs(CALL_REGS_X64[n], [sp, ...args.slice(0, n)]);
-      expectSp = sp + 8n;
-    } else {
-      sp = (sp - BigInt(args.length * 4)) & ~0x3n;
-      for (let i = 0; i < args.length; i++) this.setU32(sp + BigInt(4 * i), Number(BigInt.asUintN(32, args[i])));
-      sp -= 4n;
-      this.setU32(sp, Number(returnTrap));
-      expectSp = sp + 4n + BigInt(args.length * 4);
-      this.sp = sp;
+      return sp + 8n;
     }
-    let pc = target;
+    sp = (sp - BigInt(args.length * 4)) & ~0x3n;
+    for (let i = 0; i < args.length; i++) this.setU32(sp + BigInt(4 * i), Number(BigInt.asUintN(32, args[i])));
+    sp -= 4n;
+    this.setU32(sp, Number(returnTrap));
+    this.sp = sp;
+    return sp + 4n + BigInt(args.length * 4);
+  }
+
+  /**
+   * Runs guest code from pc until it returns to returnTrap (the call's value, and how far the stack pointer is from
+   * expectSp then). Traps in between (import stubs) are handled by onTrap, which may itself call into the guest. A
+   * thread the scheduler resumes continues here too, from where it was suspended.
+   */
+  runToReturn(pc: bigint, returnTrap: bigint, expectSp: bigint): CallResult {
+    const e = this.engine;
     for (;;) {
       const exit = e.run(pc, this.remainingBudget());
       if (exit.kind === 'trap') {
@@ -640,7 +695,6 @@ export class Machine {
           e.readRegs(RETURN_REGS, this.retRegs);
           const value = this.retRegs[1] | (this.arch === 'x86' ? this.retRegs[2] << 32n : 0n);
           const stackMismatch = Number(this.retRegs[0] - expectSp);
-          this.sp = savedSp;
           return { value, stackMismatch };
         }
         pc = this.onTrap(exit.address);
@@ -651,12 +705,25 @@ export class Machine {
         continue;
       }
       if (exit.kind === 'budget') {
-        // A slice ended: remainingBudget() throws if the run's instruction or time budget is spent.
+        // A slice ended: remainingBudget() throws if the run's instruction or time budget is spent; the scheduler
+        // may switch threads here at a quantum's end.
         pc = exit.pc;
+        this.onSlice?.(pc);
         continue;
       }
       throw this.stopFor(exit);
     }
+  }
+
+  /** Called when a slice of instructions ends inside guest code (the scheduler's quantum check); set by the kernel. */
+  onSlice?: (pc: bigint) => void;
+
+  /** The kernel stack pointer saved when the kernel last entered user mode (the scheduler keeps one per thread). */
+  get savedKernelSp(): bigint {
+    return this.kernelSp;
+  }
+  set savedKernelSp(v: bigint) {
+    this.kernelSp = v;
   }
 
   /**
@@ -671,11 +738,20 @@ export class Machine {
     if (this.deadline && Date.now() > this.deadline) {
       throw new GuestStop('timeout', 'the wall-clock budget (--timeout) ran out', { pc: this.engine.getReg('rip') });
     }
-    if (!this.budgetEnd) return this.deadline ? 5_000_000 : 0;
+    let slice = this.deadline ? 5_000_000 : 0;
+    // Quantum ends fall on fixed instruction counts, so the interleaving of threads is the same on every run.
+    if (this.sliceLimit) {
+      const toQuantum = this.sliceLimit - (this.engine.instructions % this.sliceLimit);
+      slice = slice ? Math.min(slice, toQuantum) : toQuantum;
+    }
+    if (!this.budgetEnd) return slice;
     const left = this.budgetEnd - this.engine.instructions;
     if (left <= 0) throw new GuestStop('instruction-limit', `the instruction budget (${this.budgetEnd}) ran out`, { pc: this.engine.getReg('rip') });
-    return this.deadline ? Math.min(left, 5_000_000) : left;
+    return slice ? Math.min(left, slice) : left;
   }
+
+  /** Instructions per scheduling quantum once several threads exist (0: one thread, no slicing). */
+  sliceLimit = 0;
 
   /** Turns an engine exit other than a trap into the stop Windows would produce. */
   private stopFor(exit: Exit): GuestStop | Error {

@@ -15,7 +15,11 @@ export type Operation =
   /** Let this many milliseconds of virtual time pass (timers, DPCs, pending I/O make progress). */
   | { op: 'wait'; ms: number }
   /** CancelIo on the open handle. */
-  | { op: 'cancel' };
+  | { op: 'cancel' }
+  /** Create a synthetic process of this image as the client process's child (notify routines fire). */
+  | { op: 'spawn'; image: string }
+  /** Terminate a process created earlier (notify routines fire). */
+  | { op: 'kill'; pid: number };
 
 export interface ClientOptions {
   path: string;
@@ -56,6 +60,10 @@ export interface RunOptions {
   client?: ClientOptions;
   /** Open handles with FILE_FLAG_OVERLAPPED (--overlapped): requests may pend. */
   overlapped?: boolean;
+  /** Named pipes served from the host side before DriverEntry (--pipe). */
+  pipes?: string[];
+  /** A host folder shown read-only at C:\ in the emulated file system (--fs). */
+  fsDir?: string;
   /** Drivers to load after the first, in order (--load): filters, driver stacks. */
   load?: { path: string; bytes: Uint8Array }[];
   /** Instruction budget for the whole run (absent: DEFAULT_MAX_INSTRUCTIONS). */
@@ -86,7 +94,10 @@ export type Outcome =
   | 'internal-error';
 
 export interface OpReport {
-  op: 'open' | 'read' | 'write' | 'ioctl' | 'close' | 'wait' | 'cancel';
+  op: 'open' | 'read' | 'write' | 'ioctl' | 'close' | 'wait' | 'cancel' | 'spawn' | 'kill';
+  /** spawn: the image as created; spawn, kill: the process id. */
+  image?: string;
+  pid?: number;
   /** wait: the milliseconds waited. */
   ms?: number;
   /** A request the driver left pending (status 0x00000103, win32Error 997): its result once it completed, else null. */
@@ -133,6 +144,34 @@ export interface StopReport {
   internal?: { where: string; error: string };
 }
 
+export interface PipeReport {
+  /** The pipe's name (\\.\pipe\NAME). */
+  name: string;
+  /** Bytes the host-side server read from the pipe, lower-case hex, and as text. */
+  received: string;
+  text: string;
+  /** Messages (message mode) or writes (byte mode) as they arrived, hex. */
+  messages: string[];
+}
+
+export interface ThreadReport {
+  tid: number;
+  pid: number;
+  /** The start routine (module+offset), or null for the run's own threads (System's, the client's main thread). */
+  start: string | null;
+  state: 'initialized' | 'ready' | 'running' | 'waiting' | 'terminated';
+  /** NTSTATUS or exit code, once it ended. */
+  exitStatus: string | null;
+}
+
+export interface ProcessReport {
+  pid: number;
+  parentPid: number;
+  image: string;
+  /** Once it ended. */
+  exitCode: string | null;
+}
+
 export interface Report {
   driver: { path: string; sha256: string; arch: Arch; imageBase: string; entryPoint: string };
   outcome: Outcome;
@@ -146,7 +185,12 @@ export interface Report {
   client: ClientReport | null;
   /** The drivers loaded after the first (--load), in order. */
   loaded: { path: string; sha256: string; imageBase: string; entryPoint: string; driverEntry: { status: string } }[];
-  pipes: never[];
+  /** Named pipes the run's host side served (--pipe): what the driver wrote into each. */
+  pipes: PipeReport[];
+  /** Every thread that existed, in creation order. */
+  threads: ThreadReport[];
+  /** Every process that existed, in creation order. */
+  processes: ProcessReport[];
   unsupportedCalls: string[];
   stats: { engine: EngineName; instructions: number; apiCalls: number; wallMs: number };
 }
@@ -162,4 +206,8 @@ export type TraceEvent =
   | { type: 'op'; seq: number; op: string; status: string; information?: number }
   /** Where kdemu knowingly does less than Windows (Wine's FIXME habit): what it left out, and where (module+offset). */
   | { type: 'note'; seq: number; text: string; at?: string }
-  | { type: 'stop'; seq: number; outcome: Outcome; reason: string };
+  | { type: 'stop'; seq: number; outcome: Outcome; reason: string }
+  /** A thread was created, the processor switched to it (from: the thread that ran before), or it ended. */
+  | { type: 'thread'; seq: number; event: 'create' | 'switch' | 'exit'; tid: number; pid: number; start?: string; from?: number; status?: string }
+  /** A process was created (a synthetic one: CreateProcess, --spawn) or ended. */
+  | { type: 'process'; seq: number; event: 'create' | 'exit'; pid: number; parentPid: number; image: string; exitCode?: string };

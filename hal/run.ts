@@ -5,7 +5,9 @@ import type { Kernel } from './kernel.js';
 import { GuestStop, MemoryBudgetError, hex } from './machine.js';
 import { internalMessage, internalStopReason, internalWhere } from './internal.js';
 import type { OpReport, Operation, Report, RunOptions, StopReport } from './report.js';
-import { formatStatus, ntSuccess } from './rtl/ntstatus.js';
+import { STATUS, formatStatus, ntSuccess, rtlNtStatusToDosError } from './rtl/ntstatus.js';
+import { spawnProcess, terminateProcess } from './ps/notify.js';
+import { ProcessContext } from './ps/process.js';
 import { UserSession, INVALID_HANDLE_VALUE, type Win32Result } from './user/fileapi.js';
 import { bugcheckName } from './ke/bugcodes.js';
 import { disassemble } from '../emu/disasm.js';
@@ -49,11 +51,15 @@ export function runDriver(options: RunOptions): Report {
     client: null,
     loaded: [],
     pipes: [],
+    threads: [],
+    processes: [],
     unsupportedCalls: k.unsupportedCalls,
     stats: { engine: options.engine ?? DEFAULT_ENGINE, instructions: 0, apiCalls: 0, wallMs: 0 },
   };
   const handles: number[] = [];
   try {
+    // Host-side pipe servers exist before the driver starts (--pipe).
+    for (const name of options.pipes ?? []) k.npfs.serveFromHost(name);
     const status = s.start();
     report.driverEntry = { status: formatStatus(status) };
     // Devices and links as the drivers left them at the end of DriverEntry (again after the --load drivers').
@@ -112,6 +118,9 @@ export function runDriver(options: RunOptions): Report {
     }
   } finally {
     if (k.client) report.client = clientReport(k.client, options.client!.path, s.image.arch);
+    report.pipes = k.npfs.report();
+    report.threads = k.ps.threads.map((t) => ({ tid: t.tid, pid: t.process.pid, start: t.root ? null : k.symbolize(t.start), state: t.state, exitStatus: t.exitStatus === undefined ? null : hex(t.exitStatus, 8) }));
+    report.processes = k.ps.processes.map((p) => ({ pid: p.pid, parentPid: p.parentPid, image: p.imagePath, exitCode: p.exitCode === undefined ? null : hex(p.exitCode, 8) }));
     report.stats = { engine: s.engineName, instructions: s.instructions, apiCalls: k.apiCalls, wallMs: Math.round((performance.now() - started) * 10) / 10 };
     s.close();
   }
@@ -214,6 +223,18 @@ function runOperations(k: Kernel, user: UserSession, ops: readonly Operation[], 
       k.trace.emit({ type: 'op', op: 'wait', status: formatStatus(0) });
       continue;
     }
+    if (op.op === 'spawn' || op.op === 'kill') {
+      // The requests come from the client process (the program the CLI stands for).
+      const ctx = k.ps.enter(ProcessContext.User);
+      try {
+        const rep = op.op === 'spawn' ? spawnOp(k, op.image) : killOp(k, op.pid);
+        out.push(rep);
+        k.trace.emit({ type: 'op', op: op.op, status: rep.status });
+      } finally {
+        k.ps.leave(ctx);
+      }
+      continue;
+    }
     if (op.op === 'close') {
       const r = user.CloseHandle(handle);
       out.push(opReport({ op: 'close' }, r));
@@ -250,6 +271,26 @@ function runOperations(k: Kernel, user: UserSession, ops: readonly Operation[], 
     out.push(rep);
     k.trace.emit({ type: 'op', op: op.op, status: rep.status, information: rep.information });
   }
+}
+
+/** --spawn IMAGE: a synthetic child of the client process; a bare name is found in the system directory. */
+function spawnOp(k: Kernel, image: string): OpReport {
+  let path = image;
+  if (!/\.[^\\/.]*$/.test(path)) path += '.exe';
+  if (!/[\\/]/.test(path)) path = `C:\\Windows\\System32\\${path}`;
+  const r = spawnProcess(k, k.ps.clientProcess, path, `"${path}"`);
+  if ('status' in r) return { op: 'spawn', image: path, status: formatStatus(r.status), win32Error: rtlNtStatusToDosError(r.status) };
+  return { op: 'spawn', image: path, pid: r.process.pid, status: formatStatus(0), win32Error: 0 };
+}
+
+/** --kill PID: TerminateProcess(exit code 1) of a process --spawn or the client created. */
+function killOp(k: Kernel, pid: number): OpReport {
+  const p = k.ps.byPid(pid);
+  let status = 0;
+  if (!p) status = STATUS.INVALID_CID;
+  else if (p.kind !== 'synthetic' || p.exitCode !== undefined) status = STATUS.ACCESS_DENIED;
+  else terminateProcess(k, p, 1);
+  return { op: 'kill', pid, status: formatStatus(status), win32Error: rtlNtStatusToDosError(status) };
 }
 
 function opReport(base: Partial<OpReport> & { op: OpReport['op'] }, r: Win32Result): OpReport {

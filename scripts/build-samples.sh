@@ -2,7 +2,8 @@
 # Builds every sample under samples/<name>/ with mingw-w64 into samples/build/{x86,x64}/: <name>.sys from
 # <name>.c, and from <name>_client.c both <name>_client.exe (mingw-w64's default C runtime, msvcrt.dll) and
 # <name>_client_ucrt.exe (the same program linked against the UCRT, so it imports the api-ms-win-crt-* sets as
-# MSVC-built programs do). Rebuilds only what changed.
+# MSVC-built programs do). Rebuilds only what changed. An optional samples/<name>/ldflags holds extra
+# whitespace-separated flags for the driver's link line (e.g. -Wl,--forceinteg).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quiet=0
@@ -18,14 +19,15 @@ ucrt_specs() { # cc -> path of a specs file
   fi
   echo "$f"
 }
-build() { # arch src out kind
-  local arch=$1 src=$2 out=$3 kind=$4 cc entry
+build() { # arch src out kind [ldflags-file]
+  local arch=$1 src=$2 out=$3 kind=$4 flags=${5:-} cc entry extra=()
   if [ "$arch" = x64 ]; then cc=x86_64-w64-mingw32-gcc; entry=DriverEntry; else cc=i686-w64-mingw32-gcc; entry=_DriverEntry@8; fi
-  [ -f "$out" ] && [ "$out" -nt "$src" ] && return 0
+  [ -f "$out" ] && [ "$out" -nt "$src" ] && { [ -z "$flags" ] || [ "$out" -nt "$flags" ]; } && return 0
+  [ -n "$flags" ] && { read -r -d '' -a extra < "$flags" || true; }
   [ "$quiet" = 1 ] || echo "samples: $out"
   mkdir -p "$(dirname "$out")"
   if [ "$kind" = driver ]; then
-    "$cc" -O2 "${warn[@]}" -I"$ddk" -shared -nostdlib -Wl,--subsystem,native -Wl,--dynamicbase -Wl,--entry,"$entry" -o "$out" "$src" -lntoskrnl -lhal
+    "$cc" -O2 "${warn[@]}" -I"$ddk" -shared -nostdlib -Wl,--subsystem,native -Wl,--dynamicbase -Wl,--entry,"$entry" -o "$out" "$src" -lntoskrnl -lhal ${extra[@]+"${extra[@]}"}
   elif [ "$kind" = client-ucrt ]; then
     "$cc" -specs="$(ucrt_specs "$cc")" -O2 "${warn[@]}" -o "$out" "$src"
   else
@@ -35,8 +37,10 @@ build() { # arch src out kind
 for dir in samples/*/; do
   name=$(basename "$dir")
   [ "$name" = build ] && continue
+  ldflags=""
+  [ -f "$dir/ldflags" ] && ldflags="$dir/ldflags"
   for arch in x86 x64; do
-    [ -f "$dir/$name.c" ] && build "$arch" "$dir/$name.c" "samples/build/$arch/$name.sys" driver
+    [ -f "$dir/$name.c" ] && build "$arch" "$dir/$name.c" "samples/build/$arch/$name.sys" driver "$ldflags"
     [ -f "$dir/${name}_client.c" ] && build "$arch" "$dir/${name}_client.c" "samples/build/$arch/${name}_client.exe" client
     [ -f "$dir/${name}_client.c" ] && build "$arch" "$dir/${name}_client.c" "samples/build/$arch/${name}_client_ucrt.exe" client-ucrt
   done

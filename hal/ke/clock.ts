@@ -9,7 +9,7 @@
 import type { Kernel } from '../kernel.js';
 import { BOOT_SYSTEM_TIME } from '../boot.js';
 import { drainDpcs, dpcsQueued } from './dpc.js';
-import { expireTimers, nextTimerDue } from './timer.js';
+import { expireTimers } from './timer.js';
 import { defineExport } from '../export.js';
 import { GuestStop } from '../machine.js';
 import { STATUS } from '../rtl/ntstatus.js';
@@ -91,29 +91,13 @@ export function deliver(k: Kernel): void {
 
 /**
  * The current thread waits until `ready()` (checked after each delivery) or, when given, until the deadline (µs
- * since boot). With nothing runnable, time jumps to the next due timer. Returns whether ready() became true; false
- * when the deadline passed, or, without one, when nothing in the machine can ever make it true (a deadlock for the
- * caller to report).
+ * since boot). Other threads run meanwhile; with nothing runnable, time jumps to the next due timer. Returns whether
+ * ready() became true; false when the deadline passed, or, without one, when nothing in the machine can ever make it
+ * true (a deadlock for the caller to report). The thread waits where it is: exports a thread blocks in from its top
+ * level use the scheduler's wait, which can suspend it.
  */
-export function waitUntil(k: Kernel, ready: () => boolean, deadline?: bigint): boolean {
-  return k.m.actingAs(0, () => waitLoop(k, ready, deadline));
-}
-
-function waitLoop(k: Kernel, ready: () => boolean, deadline?: bigint): boolean {
-  for (;;) {
-    k.m.checkBudgets();
-    deliver(k);
-    if (ready()) return true;
-    const now = virtualUs(k);
-    const next = nextTimerDue(k, true);
-    if (deadline !== undefined && (next === undefined || next > deadline)) {
-      if (deadline > now) skipTime(k, deadline - now);
-      deliver(k);
-      return ready();
-    }
-    if (next === undefined) return false;
-    if (next > now) skipTime(k, next - now);
-  }
+export function waitUntil(k: Kernel, ready: () => boolean, deadline?: bigint, what = 'a wait'): boolean {
+  return k.m.actingAs(0, () => k.sched.waitNested({ what, ready, ...(deadline !== undefined ? { deadline } : {}) }));
 }
 
 /** A relative (negative, 100 ns units) or absolute (system time) LARGE_INTEGER timeout as a deadline in µs since boot. */
@@ -181,8 +165,9 @@ export const exports = [
     params: { WaitMode: 'u8', Alertable: 'bool', Interval: 'ptr' }, ret: 'status',
     impl: (k, a) => {
       assertCanWait(k, 'KeDelayExecutionThread');
-      waitUntil(k, () => false, deadlineOf(k, k.m.u64(a.Interval)));
-      return STATUS.SUCCESS;
+      const deadline = deadlineOf(k, k.m.u64(a.Interval));
+      const what = `KeDelayExecutionThread until ${deadline / 1000n} ms, called from ${k.symbolize(k.callerAddress())}`;
+      return k.m.actingAs(0, () => k.sched.wait({ what, ready: () => false, deadline }, () => STATUS.SUCCESS));
     },
   }),
   defineExport({

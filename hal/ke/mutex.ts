@@ -39,9 +39,19 @@ function raised(k: Kernel, routine: string, status: number, why: string): never 
 }
 
 /** True when a wait on the mutant can be satisfied now: it is free, or the waiter already owns it. */
-export function mutantSignaled(k: Kernel, mutant: bigint): boolean {
+export function mutantSignaled(k: Kernel, mutant: bigint, thread = k.ps.currentThread): boolean {
   const f = fields(k, mutant);
-  return (k.m.u32(f.signal) | 0) > 0 || k.m.ptr(f.owner) === k.ps.currentThread;
+  return (k.m.u32(f.signal) | 0) > 0 || k.m.ptr(f.owner) === thread;
+}
+
+/** The thread owning the mutant (0: free). */
+export function mutantOwner(k: Kernel, mutant: bigint): bigint {
+  return k.m.ptr(fields(k, mutant).owner);
+}
+
+/** Whether the mutant is a kernel mutex (KMUTEX: ApcDisable set) rather than a user-mode mutant. */
+export function isKernelMutex(k: Kernel, mutant: bigint): boolean {
+  return k.m.u8(fields(k, mutant).apcDisable) !== 0;
 }
 
 /** A satisfied wait takes the mutant (KiSatisfyMutantWait); returns STATUS_SUCCESS or STATUS.ABANDONED. */
@@ -54,6 +64,7 @@ export function acquireMutant(k: Kernel, mutant: bigint, routine: string): numbe
   let status = 0;
   if (state - 1 === 0) {
     m.setPtr(f.owner, k.ps.currentThread);
+    k.ps.current.mutants.add(mutant);
     adjustKernelApcDisable(k, -m.u8(f.apcDisable));
     if (m.u8(f.abandoned)) {
       m.setU8(f.abandoned, 0);
@@ -122,6 +133,7 @@ export const exports = [
       m.setU32(f.signal, previous + 1);
       if (previous + 1 === 1) {
         m.setPtr(f.owner, 0n);
+        k.ps.current.mutants.delete(a.Mutex);
         adjustKernelApcDisable(k, m.u8(f.apcDisable));
       }
       // Wait = TRUE: return at DISPATCH_LEVEL (the dispatcher lock kept) for the KeWaitXxx call that must follow,

@@ -1,15 +1,15 @@
-// Waiting on dispatcher objects: KeWaitForSingleObject (and its alias KeWaitForMutexObject).
+// Waiting on dispatcher objects: KeWaitForSingleObject (and its alias KeWaitForMutexObject), KeWaitForMultipleObjects.
 //
-// A signaled object satisfies the wait at once, with its side effect: a synchronization event or timer is reset,
-// a semaphore's count goes down by one, a mutex is taken (mutex.ts). kdemu runs one thread: while it waits, virtual
-// time jumps from timer to timer (their DPCs may signal the object) until the object is signaled or the timeout is
-// over; an infinite wait on something nothing can signal is a deadlock. Waiting at DISPATCH_LEVEL bugchecks.
+// A signaled object satisfies the wait at once, with its side effect: a synchronization event or timer is reset, a
+// semaphore's count goes down by one, a mutex is taken (mutex.ts). Otherwise the thread waits in the scheduler
+// (scheduler.ts): other threads run, time passes from timer to timer, until the objects are signaled or the timeout
+// is over; an infinite wait nothing can end is a deadlock. Waiting at DISPATCH_LEVEL bugchecks.
 
 import { defineExport } from '../export.js';
 import type { Kernel } from '../kernel.js';
 import { GuestStop, hex } from '../machine.js';
 import { STATUS } from '../rtl/ntstatus.js';
-import { assertCanWait, deadlineOf, waitUntil } from './clock.js';
+import { assertCanWait, deadlineOf } from './clock.js';
 import { MutantObject, acquireMutant, mutantSignaled, takeWaitNext } from './mutex.js';
 import { setIrql } from './irql.js';
 
@@ -25,40 +25,93 @@ const OBJECTS: Record<number, { name: string; kind: 'notification' | 'synchroniz
   9: { name: 'synchronization timer', kind: 'synchronization' },
 };
 
-export function waitForSingleObject(k: Kernel, object: bigint, timeout: bigint, routine: string): number {
-  const m = k.m;
-  const o = k.L.DISPATCHER_HEADER.off;
-  const typeCode = m.u8(object + BigInt(o.Type));
+/** MAXIMUM_WAIT_OBJECTS, and THREAD_WAIT_OBJECTS (the waits KeWaitForMultipleObjects may make without a wait block array). */
+const MAXIMUM_WAIT_OBJECTS = 64;
+const THREAD_WAIT_OBJECTS = 3;
+const MAXIMUM_WAIT_OBJECTS_EXCEEDED = 0x0c;
+const WaitAll = 0;
+
+/** A dispatcher object a wait can be made on. */
+export interface Waitable {
+  object: bigint;
+  type: (typeof OBJECTS)[number];
+}
+
+/** The dispatcher object at `object` as a wait sees it, or the stop for one kdemu cannot wait on. */
+export function waitable(k: Kernel, object: bigint, routine: string, module = 'ntoskrnl.exe'): Waitable {
+  const typeCode = k.m.u8(object + BigInt(k.L.DISPATCHER_HEADER.off.Type));
   const type = OBJECTS[typeCode];
-  const caller = k.symbolize(k.callerAddress());
   if (!type) {
-    throw new GuestStop('unsupported-call', `${routine}(${hex(object)}) from ${caller}: dispatcher object type ${typeCode} is not one kdemu can wait on`, { export: `ntoskrnl.exe!${routine}` });
+    throw new GuestStop('unsupported-call', `${routine}(${hex(object)}) from ${k.symbolize(k.callerAddress())}: dispatcher object type ${typeCode} is not one kdemu can wait on`, { export: `${module}!${routine}` });
   }
-  const signal = object + BigInt(o.SignalState);
-  const signaled = () => (type.kind === 'mutant' ? mutantSignaled(k, object) : (m.u32(signal) | 0) > 0);
-  if (!signaled()) {
-    // The only thread waits: time passes to the next timer (whose DPC may signal the object) until it is signaled
-    // or the timeout is over; with no timeout and nothing due, nothing can ever signal it.
-    const t = timeout === 0n ? undefined : BigInt.asIntN(64, m.u64(timeout));
-    if (t === 0n) return STATUS.TIMEOUT;
-    assertCanWait(k, routine);
-    const ok = waitUntil(k, signaled, t === undefined ? undefined : deadlineOf(k, t));
-    if (!ok && t !== undefined) return STATUS.TIMEOUT;
-    if (!ok) throw new GuestStop('deadlock', `${routine}(${hex(object)}) from ${caller} waits with no timeout on a ${type.name} that is not signaled, and nothing else in the machine can run to signal it`, {});
-  }
-  switch (type.kind) {
+  return { object, type };
+}
+
+/** Whether the object is signaled for `thread` (a mutex it owns is). */
+export function isSignaled(k: Kernel, w: Waitable, thread: bigint): boolean {
+  if (w.type.kind === 'mutant') return mutantSignaled(k, w.object, thread);
+  return (k.m.u32(w.object + BigInt(k.L.DISPATCHER_HEADER.off.SignalState)) | 0) > 0;
+}
+
+/** The side effect of a satisfied wait on the object; STATUS_SUCCESS or STATUS_ABANDONED (a mutex). */
+function satisfy(k: Kernel, w: Waitable, routine: string): number {
+  const signal = w.object + BigInt(k.L.DISPATCHER_HEADER.off.SignalState);
+  switch (w.type.kind) {
     case 'mutant':
-      return acquireMutant(k, object, routine);
+      return acquireMutant(k, w.object, routine);
     case 'synchronization':
-      m.setU32(signal, 0);
-      break;
+      k.m.setU32(signal, 0);
+      return STATUS.SUCCESS;
     case 'semaphore':
-      m.setU32(signal, (m.u32(signal) | 0) - 1);
-      break;
+      k.m.setU32(signal, (k.m.u32(signal) | 0) - 1);
+      return STATUS.SUCCESS;
     case 'notification':
-      break;
+      return STATUS.SUCCESS;
   }
-  return STATUS.SUCCESS;
+}
+
+/**
+ * Waits for one (any) or all of the objects, until `deadline` (µs since boot; undefined: forever). Returns, through the
+ * scheduler, STATUS_WAIT_0 + i for the first signaled object of a wait-any (STATUS_ABANDONED_WAIT_0 + i for an
+ * abandoned mutex), STATUS_SUCCESS for a wait-all, STATUS_TIMEOUT when the deadline passed.
+ */
+export function waitForObjects(k: Kernel, objects: readonly Waitable[], all: boolean, deadline: bigint | undefined, routine: string, module = 'ntoskrnl.exe'): number {
+  const thread = k.ps.currentThread;
+  const signaled = (w: Waitable) => isSignaled(k, w, thread);
+  const what = `${module === 'ntoskrnl.exe' ? '' : `${module}!`}${routine} on ${all && objects.length > 1 ? 'all of ' : objects.length > 1 ? 'one of ' : ''}${objects.map((w) => `${w.type.name} ${hex(w.object)}`).join(', ')}${deadline === undefined ? '' : ' with a timeout'}, called from ${k.symbolize(k.callerAddress())}`;
+  return k.m.actingAs(0, () =>
+    k.sched.wait({ what, ready: () => (all ? objects.every(signaled) : objects.some(signaled)), ...(deadline !== undefined ? { deadline } : {}) }, (ok) => {
+      if (!ok) return STATUS.TIMEOUT;
+      if (all) {
+        let abandoned = false;
+        for (const w of objects) if (satisfy(k, w, routine) === STATUS.ABANDONED) abandoned = true;
+        return abandoned ? STATUS.ABANDONED : STATUS.SUCCESS;
+      }
+      const i = objects.findIndex(signaled);
+      const s = satisfy(k, objects[i], routine);
+      return (s === STATUS.ABANDONED ? STATUS.ABANDONED : STATUS.SUCCESS) + i;
+    }),
+  );
+}
+
+/** The deadline a PLARGE_INTEGER timeout gives (NULL: none; 0: now, a poll). */
+function timeoutDeadline(k: Kernel, timeout: bigint): bigint | undefined {
+  return timeout === 0n ? undefined : deadlineOf(k, k.m.u64(timeout));
+}
+
+/** Lowers the IRQL a KeReleaseMutex / KeSetEvent with Wait = TRUE left raised for this wait. */
+function lowerWaitNext(k: Kernel): void {
+  const restore = takeWaitNext(k);
+  if (restore !== undefined) setIrql(k, restore);
+}
+
+export function waitForSingleObject(k: Kernel, object: bigint, timeout: bigint, routine: string): number {
+  const w = waitable(k, object, routine);
+  const deadline = timeoutDeadline(k, timeout);
+  // A wait that would block needs IRQL < DISPATCH_LEVEL; a zero timeout only polls.
+  const poll = timeout !== 0n && k.m.u64(timeout) === 0n;
+  if (!poll && !isSignaled(k, w, k.ps.currentThread)) assertCanWait(k, routine);
+  return waitForObjects(k, [w], false, deadline, routine);
 }
 
 export const exports = [
@@ -72,9 +125,31 @@ export const exports = [
     ret: 'status',
     impl: (k, a) => {
       // After KeReleaseMutex / KeSetEvent with Wait = TRUE the wait itself lowers the IRQL again.
-      const restore = takeWaitNext(k);
-      if (restore !== undefined) setIrql(k, restore);
+      lowerWaitNext(k);
       return waitForSingleObject(k, a.Object, a.Timeout, 'KeWaitForSingleObject');
+    },
+  }),
+  defineExport({
+    module: 'ntoskrnl.exe',
+    name: 'KeWaitForMultipleObjects',
+    cc: 'stdcall',
+    proto: 'NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_TYPE WaitType, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout, PKWAIT_BLOCK WaitBlockArray)',
+    params: { Count: 'u32', Object: 'ptr', WaitType: 'u32', WaitReason: 'u32', WaitMode: 'u8', Alertable: 'bool', Timeout: 'ptr', WaitBlockArray: 'ptr' },
+    ret: 'status',
+    impl: (k, a) => {
+      lowerWaitNext(k);
+      // Windows checks the count against the wait blocks it has: MAXIMUM_WAIT_OBJECTS_EXCEEDED.
+      if (a.Count === 0 || a.Count > MAXIMUM_WAIT_OBJECTS || (a.WaitBlockArray === 0n && a.Count > THREAD_WAIT_OBJECTS)) {
+        throw new GuestStop('bugcheck', `KeWaitForMultipleObjects from ${k.symbolize(k.callerAddress())} waits on ${a.Count} objects ${a.WaitBlockArray === 0n ? 'without a wait block array (at most 3)' : '(at most 64)'}`, {
+          bugcheck: { code: MAXIMUM_WAIT_OBJECTS_EXCEEDED, params: [0n, 0n, 0n, 0n] },
+        });
+      }
+      const objects = Array.from({ length: a.Count }, (_, i) => waitable(k, k.m.ptr(a.Object + BigInt(i * k.ptrSize)), 'KeWaitForMultipleObjects'));
+      const deadline = timeoutDeadline(k, a.Timeout);
+      const thread = k.ps.currentThread;
+      const now = a.WaitType === WaitAll ? objects.every((w) => isSignaled(k, w, thread)) : objects.some((w) => isSignaled(k, w, thread));
+      if (!now && !(a.Timeout !== 0n && k.m.u64(a.Timeout) === 0n)) assertCanWait(k, 'KeWaitForMultipleObjects');
+      return waitForObjects(k, objects, a.WaitType === WaitAll, deadline, 'KeWaitForMultipleObjects');
     },
   }),
 ];

@@ -7,6 +7,7 @@
 import * as ex from './ex.js';
 import * as io from './io.js';
 import * as ke from './ke.js';
+import * as ps from './ps.js';
 import * as rtl from './rtl.js';
 import * as se from './se.js';
 import * as system from './system.js';
@@ -82,6 +83,9 @@ export const defs = {
   RTL_USER_PROCESS_PARAMETERS: user.RTL_USER_PROCESS_PARAMETERS,
   RTL_CRITICAL_SECTION: user.RTL_CRITICAL_SECTION,
   FILE: user.FILE,
+
+  PS_CREATE_NOTIFY_INFO: ps.PS_CREATE_NOTIFY_INFO,
+  IMAGE_INFO: ps.IMAGE_INFO,
 } as const;
 
 export type TypeName = keyof typeof defs;

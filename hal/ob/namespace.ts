@@ -5,11 +5,18 @@ import { STATUS } from '../rtl/ntstatus.js';
 export type NamedObject =
   | { type: 'device'; address: bigint }
   | { type: 'driver'; address: bigint }
-  | { type: 'symlink'; target: string; creator: string };
+  | { type: 'symlink'; target: string; creator: string }
+  /** A named kernel object (an event in \BaseNamedObjects ...): ob/handle.ts's KObject. */
+  | { type: 'object'; object: unknown }
+  /** A file system kdemu implements itself (the named pipe file system at \Device\NamedPipe). */
+  | { type: 'filesystem'; name: string };
 
 /** Directories that exist at boot; \DosDevices is a link to \?? and \GLOBAL?? is the same directory here (one session). */
 const DIRECTORIES = ['\\', '\\Device', '\\Driver', '\\FileSystem', '\\??', '\\ObjectTypes', '\\KernelObjects', '\\BaseNamedObjects', '\\Callback'];
 const DIRECTORY_ALIASES: Record<string, string> = { '\\dosdevices': '\\??', '\\global??': '\\??' };
+
+/** The creator of the links that exist at boot (\??\PIPE). */
+export const SYSTEM = '<system>';
 
 export class Namespace {
   /** Canonical upper-case path → entry; the original spelling is kept for reports. */
@@ -80,10 +87,10 @@ export class Namespace {
     return { status: STATUS.REPARSE_POINT_NOT_RESOLVED ?? STATUS.OBJECT_PATH_NOT_FOUND };
   }
 
-  /** Every symbolic link, in insertion order. */
+  /** Every symbolic link a driver created, in insertion order (the system's own, made at boot, are left out). */
   symlinks(): { link: string; target: string; creator: string }[] {
     const out: { link: string; target: string; creator: string }[] = [];
-    for (const { path, object } of this.objects.values()) if (object.type === 'symlink') out.push({ link: path, target: object.target, creator: object.creator });
+    for (const { path, object } of this.objects.values()) if (object.type === 'symlink' && object.creator !== SYSTEM) out.push({ link: path, target: object.target, creator: object.creator });
     return out;
   }
 }

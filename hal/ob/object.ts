@@ -10,8 +10,9 @@ import { defineExport } from '../export.js';
 import type { Kernel } from '../kernel.js';
 import { GuestStop, hex } from '../machine.js';
 import { closeFileObject } from '../io/iofunc.js';
+import { setDriverRefs } from './handle.js';
 
-export type ObjectTypeName = 'Driver' | 'Device' | 'File' | 'Process' | 'Thread';
+export type ObjectTypeName = 'Driver' | 'Device' | 'File' | 'Process' | 'Thread' | 'Event' | 'Mutant' | 'Semaphore' | 'Timer';
 
 /** REFERENCE_BY_POINTER: (object type, object, reserved, reserved). */
 export const REFERENCE_BY_POINTER = 0x18;
@@ -23,6 +24,11 @@ const TYPE_VARIABLE: Record<ObjectTypeName, string> = {
   File: 'IoFileObjectType',
   Process: 'PsProcessType',
   Thread: 'PsThreadType',
+  Event: 'ExEventObjectType',
+  Semaphore: 'ExSemaphoreObjectType',
+  // Not exported by ntoskrnl: the bugcheck names them by this variable's object all the same.
+  Mutant: 'ExEventObjectType',
+  Timer: 'ExEventObjectType',
 };
 
 /** References drivers took (ObfReferenceObject and the Ob*ByName/ByHandle/ByPointer calls), per object. */
@@ -34,6 +40,8 @@ function references(k: Kernel): Map<bigint, { type: ObjectTypeName; count: numbe
   return m;
 }
 
+setDriverRefs((k, body) => references(k).get(body)?.count ?? 0);
+
 /** The type of the live kernel object at this address, or undefined when it is not one kdemu created. */
 export function objectTypeOf(k: Kernel, address: bigint): ObjectTypeName | undefined {
   if (address === 0n) return undefined;
@@ -41,6 +49,8 @@ export function objectTypeOf(k: Kernel, address: bigint): ObjectTypeName | undef
   // A deleted device lives on while files are open on it or drivers still reference it.
   if (k.io.devices.some((d) => d.address === address && (!d.deleted || d.openCount > 0))) return 'Device';
   if (k.io.liveFiles.has(address)) return 'File';
+  const o = k.ob.at(address);
+  if (o) return o.type;
   const held = references(k).get(address);
   if (held) return held.type;
   return k.ps.objectAt(address);
@@ -54,6 +64,8 @@ export function objectTypeObject(k: Kernel, type: ObjectTypeName): bigint {
 /** Whether the system still holds its own reference (the object has not been deleted by its owner). */
 function systemHolds(k: Kernel, address: bigint, type: ObjectTypeName): boolean {
   // A file object's handle (or the create in progress) is the system's reference; after CloseHandle only drivers hold it.
+  const o = k.ob.at(address);
+  if (o) return k.ob.held(o);
   if (type === 'File') return !k.io.closingFiles.has(address);
   if (type !== 'Device') return true;
   return k.io.devices.some((d) => d.address === address && !d.deleted);
@@ -105,6 +117,9 @@ export function dereferenceObject(k: Kernel, address: bigint, routine = 'ObfDere
   r.count--;
   if (r.count === 0) refs.delete(address);
   const count = pointerCount(k, address, type);
+  // An object of the object manager's goes with its last reference (a thread that ended, an event no handle names).
+  const obj = k.ob.at(address);
+  if (obj && count === 0) k.ob.release(obj);
   const closing = type === 'File' && count === 0 ? k.io.closingFiles.get(address) : undefined;
   if (closing) closeFileObject(k, address, closing);
   if (count === 0 && type === 'Device') {

@@ -27,9 +27,7 @@ export class ClientExit extends Error {
 }
 
 /** What the process's handles stand for, besides files (which the I/O manager keeps). */
-export type ClientHandle =
-  | { kind: 'console'; stream: 0 | 1 | 2 }
-  | { kind: 'event'; event: bigint; name?: string };
+export type ClientHandle = { kind: 'console'; stream: 0 | 1 | 2 };
 
 /** The TEB's TLS slot array, where kernel32's TlsGetValue/TlsSetValue keep values (hal/layout/user.ts's TEB). */
 export const TEB = {
@@ -60,7 +58,8 @@ export class ClientProcess {
   readonly stdHandles: [number, number, number];
   readonly base: bigint;
   readonly entry: bigint;
-  readonly teb: bigint;
+  /** The main thread's TEB (each thread CreateThread makes has its own). */
+  readonly mainTeb: bigint;
   readonly peb: bigint;
   readonly commandLine: string;
   /** Command line copies the CRTs hand out (GetCommandLineA/W return the same pointers every time). */
@@ -129,26 +128,60 @@ export class ClientProcess {
     this.unicodeString(params + BigInt(R.off.ImagePathName), imagePath);
     this.unicodeString(params + BigInt(R.off.CommandLine), this.commandLine);
 
-    const T = L.TEB.off;
-    this.teb = k.userAlloc(L.TEB.size, 0x1000);
-    m.setPtrAt(this.teb, T['NtTib.ExceptionList'], arch === 'x64' ? 0n : 0xffffffffn); // x86's SEH chain ends with -1
-    m.setPtrAt(this.teb, T['NtTib.StackBase'], l.userStackTop);
-    m.setPtrAt(this.teb, T['NtTib.StackLimit'], l.userStackTop - BigInt(l.userStackSize));
-    m.setPtrAt(this.teb, T['NtTib.Self'], this.teb);
-    m.setPtrAt(this.teb, T['ClientId.UniqueProcess'], BigInt(k.ps.userPid));
-    m.setPtrAt(this.teb, T['ClientId.UniqueThread'], BigInt(k.ps.userTid));
-    m.setPtrAt(this.teb, T.ProcessEnvironmentBlock, this.peb);
+    this.mainTeb = this.newTeb(l.userStackTop, l.userStackSize, k.ps.userTid);
+    // The process and its main thread carry the program's name from here on.
+    k.ps.nameClient(name, imagePath);
     // The user-mode segment base: behind gs (x64, swapped in by swapgs) or fs (x86) once user mode runs.
-    if (arch === 'x64') k.cpu.msr.set(0xc0000102, this.teb);
-    else k.cpu.otherFsBase = this.teb;
+    if (arch === 'x64') k.cpu.msr.set(0xc0000102, this.mainTeb);
+    else k.cpu.otherFsBase = this.mainTeb;
+    k.ps.mainThread(1).teb = this.mainTeb;
 
     this.setUpTls();
+    // Each thread the program creates runs the TLS callbacks with DLL_THREAD_ATTACH before its routine.
+    k.sched.onUserThreadStart = () => {
+      for (const cb of this.tlsCallbacks) callUserCode(k, cb, [this.base, 2n, 0n]);
+    };
     this.stdHandles = [this.open({ kind: 'console', stream: 0 }), this.open({ kind: 'console', stream: 1 }), this.open({ kind: 'console', stream: 2 })];
     // GetStdHandle's answers, where the process parameters keep them.
     m.setPtrAt(params, R.off.StandardInput, BigInt(this.stdHandles[0]));
     m.setPtrAt(params, R.off.StandardOutput, BigInt(this.stdHandles[1]));
     m.setPtrAt(params, R.off.StandardError, BigInt(this.stdHandles[2]));
   }
+
+  /** The current thread's TEB (the main thread's when kdemu itself acts for the process). */
+  get teb(): bigint {
+    const t = this.k.ps.current;
+    return t.user && t.teb !== 0n ? t.teb : this.mainTeb;
+  }
+
+  /** A TEB for a thread with the given stack: the NT_TIB, its ids, the PEB, and a TLS block of its own. */
+  newTeb(stackTop: bigint, stackSize: number, tid: number): bigint {
+    const k = this.k;
+    const m = k.m;
+    const T = k.L.TEB.off;
+    const teb = k.userAlloc(k.L.TEB.size, 0x1000);
+    m.setPtrAt(teb, T['NtTib.ExceptionList'], k.arch === 'x64' ? 0n : 0xffffffffn); // x86's SEH chain ends with -1
+    m.setPtrAt(teb, T['NtTib.StackBase'], stackTop);
+    m.setPtrAt(teb, T['NtTib.StackLimit'], stackTop - BigInt(stackSize));
+    m.setPtrAt(teb, T['NtTib.Self'], teb);
+    m.setPtrAt(teb, T['ClientId.UniqueProcess'], BigInt(k.ps.userPid));
+    m.setPtrAt(teb, T['ClientId.UniqueThread'], BigInt(tid));
+    m.setPtrAt(teb, T.ProcessEnvironmentBlock, this.peb);
+    if (this.tlsTemplate) this.threadTls(teb);
+    return teb;
+  }
+
+  /** Implicit TLS for a thread: its own copy of the template block. */
+  private threadTls(teb: bigint): void {
+    const k = this.k;
+    const t = this.tlsTemplate!;
+    const block = k.userAlloc(t.data.length + t.zeroFill + 16, 16);
+    k.m.write(block, t.data);
+    const array = k.userAlloc(k.ptrSize * 4, 16);
+    k.m.setPtr(array, block);
+    k.m.setPtrAt(teb, k.L.TEB.off.ThreadLocalStoragePointer, array);
+  }
+  private tlsTemplate?: { data: Uint8Array; zeroFill: number };
 
   /** A new process handle (files get theirs from the I/O manager's table, which hands out the same numbers). */
   open(h: ClientHandle): number {
@@ -194,11 +227,8 @@ export class ClientProcess {
     const callbacks = m.ptr(d + BigInt(3 * p));
     const zeroFill = m.u32(d + BigInt(4 * p));
     const template = end > start ? m.read(start, Number(end - start)) : new Uint8Array(0);
-    const block = k.userAlloc(template.length + zeroFill + 16, 16);
-    m.write(block, template);
-    const array = k.userAlloc(p * 4, 16);
-    m.setPtr(array, block);
-    m.setPtrAt(this.teb, k.L.TEB.off.ThreadLocalStoragePointer, array);
+    this.tlsTemplate = { data: template, zeroFill };
+    this.threadTls(this.mainTeb);
     if (indexAt) m.setU32(indexAt, 0);
     if (callbacks) {
       for (let a = callbacks; ; a += BigInt(p)) {
@@ -241,16 +271,33 @@ export class ClientProcess {
         // An exception the program leaves unhandled goes to its top-level filter (SetUnhandledExceptionFilter).
         for (const cb of this.tlsCallbacks) callUserCode(k, cb, [this.base, 1n, 0n]);
         const r = callUserCode(k, this.entry);
-        // Returning from the entry point is ExitThread for the only thread: the process ends with that code.
+        // Returning from the entry point is ExitThread for the main thread (the C runtime calls exit() first).
         this.exitCode = Number(BigInt.asUintN(32, r));
       } catch (e) {
         if (!(e instanceof ClientExit)) throw e;
         this.exitCode = e.code >>> 0;
       }
+      this.ended(this.exitCode);
       return this.exitCode;
     } finally {
       k.ps.leave(ctx);
     }
+  }
+
+  /** The process ends: its other threads end with it (they have nothing on the host stack), then the process. */
+  private ended(code: number): void {
+    const k = this.k;
+    const p = k.ps.clientProcess;
+    for (const t of p.threads) {
+      if (t.state === 'terminated') continue;
+      if (t.root) {
+        t.state = 'terminated';
+        t.exitStatus = code >>> 0;
+        k.ps.dropSelf(t.ethread);
+        k.m.actingAs(-1, () => k.m.setU32(t.ethread + BigInt(k.L.DISPATCHER_HEADER.off.SignalState), 1));
+      } else k.sched.terminate(t, code);
+    }
+    k.ps.endProcess(p, code);
   }
 
   /**
@@ -268,10 +315,10 @@ export class ClientProcess {
         const r = ntClose(k, h);
         if (r.note) this.notes.push(r.note);
       }
-      for (const h of this.handles.values()) {
-        if (h.kind === 'event' && k.pool.block(h.event)) k.pool.free_(h.event, 0);
-      }
       this.handles.clear();
+      // Its objects' handles (events, pipe ends, processes ...) close with it.
+      const p = k.ps.clientProcess;
+      for (const h of k.ob.handlesOf(p)) k.ob.close(h, 1, p);
     } finally {
       k.ps.leave(ctx);
     }

@@ -115,7 +115,7 @@ describe.each(ARCHES)('%s', (arch) => {
       ['CRASH_NULL', 'client-fault', /access violation in user mode: write of 0x0 \(not mapped\)/],
       ['PRIVILEGED', 'client-fault', /cli at probe\.exe\+0x[0-9a-f]+: a privileged instruction in user mode: STATUS_PRIVILEGED_INSTRUCTION/],
       ['ABORT', 'client-fault', /called abort\(\)/],
-      ['DEADLOCK', 'deadlock', /waits in WaitForSingleObject with no timeout for event 0x[0-9A-F]+ \(manual-reset, not signaled\)/],
+      ['DEADLOCK', 'deadlock', /^every thread waits and nothing can wake them: thread 424 \(probe\.exe\) waits in kernel32\.dll!WaitForSingleObject on notification event 0x[0-9A-F]+, called from probe\.exe\+0x[0-9a-f]+$/],
       ['UNSUPPORTED', 'unsupported-call', /kernel32\.dll!GetComputerNameA/],
       ['LOOP', 'instruction-limit', /instruction budget/],
     ];

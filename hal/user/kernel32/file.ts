@@ -12,7 +12,9 @@ import { ntClose, ntCreateFile, ntDeviceIoControl, ntReadWrite, type IoResult } 
 import { ntError, STATUS } from '../../rtl/ntstatus.js';
 import { clientOf } from '../process.js';
 import { ERROR, handleKey, invalidHandle, k32, setLastError, setLastNtError } from './common.js';
-import { closeEvent, eventOf, setEventState } from './sync.js';
+import { eventOf, setEventState } from './sync.js';
+import { openPipeClient, pipeOf, readPipe, writePipe } from './pipe.js';
+import { pipeName } from '../../io/npfs.js';
 import { cancelFileIo } from '../../io/cancel.js';
 import { utf16Text } from './nls.js';
 import { waitUntil } from '../../ke/clock.js';
@@ -35,7 +37,10 @@ function ntPath(k: Kernel, name: string, fn: string): string {
 
 function createFile(k: Kernel, fn: string, name: string, access: number, share: number, flags: number): bigint {
   const c = clientOf(k);
-  const r = ntCreateFile(k, ntPath(k, name, fn), access, share, { overlapped: (flags & FILE_FLAG_OVERLAPPED) !== 0 });
+  const path = ntPath(k, name, fn);
+  const pipe = pipeName(k, path);
+  if (pipe !== undefined) return openPipeClient(k, pipe, access, flags, fn);
+  const r = ntCreateFile(k, path, access, share, { overlapped: (flags & FILE_FLAG_OVERLAPPED) !== 0 });
   if (r.note) c.notes.push(r.note);
   if (r.handle === undefined) {
     setLastNtError(k, r.status);
@@ -160,6 +165,8 @@ export const exports = [
         if (a.lpNumberOfBytesRead) k.m.setU32(a.lpNumberOfBytesRead, n);
         return 1;
       }
+      const pipe = pipeOf(k, a.hFile);
+      if (pipe) return readPipe(k, pipe, a.lpBuffer, a.nNumberOfBytesToRead, a.lpNumberOfBytesRead, 'kernel32.dll!ReadFile');
       const h = handleKey(a.hFile);
       return request(k, h, a.lpOverlapped, a.lpNumberOfBytesRead, (async) => ntReadWrite(k, h, false, a.lpBuffer, a.nNumberOfBytesToRead, async));
     },
@@ -176,6 +183,8 @@ export const exports = [
         if (a.lpNumberOfBytesWritten) k.m.setU32(a.lpNumberOfBytesWritten, a.nNumberOfBytesToWrite);
         return 1;
       }
+      const pipe = pipeOf(k, a.hFile);
+      if (pipe) return writePipe(k, pipe, a.lpBuffer, a.nNumberOfBytesToWrite, a.lpNumberOfBytesWritten, 'kernel32.dll!WriteFile');
       const h = handleKey(a.hFile);
       return request(k, h, a.lpOverlapped, a.lpNumberOfBytesWritten, (async) => ntReadWrite(k, h, true, a.lpBuffer, a.nNumberOfBytesToWrite, async));
     },
@@ -200,8 +209,12 @@ export const exports = [
       const h = handleKey(a.hObject);
       const own = c.handles.get(h);
       if (own) {
-        if (own.kind === 'event') closeEvent(k, own.event);
         c.handles.delete(h);
+        return 1;
+      }
+      // Objects (events, mutexes, semaphores, processes, threads, pipe ends) are the object manager's.
+      if (k.ob.lookup(a.hObject, 1)) {
+        k.m.actingAs(0, () => k.ob.close(a.hObject, 1));
         return 1;
       }
       const r = ntClose(k, h);

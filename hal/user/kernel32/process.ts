@@ -559,7 +559,7 @@ export const exports = [
     impl: (k, a) => setLastError(k, a.dwErrCode),
   }),
   defineExport({ ...k32, name: 'GetCurrentProcessId', proto: 'DWORD GetCurrentProcessId(VOID)', params: {}, ret: 'u32', impl: (k) => k.ps.userPid }),
-  defineExport({ ...k32, name: 'GetCurrentThreadId', proto: 'DWORD GetCurrentThreadId(VOID)', params: {}, ret: 'u32', impl: (k) => k.ps.userTid }),
+  defineExport({ ...k32, name: 'GetCurrentThreadId', proto: 'DWORD GetCurrentThreadId(VOID)', params: {}, ret: 'u32', impl: (k) => k.ps.tid }),
   defineExport({ ...k32, name: 'GetCurrentProcess', proto: 'HANDLE GetCurrentProcess(VOID)', params: {}, ret: 'handle', impl: (k) => pseudoHandle(k, 1) }),
   defineExport({ ...k32, name: 'GetCurrentThread', proto: 'HANDLE GetCurrentThread(VOID)', params: {}, ret: 'handle', impl: (k) => pseudoHandle(k, 2) }),
   defineExport({

@@ -1,31 +1,47 @@
-// kernel32's synchronisation: events (CreateEvent, OpenEvent, SetEvent, ResetEvent), waits, Sleep, and critical
+// kernel32's synchronisation objects and waits: events, mutexes and semaphores (Create/Open/Set/Reset/Release),
+// WaitForSingleObject/WaitForMultipleObjects on any waitable handle (processes and threads too), Sleep, and critical
 // sections.
 //
-// An event is a kernel KEVENT in non-paged pool behind a process handle, as on Windows, so a driver given the
-// handle finds a real dispatcher object. The program is the only user thread: a wait on something not signaled can
-// only end by its timeout (virtual time jumps to it) or never, which is reported as a deadlock naming the objects.
+// Each object is a kernel dispatcher object (KEVENT, KMUTANT, KSEMAPHORE in non-paged pool) behind a handle in the
+// process's table (ob/handle.ts), as on Windows, so a driver given the handle finds a real object. Names live in
+// \BaseNamedObjects: "Global\X", "Local\X" and "X" all name \BaseNamedObjects\X (one session). A wait runs in the
+// scheduler: other threads run meanwhile, and a wait nothing can end is a deadlock naming every thread's wait.
 
 import { defineExport } from '../../export.js';
 import type { Kernel } from '../../kernel.js';
 import { GuestStop, hex } from '../../machine.js';
-import { NotificationEvent, SynchronizationEvent, initializeEvent } from '../../ke/dispatcher.js';
-import { virtualUs, waitUntil } from '../../ke/clock.js';
+import { NotificationEvent, SynchronizationEvent, initializeEvent, initializeListHead } from '../../ke/dispatcher.js';
+import { virtualUs } from '../../ke/clock.js';
 import { clientOf } from '../process.js';
-import { ERROR, handleKey, k32, setLastError } from './common.js';
+import { ERROR, k32, setLastError, setLastNtError } from './common.js';
+import { mapGeneric, SYNCHRONIZE, type KObject, type ObjectType } from '../../ob/handle.js';
+import { MutantObject, acquireMutant } from '../../ke/mutex.js';
+import { waitForObjects, waitable, type Waitable } from '../../ke/wait.js';
+import { STATUS } from '../../rtl/ntstatus.js';
 
-const WAIT_OBJECT_0 = 0;
-const WAIT_TIMEOUT = 258;
 const WAIT_FAILED = 0xffffffff;
 const INFINITE = 0xffffffff;
+const UserMode = 1;
+const SemaphoreObject = 5;
+const EVENT_MODIFY_STATE = 2;
+const MUTANT_ALL = 0x1f0001;
+const SEMAPHORE_MODIFY_STATE = 2;
+const ALL_ACCESS: Record<string, number> = { Event: 0x1f0003, Mutant: MUTANT_ALL, Semaphore: 0x1f0003 };
+
+/** The object behind a user handle of the given type (the pseudo handles are the process and thread). */
+export function objectOf(k: Kernel, h: bigint, type?: ObjectType): { object: KObject; access: number } | undefined {
+  const e = k.ob.lookup(h, UserMode);
+  if (!e || (type && e.object.type !== type)) return undefined;
+  return e;
+}
 
 /** The KEVENT behind an event handle, or undefined. */
 export function eventOf(k: Kernel, h: bigint): bigint | undefined {
-  const e = clientOf(k).handles.get(handleKey(h));
-  return e?.kind === 'event' ? e.event : undefined;
+  return objectOf(k, h, 'Event')?.object.body;
 }
 
-function signalState(k: Kernel, ev: bigint): bigint {
-  return ev + BigInt(k.L.KEVENT.off['Header.SignalState']);
+function signalState(k: Kernel, object: bigint): bigint {
+  return object + BigInt(k.L.DISPATCHER_HEADER.off.SignalState);
 }
 
 // Events are kernel objects (KEVENT in the pool): the functions that touch them work as the system services behind
@@ -35,93 +51,110 @@ export function setEventState(k: Kernel, ev: bigint, signaled: boolean): void {
   k.m.actingAs(0, () => k.m.setU32(signalState(k, ev), signaled ? 1 : 0));
 }
 
-/** The last handle to an event is gone: its object goes too (named events are found by name until then). */
-export function closeEvent(k: Kernel, ev: bigint): void {
-  const c = clientOf(k);
-  let n = 0;
-  for (const h of c.handles.values()) if (h.kind === 'event' && h.event === ev) n++;
-  // The handle being closed is still in the table: it is the last one when it is the only one.
-  if (n <= 1) k.m.actingAs(0, () => k.pool.free_(ev, 0));
+/** \BaseNamedObjects\X for "Global\X", "Local\X" or "X"; undefined for a name Windows refuses (a backslash elsewhere). */
+function objectPath(name: string): string | undefined {
+  const m = /^(?:(?:Global|Local)\\)?([^\\]+)$/i.exec(name);
+  return m ? `\\BaseNamedObjects\\${m[1]}` : undefined;
 }
 
-function createEvent(k: Kernel, manual: number, initial: number, name: string | undefined): bigint {
-  const c = clientOf(k);
-  if (name !== undefined) {
-    for (const h of c.handles.values()) {
-      if (h.kind === 'event' && h.name === name) {
-        // An existing named event: a new handle to it, and ERROR_ALREADY_EXISTS.
-        setLastError(k, ERROR.ALREADY_EXISTS);
-        return BigInt(c.open({ kind: 'event', event: h.event, name }));
+/**
+ * Creates a named or unnamed object, or opens the existing one of that name (ERROR_ALREADY_EXISTS, a new handle; of
+ * another type: ERROR_INVALID_HANDLE). `init` fills the new body.
+ */
+function createObject(k: Kernel, type: 'Event' | 'Mutant' | 'Semaphore', size: number, tag: number, name: string | undefined, init: (body: bigint) => void): bigint {
+  let path: string | undefined;
+  if (name !== undefined && name !== '') {
+    path = objectPath(name);
+    if (!path) {
+      setLastError(k, ERROR.PATH_NOT_FOUND);
+      return 0n;
+    }
+    const existing = k.ob.named(path);
+    if (existing) {
+      if (existing.type !== type) {
+        setLastError(k, ERROR.INVALID_HANDLE);
+        return 0n;
       }
+      const h = k.ob.insert(existing, ALL_ACCESS[type], false);
+      setLastError(k, ERROR.ALREADY_EXISTS);
+      return h;
+    }
+    if (k.ns.get(path)) {
+      setLastError(k, ERROR.INVALID_HANDLE);
+      return 0n;
     }
   }
-  const ev = k.m.actingAs(0, () => k.pool.allocate(k.L.KEVENT.size, 0x76655645 /* 'EvEv' */, 0, 'system', 'CreateEvent'));
-  if (ev === null) {
+  const body = k.m.actingAs(0, () => k.pool.allocate(size, tag, 0, 'system', `Create${type}`));
+  if (body === null) {
     setLastError(k, ERROR.NOT_ENOUGH_MEMORY);
     return 0n;
   }
-  k.m.actingAs(0, () => initializeEvent(k, ev, manual ? NotificationEvent : SynchronizationEvent, initial !== 0));
+  k.m.actingAs(0, () => init(body));
+  const obj = k.ob.create(type, body, { ...(path ? { name: path } : {}), onDelete: () => k.m.actingAs(0, () => k.pool.free_(body, 0)) });
   setLastError(k, ERROR.SUCCESS);
-  return BigInt(c.open({ kind: 'event', event: ev, ...(name !== undefined ? { name } : {}) }));
+  return k.ob.insert(obj, ALL_ACCESS[type], false);
 }
 
-function openEvent(k: Kernel, name: string): bigint {
-  const c = clientOf(k);
-  for (const h of c.handles.values()) if (h.kind === 'event' && h.name === name) return BigInt(c.open({ kind: 'event', event: h.event, name }));
-  setLastError(k, ERROR.FILE_NOT_FOUND);
-  return 0n;
+/** OpenEvent/OpenMutex/OpenSemaphore: a new handle to the named object with the access asked for. */
+function openObject(k: Kernel, type: ObjectType, access: number, name: string): bigint {
+  const path = objectPath(name);
+  const obj = path ? k.ob.named(path) : undefined;
+  if (!obj) {
+    setLastError(k, path ? ERROR.FILE_NOT_FOUND : ERROR.PATH_NOT_FOUND);
+    return 0n;
+  }
+  if (obj.type !== type) {
+    setLastError(k, ERROR.INVALID_HANDLE);
+    return 0n;
+  }
+  setLastError(k, ERROR.SUCCESS);
+  return k.ob.insert(obj, mapGeneric(type, access), false);
 }
 
-/** Waits for one of (any) or all of the objects; only events are waitable here. */
+function nameArg(k: Kernel, p: bigint, wide: boolean): string | undefined {
+  if (p === 0n) return undefined;
+  return wide ? k.m.wstring(p) : String.fromCharCode(...k.m.cstring(p));
+}
+
+/** The dispatcher object a user handle waits on: event, mutant, semaphore, process, thread. */
+function waitableHandle(k: Kernel, h: bigint, fn: string): Waitable | number {
+  if (h === k.ob.pseudo(1)) return waitable(k, k.ps.currentProcess, fn, 'kernel32.dll');
+  if (h === k.ob.pseudo(2)) return waitable(k, k.ps.currentThread, fn, 'kernel32.dll');
+  const e = k.ob.lookup(h, UserMode);
+  if (!e) {
+    if (k.io.files.has(Number(h & 0xffffffffn)) || clientOf(k).handles.has(Number(h & 0xffffffffn))) {
+      throw new GuestStop('unsupported-call', `${fn} on handle ${hex(h)}, a file or console handle: kdemu waits on events, mutexes, semaphores, processes and threads`, { export: `kernel32.dll!${fn}` });
+    }
+    return ERROR.INVALID_HANDLE;
+  }
+  if (!(e.access & SYNCHRONIZE)) return ERROR.ACCESS_DENIED;
+  if (e.object.type === 'File') {
+    throw new GuestStop('unsupported-call', `${fn} on handle ${hex(h)}, a pipe: kdemu waits on events, mutexes, semaphores, processes and threads`, { export: `kernel32.dll!${fn}` });
+  }
+  return waitable(k, e.object.body, fn, 'kernel32.dll');
+}
+
+/**
+ * Waits for one (any) or all of the objects. The statuses are the return values: WAIT_OBJECT_0 + i is
+ * STATUS_WAIT_0 + i, WAIT_ABANDONED_0 + i is STATUS_ABANDONED_WAIT_0 + i, WAIT_TIMEOUT is STATUS_TIMEOUT.
+ */
 function wait(k: Kernel, fn: string, handles: bigint[], all: boolean, timeout: number): number {
-  return k.m.actingAs(0, () => waitEvents(k, fn, handles, all, timeout));
+  // NtWaitForMultipleObjects works on the objects in kernel mode.
+  return k.m.actingAs(0, () => waitHandles(k, fn, handles, all, timeout));
 }
 
-function waitEvents(k: Kernel, fn: string, handles: bigint[], all: boolean, timeout: number): number {
-  const events: bigint[] = [];
+function waitHandles(k: Kernel, fn: string, handles: bigint[], all: boolean, timeout: number): number {
+  const objects: Waitable[] = [];
   for (const h of handles) {
-    const ev = eventOf(k, h);
-    if (ev === undefined) {
-      if (clientOf(k).handles.has(handleKey(h)) || k.io.files.has(handleKey(h))) {
-        throw new GuestStop('unsupported-call', `${fn} on handle ${hex(h)}, which is not an event: kdemu waits on events only so far`, { export: `kernel32.dll!${fn}` });
-      }
-      setLastError(k, ERROR.INVALID_HANDLE);
+    const w = waitableHandle(k, h, fn);
+    if (typeof w === 'number') {
+      setLastError(k, w);
       return WAIT_FAILED;
     }
-    events.push(ev);
+    objects.push(w);
   }
-  const m = k.m;
-  const signaled = events.map((ev) => m.u32(signalState(k, ev)) > 0);
-  const satisfy = (ev: bigint) => {
-    // A synchronization (auto-reset) event is reset by the wait it satisfies.
-    if (m.u8(ev + BigInt(k.L.KEVENT.off['Header.Type'])) === SynchronizationEvent) setEventState(k, ev, false);
-  };
-  if (all ? signaled.every(Boolean) : signaled.some(Boolean)) {
-    if (all) {
-      events.forEach(satisfy);
-      return WAIT_OBJECT_0;
-    }
-    const i = signaled.indexOf(true);
-    satisfy(events[i]);
-    return WAIT_OBJECT_0 + i;
-  }
-  // The program's only thread waits: virtual time passes from timer to timer (their DPCs may signal the events).
-  const ready = () => (all ? events.every((ev) => m.u32(signalState(k, ev)) > 0) : events.some((ev) => m.u32(signalState(k, ev)) > 0));
-  if (timeout !== 0 && waitUntil(k, ready, timeout === INFINITE ? undefined : virtualUs(k) + BigInt(timeout) * 1000n)) {
-    const now = events.map((ev) => m.u32(signalState(k, ev)) > 0);
-    if (all) {
-      events.forEach(satisfy);
-      return WAIT_OBJECT_0;
-    }
-    const i = now.indexOf(true);
-    satisfy(events[i]);
-    return WAIT_OBJECT_0 + i;
-  }
-  if (timeout === INFINITE) {
-    const what = handles.map((h, i) => `event ${hex(h)} (${m.u8(events[i] + BigInt(k.L.KEVENT.off['Header.Type'])) === NotificationEvent ? 'manual-reset' : 'auto-reset'}, ${signaled[i] ? 'signaled' : 'not signaled'})`).join(', ');
-    throw new GuestStop('deadlock', `the client's only thread waits in ${fn} with no timeout for ${all ? 'all of ' : handles.length > 1 ? 'one of ' : ''}${what}, from ${k.symbolize(k.callerAddress())}, and nothing in the machine can signal it`, {});
-  }
-  return WAIT_TIMEOUT;
+  const deadline = timeout === INFINITE ? undefined : virtualUs(k) + BigInt(timeout) * 1000n;
+  return waitForObjects(k, objects, all, deadline, fn, 'kernel32.dll');
 }
 
 export const exports = [
@@ -131,14 +164,53 @@ export const exports = [
       proto: `HANDLE CreateEvent${w}(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset, BOOL bInitialState, LPC${w === 'W' ? 'W' : ''}STR lpName)`,
       params: { lpEventAttributes: 'ptr', bManualReset: 'u32', bInitialState: 'u32', lpName: w === 'W' ? 'pwstr' : 'pstr' },
       ret: 'handle',
-      impl: (k, a) => createEvent(k, a.bManualReset, a.bInitialState, a.lpName === 0n ? undefined : w === 'W' ? k.m.wstring(a.lpName) : String.fromCharCode(...k.m.cstring(a.lpName))),
+      impl: (k, a) => createObject(k, 'Event', k.L.KEVENT.size, 0x76655645 /* 'EvEv' */, nameArg(k, a.lpName, w === 'W'), (ev) => initializeEvent(k, ev, a.bManualReset ? NotificationEvent : SynchronizationEvent, a.bInitialState !== 0)),
     }),
     defineExport({
       ...k32, name: `OpenEvent${w}`,
       proto: `HANDLE OpenEvent${w}(DWORD dwDesiredAccess, BOOL bInheritHandle, LPC${w === 'W' ? 'W' : ''}STR lpName)`,
       params: { dwDesiredAccess: 'access', bInheritHandle: 'u32', lpName: w === 'W' ? 'pwstr' : 'pstr' },
       ret: 'handle',
-      impl: (k, a) => openEvent(k, w === 'W' ? k.m.wstring(a.lpName) : String.fromCharCode(...k.m.cstring(a.lpName))),
+      impl: (k, a) => openObject(k, 'Event', a.dwDesiredAccess, nameArg(k, a.lpName, w === 'W') ?? ''),
+    }),
+    defineExport({
+      ...k32, name: `CreateMutex${w}`,
+      proto: `HANDLE CreateMutex${w}(LPSECURITY_ATTRIBUTES lpMutexAttributes, BOOL bInitialOwner, LPC${w === 'W' ? 'W' : ''}STR lpName)`,
+      params: { lpMutexAttributes: 'ptr', bInitialOwner: 'u32', lpName: w === 'W' ? 'pwstr' : 'pstr' },
+      ret: 'handle',
+      impl: (k, a) => {
+        const h = createObject(k, 'Mutant', k.L.KMUTANT.size, 0x6174754d /* 'Muta' */, nameArg(k, a.lpName, w === 'W'), (mu) => initializeMutant(k, mu));
+        // The initial owner takes the new mutex (an existing one is only opened).
+        if (h !== 0n && a.bInitialOwner && clientOf(k).lastError === ERROR.SUCCESS) k.m.actingAs(0, () => acquireMutant(k, k.ob.lookup(h, UserMode)!.object.body, `CreateMutex${w}`));
+        return h;
+      },
+    }),
+    defineExport({
+      ...k32, name: `OpenMutex${w}`,
+      proto: `HANDLE OpenMutex${w}(DWORD dwDesiredAccess, BOOL bInheritHandle, LPC${w === 'W' ? 'W' : ''}STR lpName)`,
+      params: { dwDesiredAccess: 'access', bInheritHandle: 'u32', lpName: w === 'W' ? 'pwstr' : 'pstr' },
+      ret: 'handle',
+      impl: (k, a) => openObject(k, 'Mutant', a.dwDesiredAccess, nameArg(k, a.lpName, w === 'W') ?? ''),
+    }),
+    defineExport({
+      ...k32, name: `CreateSemaphore${w}`,
+      proto: `HANDLE CreateSemaphore${w}(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes, LONG lInitialCount, LONG lMaximumCount, LPC${w === 'W' ? 'W' : ''}STR lpName)`,
+      params: { lpSemaphoreAttributes: 'ptr', lInitialCount: 'i32', lMaximumCount: 'i32', lpName: w === 'W' ? 'pwstr' : 'pstr' },
+      ret: 'handle',
+      impl: (k, a) => {
+        if (a.lMaximumCount <= 0 || a.lInitialCount < 0 || a.lInitialCount > a.lMaximumCount) {
+          setLastError(k, ERROR.INVALID_PARAMETER);
+          return 0n;
+        }
+        return createObject(k, 'Semaphore', k.L.KSEMAPHORE.size, 0x616d6553 /* 'Sema' */, nameArg(k, a.lpName, w === 'W'), (se) => initializeSemaphore(k, se, a.lInitialCount, a.lMaximumCount));
+      },
+    }),
+    defineExport({
+      ...k32, name: `OpenSemaphore${w}`,
+      proto: `HANDLE OpenSemaphore${w}(DWORD dwDesiredAccess, BOOL bInheritHandle, LPC${w === 'W' ? 'W' : ''}STR lpName)`,
+      params: { dwDesiredAccess: 'access', bInheritHandle: 'u32', lpName: w === 'W' ? 'pwstr' : 'pstr' },
+      ret: 'handle',
+      impl: (k, a) => openObject(k, 'Semaphore', a.dwDesiredAccess, nameArg(k, a.lpName, w === 'W') ?? ''),
     }),
   ]),
   ...(['SetEvent', 'ResetEvent'] as const).map((name) =>
@@ -148,16 +220,66 @@ export const exports = [
       params: { hEvent: 'handle' },
       ret: 'i32',
       impl: (k, a) => {
-        const ev = eventOf(k, a.hEvent);
-        if (ev === undefined) {
+        const e = objectOf(k, a.hEvent);
+        if (!e || e.object.type !== 'Event') {
           setLastError(k, ERROR.INVALID_HANDLE);
           return 0;
         }
-        setEventState(k, ev, name === 'SetEvent');
+        if (!(e.access & EVENT_MODIFY_STATE)) {
+          setLastError(k, ERROR.ACCESS_DENIED);
+          return 0;
+        }
+        setEventState(k, e.object.body, name === 'SetEvent');
         return 1;
       },
     }),
   ),
+  defineExport({
+    ...k32, name: 'ReleaseMutex',
+    proto: 'BOOL ReleaseMutex(HANDLE hMutex)',
+    params: { hMutex: 'handle' },
+    ret: 'i32',
+    impl: (k, a) => {
+      const e = objectOf(k, a.hMutex, 'Mutant');
+      if (!e) {
+        setLastError(k, ERROR.INVALID_HANDLE);
+        return 0;
+      }
+      const s = k.m.actingAs(0, () => releaseMutant(k, e.object.body));
+      if (s !== STATUS.SUCCESS) {
+        setLastNtError(k, s);
+        return 0;
+      }
+      return 1;
+    },
+  }),
+  defineExport({
+    ...k32, name: 'ReleaseSemaphore',
+    proto: 'BOOL ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount, LPLONG lpPreviousCount)',
+    params: { hSemaphore: 'handle', lReleaseCount: 'i32', lpPreviousCount: 'ptr' },
+    ret: 'i32',
+    impl: (k, a) => {
+      const e = objectOf(k, a.hSemaphore, 'Semaphore');
+      if (!e) {
+        setLastError(k, ERROR.INVALID_HANDLE);
+        return 0;
+      }
+      if (!(e.access & SEMAPHORE_MODIFY_STATE)) {
+        setLastError(k, ERROR.ACCESS_DENIED);
+        return 0;
+      }
+      const body = e.object.body;
+      const count = k.m.actingAs(0, () => k.m.u32(signalState(k, body)) | 0);
+      const limit = k.m.actingAs(0, () => k.m.u32(body + BigInt(k.L.KSEMAPHORE.off.Limit)) | 0);
+      if (a.lReleaseCount <= 0 || count + a.lReleaseCount > limit) {
+        setLastNtError(k, a.lReleaseCount <= 0 ? STATUS.INVALID_PARAMETER : STATUS.SEMAPHORE_LIMIT_EXCEEDED);
+        return 0;
+      }
+      k.m.actingAs(0, () => k.m.setU32(signalState(k, body), count + a.lReleaseCount));
+      if (a.lpPreviousCount !== 0n) k.m.setU32(a.lpPreviousCount, count);
+      return 1;
+    },
+  }),
   defineExport({
     ...k32, name: 'WaitForSingleObject',
     proto: 'DWORD WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds)',
@@ -185,11 +307,10 @@ export const exports = [
     params: { dwMilliseconds: 'u32' },
     ret: 'void',
     impl: (k, a) => {
-      if (a.dwMilliseconds === INFINITE) {
-        throw new GuestStop('deadlock', `the client's only thread calls Sleep(INFINITE) from ${k.symbolize(k.callerAddress())}: it never wakes`, {});
-      }
-      // Timers expire and DPCs run while the program sleeps.
-      waitUntil(k, () => false, virtualUs(k) + BigInt(a.dwMilliseconds) * 1000n);
+      const forever = a.dwMilliseconds === INFINITE;
+      const what = `kernel32.dll!Sleep(${forever ? 'INFINITE' : a.dwMilliseconds}), called from ${k.symbolize(k.callerAddress())}`;
+      // Timers expire, DPCs and other threads run while the thread sleeps; Sleep(INFINITE) never wakes.
+      k.m.actingAs(0, () => k.sched.wait({ what, ready: () => false, ...(forever ? {} : { deadline: virtualUs(k) + BigInt(a.dwMilliseconds) * 1000n }) }, () => undefined));
     },
   }),
   // Critical sections (RTL_CRITICAL_SECTION: DebugInfo, LockCount, RecursionCount, OwningThread, LockSemaphore,
@@ -224,7 +345,7 @@ function criticalSection(k: Kernel, op: string, cs: bigint, spinCount = 0): void
   const m = k.m;
   const L = k.L.RTL_CRITICAL_SECTION;
   const o = L.off;
-  const tid = BigInt(k.ps.userTid);
+  const tid = BigInt(k.ps.tid);
   switch (op) {
     case 'InitializeCriticalSection': {
       m.fill(cs, L.size);
@@ -258,4 +379,36 @@ function criticalSection(k: Kernel, op: string, cs: bigint, spinCount = 0): void
       return;
     }
   }
+}
+
+/** A user-mode mutant: free (SignalState 1), no owner; unlike a KMUTEX it leaves APCs enabled (ApcDisable 0). */
+function initializeMutant(k: Kernel, mu: bigint): void {
+  const o = k.L.KMUTANT.off;
+  k.m.setU8(mu + BigInt(o['Header.Type']), MutantObject);
+  k.m.setU8(mu + BigInt(o['Header.Size']), k.L.KMUTANT.size / 4);
+  k.m.setU32(mu + BigInt(o['Header.SignalState']), 1);
+  initializeListHead(k, mu + BigInt(o['Header.WaitListHead']));
+}
+
+function initializeSemaphore(k: Kernel, se: bigint, count: number, limit: number): void {
+  const o = k.L.KSEMAPHORE.off;
+  k.m.setU8(se + BigInt(o['Header.Type']), SemaphoreObject);
+  k.m.setU8(se + BigInt(o['Header.Size']), k.L.KSEMAPHORE.size / 4);
+  k.m.setU32(se + BigInt(o['Header.SignalState']), count);
+  k.m.setU32(se + BigInt(o.Limit), limit);
+  initializeListHead(k, se + BigInt(o['Header.WaitListHead']));
+}
+
+/** NtReleaseMutant: only the owner may release (STATUS_MUTANT_NOT_OWNED); the last release frees it. */
+function releaseMutant(k: Kernel, mu: bigint): number {
+  const o = k.L.KMUTANT.off;
+  const m = k.m;
+  if (m.ptr(mu + BigInt(o.OwnerThread)) !== k.ps.currentThread) return STATUS.MUTANT_NOT_OWNED;
+  const state = (m.u32(mu + BigInt(o['Header.SignalState'])) | 0) + 1;
+  m.setU32(mu + BigInt(o['Header.SignalState']), state);
+  if (state === 1) {
+    m.setPtr(mu + BigInt(o.OwnerThread), 0n);
+    k.ps.current.mutants.delete(mu);
+  }
+  return STATUS.SUCCESS;
 }
