@@ -26,7 +26,7 @@ export function renderReport(r: Report): string {
   }
   if (r.ops.length) out.push(c.bold('Operations'));
   for (const o of r.ops) {
-    const what = o.op === 'open' ? `open ${o.name}` : o.op === 'read' ? `read ${o.length}` : o.op === 'write' ? `write ${o.length}` : o.op === 'ioctl' ? `ioctl ${o.code}` : o.op === 'wait' ? `wait ${o.ms} ms` : o.op;
+    const what = o.op === 'open' ? `open ${o.name}` : o.op === 'read' ? `read ${o.length}` : o.op === 'write' ? `write ${o.length}` : o.op === 'ioctl' ? `ioctl ${o.code}` : o.op === 'wait' ? `wait ${o.ms} ms` : o.op === 'spawn' ? `spawn ${o.image?.split('\\').pop()}${o.pid !== undefined ? ` pid ${o.pid}` : ''}` : o.op === 'kill' ? `kill ${o.pid}` : o.op;
     let line = `  ${what.padEnd(20)} ${statusText(o.status)}  win32 ${o.win32Error}`;
     if (o.information !== undefined) line += `  ${o.information} bytes`;
     if (o.data) line += `  ${o.data}`;
@@ -42,6 +42,21 @@ export function renderReport(r: Report): string {
     const code = r.client.exitCode === null ? 'did not exit' : `exited with code ${r.client.exitCode}`;
     out.push(`${c.bold('Client')} ${r.client.path}  ${code}`);
     for (const n of r.client.notes) out.push(`    ${c.yellow('note:')} ${n}`);
+  }
+  // Threads and processes beyond the run's own (System's thread and the client's main thread).
+  const threads = r.threads.filter((t) => t.start !== null);
+  if (threads.length) {
+    out.push(c.bold('Threads'));
+    for (const t of threads) out.push(`  ${String(t.tid).padEnd(6)} pid ${String(t.pid).padEnd(6)} ${t.start}  ${t.state}${t.exitStatus ? ` ${t.exitStatus}` : ''}`);
+  }
+  const spawned = r.processes.slice(2);
+  if (spawned.length) {
+    out.push(c.bold('Processes'));
+    for (const p of spawned) out.push(`  ${String(p.pid).padEnd(6)} parent ${String(p.parentPid).padEnd(6)} ${p.image}${p.exitCode ? `  exited ${p.exitCode}` : ''}`);
+  }
+  for (const p of r.pipes) {
+    out.push(`${c.bold('Pipe')} ${p.name}  ${p.messages.length} write${p.messages.length === 1 ? '' : 's'}, ${p.received.length / 2} bytes`);
+    for (const line of p.text.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1)) out.push(`  ${c.cyan(JSON.stringify(line).slice(1, -1))}`);
   }
   out.push(c.bold('Unload') + (r.unload.called ? ' called' : ' not called'));
   if (r.outcome === 'completed' || r.unload.called) {

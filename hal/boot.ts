@@ -76,14 +76,27 @@ function variable(k: Kernel, size: number, init?: (a: bigint) => void): bigint {
   return a;
 }
 
-/** An opaque OBJECT_TYPE, and the POBJECT_TYPE variable pointing at it (IoFileObjectType ...). */
-function objectTypeVariable(name: string): DataExportDecl {
+/**
+ * An OBJECT_TYPE, and the POBJECT_TYPE variable pointing at it (IoFileObjectType ...). The type starts as Windows'
+ * does: TypeList, an empty list head (its Flink points at the type itself), then Name. The empty list is what lets
+ * mingw-w64's declaration work: it reads the variable through one more pointer than MSVC's, and lands on Flink.
+ */
+function objectTypeVariable(name: string, typeName: string): DataExportDecl {
   return defineData({
     module: 'ntoskrnl.exe',
     name,
     proto: `POBJECT_TYPE ${name}`,
     address: (k) => {
-      const type = variable(k, 0x100);
+      const type = variable(k, 0x100, (t) => {
+        k.m.setPtr(t, t);
+        k.m.setPtr(t + BigInt(k.ptrSize), t);
+        const text = k.systemAlloc(typeName.length * 2 + 2, 2);
+        k.m.writeWString(text, typeName);
+        const us = t + BigInt(2 * k.ptrSize);
+        k.m.setU16(us, typeName.length * 2);
+        k.m.setU16(us + 2n, typeName.length * 2 + 2);
+        k.m.setPtr(us + BigInt(k.ptrSize), text);
+      });
       return variable(k, k.ptrSize, (a) => k.m.setPtr(a, type));
     },
   });
@@ -131,12 +144,12 @@ export const data: DataExportDecl[] = [
     proto: 'BOOLEAN KdDebuggerNotPresent',
     address: (k) => variable(k, 1, (a) => k.m.setU8(a, 1)),
   }),
-  objectTypeVariable('IoFileObjectType'),
-  objectTypeVariable('IoDeviceObjectType'),
-  objectTypeVariable('IoDriverObjectType'),
-  objectTypeVariable('PsProcessType'),
-  objectTypeVariable('PsThreadType'),
-  objectTypeVariable('ExEventObjectType'),
-  objectTypeVariable('ExSemaphoreObjectType'),
-  objectTypeVariable('CmKeyObjectType'),
+  objectTypeVariable('IoFileObjectType', 'File'),
+  objectTypeVariable('IoDeviceObjectType', 'Device'),
+  objectTypeVariable('IoDriverObjectType', 'Driver'),
+  objectTypeVariable('PsProcessType', 'Process'),
+  objectTypeVariable('PsThreadType', 'Thread'),
+  objectTypeVariable('ExEventObjectType', 'Event'),
+  objectTypeVariable('ExSemaphoreObjectType', 'Semaphore'),
+  objectTypeVariable('CmKeyObjectType', 'Key'),
 ];

@@ -97,6 +97,8 @@ export class Kernel {
   maxVirtualUs = 0n;
   /** Runs after each user-mode DLL call returns to the program (the clock's delivery point; set with a client). */
   afterUserCall?: () => void;
+  /** A host folder the file system shows read-only at C:\ (--fs). */
+  fsDir?: string;
   /** The user-mode program running against the driver (--client), while it exists. */
   client?: ClientProcess;
 
@@ -367,7 +369,7 @@ export class Kernel {
   finishSuspendedCall(c: SuspendedCall, value: number | bigint | undefined): void {
     this.returnRegs(c.sp, c.kind, value);
     if (this.trace.enabled && c.display) {
-      this.trace.emit({ type: 'call', export: c.name, args: c.display, ...(c.kind === 'void' || value === undefined ? {} : { ret: this.showRet(c.kind, value) }), caller: this.symbolize(c.ret) });
+      this.trace.emit({ type: 'call', export: c.name, args: c.display, ...(c.kind === 'void' || value === undefined ? {} : { ret: this.showRet(c.kind, value) }), caller: this.symbolize(c.ret), tid: this.ps.tid });
     }
   }
 
@@ -452,7 +454,7 @@ export class Kernel {
   private callInternal(stub: Extract<Stub, { kind: 'internal' }>, ret: bigint): bigint {
     const args: bigint[] = [];
     for (let i = 0; i < stub.params; i++) args.push(this.arch === 'x64' ? this.slot(i) : this.stackSlot(i));
-    if (this.trace.enabled) this.trace.emit({ type: 'call', export: `ntoskrnl.exe!${stub.name}`, args: Object.fromEntries(args.map((a, i) => [`arg${i}`, hex(a)])), caller: this.symbolize(ret) });
+    if (this.trace.enabled) this.trace.emit({ type: 'call', export: `ntoskrnl.exe!${stub.name}`, args: Object.fromEntries(args.map((a, i) => [`arg${i}`, hex(a)])), caller: this.symbolize(ret), tid: this.ps.tid });
     const v = stub.run(this, args);
     this.returnFromStub('status', v, 'stdcall', stub.params);
     return ret;
@@ -486,7 +488,7 @@ export class Kernel {
       // A call that ends the run (KeBugCheckEx, a second IoCompleteRequest, a bad pointer) is traced too.
       if (display && (e instanceof GuestStop || e instanceof EngineMemoryError)) {
         const outcome = e instanceof GuestStop ? e.outcome : 'fault';
-        this.trace.emit({ type: 'call', export: `${decl.module}!${decl.name}`, args: display, caller: this.symbolize(ret), note: `did not return: ${outcome}` });
+        this.trace.emit({ type: 'call', export: `${decl.module}!${decl.name}`, args: display, caller: this.symbolize(ret), tid: this.ps.tid, note: `did not return: ${outcome}` });
       }
       throw e;
     }
@@ -498,6 +500,7 @@ export class Kernel {
         args: display,
         ...(decl.ret === 'void' ? {} : { ret: this.showRet(decl.ret, value as number | bigint) }),
         caller: this.symbolize(ret),
+        tid: this.ps.tid,
       });
     }
     return ret;

@@ -119,7 +119,7 @@ export interface OpReport {
 }
 
 export interface LeakReport {
-  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp' | 'reference' | 'mapping' | 'locked-pages' | 'timer' | 'dpc';
+  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp' | 'reference' | 'mapping' | 'locked-pages' | 'timer' | 'dpc' | 'callback' | 'thread';
   detail: string;
   /** symlink: the target it still points to. */
   target?: string;
@@ -197,7 +197,8 @@ export interface Report {
 
 /** Trace events: one per API call, IRP sent/completed, DbgPrint, and notable conditions. NDJSON-serialisable. */
 export type TraceEvent =
-  | { type: 'call'; seq: number; export: string; args: Record<string, string>; ret?: string; caller: string; note?: string }
+  /** tid: the thread that made the call. */
+  | { type: 'call'; seq: number; export: string; args: Record<string, string>; ret?: string; caller: string; tid: number; note?: string }
   | { type: 'irp'; seq: number; event: 'sent' | 'completed'; irp: string; major: string; device: string; status?: string; information?: string }
   | { type: 'dbgprint'; seq: number; text: string; note?: string }
   | { type: 'callback'; seq: number; event: 'enter' | 'leave'; routine: string; target: string; ret?: string; note?: string }

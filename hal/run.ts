@@ -62,6 +62,8 @@ export function runDriver(options: RunOptions): Report {
     for (const name of options.pipes ?? []) k.npfs.serveFromHost(name);
     const status = s.start();
     report.driverEntry = { status: formatStatus(status) };
+    // Threads DriverEntry started run while the system goes on.
+    k.sched.runReady();
     // Devices and links as the drivers left them at the end of DriverEntry (again after the --load drivers').
     const listObjects = () => {
       report.devices = k.io.devices
@@ -98,6 +100,7 @@ export function runDriver(options: RunOptions): Report {
         }
       }
       runOperations(k, s.user, options.operations, report.ops, handles, options.overlapped === true);
+      k.sched.runReady();
       // Handles still open are closed before unload, as when the program exits.
       for (const h of handles.splice(0)) if (k.io.files.has(h)) s.user.CloseHandle(h);
       if (!options.noUnload) report.unload.called = s.unload();
@@ -119,7 +122,7 @@ export function runDriver(options: RunOptions): Report {
   } finally {
     if (k.client) report.client = clientReport(k.client, options.client!.path, s.image.arch);
     report.pipes = k.npfs.report();
-    report.threads = k.ps.threads.map((t) => ({ tid: t.tid, pid: t.process.pid, start: t.root ? null : k.symbolize(t.start), state: t.state, exitStatus: t.exitStatus === undefined ? null : hex(t.exitStatus, 8) }));
+    report.threads = k.ps.threads.map((t) => ({ tid: t.tid, pid: t.process.pid, start: t.root || t.start === 0n ? null : k.symbolize(t.start), state: t.state, exitStatus: t.exitStatus === undefined ? null : hex(t.exitStatus, 8) }));
     report.processes = k.ps.processes.map((p) => ({ pid: p.pid, parentPid: p.parentPid, image: p.imagePath, exitCode: p.exitCode === undefined ? null : hex(p.exitCode, 8) }));
     report.stats = { engine: s.engineName, instructions: s.instructions, apiCalls: k.apiCalls, wallMs: Math.round((performance.now() - started) * 10) / 10 };
     s.close();
@@ -211,8 +214,9 @@ function runOperations(k: Kernel, user: UserSession, ops: readonly Operation[], 
     if (handle !== INVALID_HANDLE_VALUE) handles.push(handle);
   };
   for (const op of ops) {
-    // Between operations the program's thread runs on: timers due by now expire and DPCs run.
+    // Between operations the program's thread runs on: timers due by now expire, DPCs and ready threads run.
     deliver(k);
+    k.sched.runReady();
     if (op.op === 'open') {
       open(op.name);
       continue;

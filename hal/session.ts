@@ -28,12 +28,13 @@ import { takenReferences } from './ob/object.js';
 import { mm } from './mm/mdl.js';
 import { armedTimers } from './ke/timer.js';
 import { queuedDpcs } from './ke/dpc.js';
+import { registeredNotifyRoutines } from './ps/notify.js';
 
 export { InputError } from './errors.js';
 
 export const DEFAULT_ENGINE: EngineName = 'wasm';
 
-export type SessionOptions = Pick<RunOptions, 'driverPath' | 'driverBytes' | 'engine' | 'onTrace' | 'maxInstructions' | 'maxVirtualMs' | 'memoryMb' | 'timeoutMs'>;
+export type SessionOptions = Pick<RunOptions, 'driverPath' | 'driverBytes' | 'engine' | 'onTrace' | 'maxInstructions' | 'maxVirtualMs' | 'memoryMb' | 'timeoutMs' | 'fsDir'>;
 
 /** The instruction budget of a run unless told otherwise: about 5 s on the wasm core, far above any DriverEntry. */
 export const DEFAULT_MAX_INSTRUCTIONS = 1_000_000_000;
@@ -67,6 +68,7 @@ export class DriverSession {
     const virtualMs = options.maxVirtualMs ?? DEFAULT_MAX_VIRTUAL_MS;
     this.k.maxVirtualUs = virtualMs === 'unlimited' ? 0n : BigInt(virtualMs) * 1000n;
     this.k.m.memoryBudget = (options.memoryMb ?? DEFAULT_MEMORY_MB) * 1048576;
+    if (options.fsDir !== undefined) this.k.fsDir = options.fsDir;
     this.user = new UserSession(this.k);
     boot(this.k);
     this.driver = loadDriver(this.k, image, options.driverBytes, options.driverPath);
@@ -160,6 +162,16 @@ export class DriverSession {
     for (const [irp, p] of k.io.pendingIrps) out.push({ kind: 'irp', detail: `${p.major} IRP ${hex(irp)} to ${p.device}, still pending` });
     for (const t of armedTimers(k)) out.push({ kind: 'timer', detail: `timer ${hex(t)} still set (KeSetTimer without KeCancelTimer)${k.moduleOf(t) ? ` in ${k.symbolize(t)}` : ''}` });
     for (const d of queuedDpcs(k)) out.push({ kind: 'dpc', detail: `DPC ${hex(d)} still queued` });
+    // Kernel handles (OBJ_KERNEL_HANDLE) and the System process's handles are the drivers' to close.
+    for (const { handle, object } of [...k.ob.kernelHandles(), ...k.ob.handlesOf(k.ps.system).map((h) => ({ handle: h, object: k.ob.lookup(h, 0, k.ps.system)!.object }))]) {
+      out.push({ kind: 'handle', detail: `${k.ob.isKernelHandle(handle) ? 'kernel ' : ''}handle ${hex(handle)} to ${object.type.toLowerCase()} object ${hex(object.body)}${object.name ? ` (${object.name})` : ''}, never closed` });
+    }
+    for (const r of registeredNotifyRoutines(k)) out.push({ kind: 'callback', detail: `${r.kind} routine ${k.symbolize(r.routine)} still registered` });
+    // A system thread still alive runs code of an unloaded driver the next time it is scheduled.
+    for (const t of k.ps.threads) {
+      if (t.root || t.user || t.process.kind === 'synthetic' || t.state === 'terminated') continue;
+      out.push({ kind: 'thread', detail: `system thread ${t.tid} (${k.symbolize(t.start)}) still ${t.state === 'waiting' && t.wait ? `waiting in ${t.wait.what}` : t.state}` });
+    }
     return out;
   }
 

@@ -167,7 +167,8 @@ export class Npfs {
   /** Whether the other end is gone (closed, or disconnected by the server). */
   private peerGone(end: PipeEnd): boolean {
     const i = end.instance;
-    if (end.side === 'client') return end.closed || !i.server || i.server.closed || i.state === 'disconnected';
+    // The host's server (--pipe) never goes away.
+    if (end.side === 'client') return end.closed || i.state === 'disconnected' || (!i.pipe.host && (!i.server || i.server.closed));
     return i.state === 'closing';
   }
 

@@ -67,6 +67,31 @@ export class Scheduler {
   }
 
   /**
+   * The running thread lets each ready thread run once, until it waits, ends or uses up its quantum, and goes on: the
+   * run's own thread does this between its steps (after DriverEntry, between the CLI's requests, before unload), as
+   * the processor is shared meanwhile on Windows. Virtual time does not jump here.
+   */
+  runReady(): void {
+    const k = this.k;
+    const t = this.current;
+    this.yielding = t;
+    try {
+      const ran = new Set<KThread>();
+      for (;;) {
+        k.m.checkBudgets();
+        const next = this.pick(t);
+        if (!next || ran.has(next)) return;
+        ran.add(next);
+        this.run(next);
+      }
+    } finally {
+      this.yielding = undefined;
+    }
+  }
+  /** The thread in runReady: it is owed the processor back at the running thread's quantum end. */
+  private yielding?: KThread;
+
+  /**
    * The current thread waits until spec.ready() or spec.deadline; `then(satisfied)` completes the wait and gives the
    * blocking call's result. A thread blocked in its own top-level call is suspended (then runs when it resumes);
    * otherwise other threads run nested until the wait ends. An infinite wait nothing can end is a deadlock.
@@ -270,14 +295,15 @@ export class Scheduler {
     if (m.sliceLimit === 0 || m.engine.instructions % m.sliceLimit !== 0 || k.irql >= 2) return;
     const t = this.current;
     const next = this.pick(t);
-    if (!next || next.priority < t.priority) return;
+    const owed = this.yielding !== undefined && this.yielding !== t;
+    if (!owed && (!next || next.priority < t.priority)) return;
     if (!t.root && k.callDepth === t.baseDepth) {
       t.context = m.actingAs(-1, () => saveContext(k, t, this.scratchSp));
       t.context.regs[16] = pc;
       this.ready(t);
       throw new ThreadSwitch(t);
     }
-    this.run(next);
+    if (next && next.priority >= t.priority) this.run(next);
   }
 
   /**

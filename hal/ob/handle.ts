@@ -231,6 +231,10 @@ export function closeHandle(k: Kernel, h: bigint, mode: number): number {
   return STATUS.INVALID_HANDLE;
 }
 
+function notAnObject(k: Kernel, routine: string, body: bigint): never {
+  throw new GuestStop('unsupported-call', `${routine}(${hex(body)}) from ${k.symbolize(k.callerAddress())}: ${hex(body)} is not an object kdemu's object manager holds (events, mutants, semaphores, processes, threads, files)`, { export: `ntoskrnl.exe!${routine}` });
+}
+
 const ob = { module: 'ntoskrnl.exe', cc: 'stdcall' } as const;
 
 export const exports = [
@@ -248,6 +252,32 @@ export const exports = [
         k.m.setU32(a.HandleInformation + 4n, r.access!); // GrantedAccess
       }
       return r.status;
+    },
+  }),
+  defineExport({
+    ...ob, name: 'ObOpenObjectByPointer',
+    proto: 'NTSTATUS ObOpenObjectByPointer(PVOID Object, ULONG HandleAttributes, PACCESS_STATE PassedAccessState, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode, PHANDLE Handle)',
+    params: { Object: 'ptr', HandleAttributes: 'u32', PassedAccessState: 'ptr', DesiredAccess: 'access', ObjectType: 'ptr', AccessMode: 'u8', Handle: 'ptr' },
+    ret: 'status',
+    impl: (k, a) => {
+      const obj = k.ob.at(a.Object);
+      if (!obj) return notAnObject(k, 'ObOpenObjectByPointer', a.Object);
+      if (a.ObjectType !== 0n && k.ob.typeNamed(a.ObjectType) !== obj.type) return STATUS.OBJECT_TYPE_MISMATCH;
+      k.m.setPtr(a.Handle, k.ob.insert(obj, mapGeneric(obj.type, a.DesiredAccess), (a.HandleAttributes & 0x200) !== 0 /* OBJ_KERNEL_HANDLE */));
+      return STATUS.SUCCESS;
+    },
+  }),
+  defineExport({
+    ...ob, name: 'ObReferenceObjectByPointer',
+    proto: 'NTSTATUS ObReferenceObjectByPointer(PVOID Object, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode)',
+    params: { Object: 'ptr', DesiredAccess: 'access', ObjectType: 'ptr', AccessMode: 'u8' },
+    ret: 'status',
+    impl: (k, a) => {
+      const obj = k.ob.at(a.Object);
+      // A typed check needs a type kdemu's object manager knows; other objects (devices, drivers) fall to ObfReferenceObject's rules.
+      if (obj && a.ObjectType !== 0n && k.ob.typeNamed(a.ObjectType) !== obj.type) return STATUS.OBJECT_TYPE_MISMATCH;
+      referenceObject(k, a.Object, 'ObReferenceObjectByPointer');
+      return STATUS.SUCCESS;
     },
   }),
   defineExport({

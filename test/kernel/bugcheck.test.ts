@@ -26,6 +26,8 @@ describe.each(ARCHES)('%s', (arch) => {
       export: 'ntoskrnl.exe!KeBugCheckEx',
       args: { BugCheckCode: '3735928559', BugCheckParameter1: '0x1', BugCheckParameter2: '0x2', BugCheckParameter3: '0x3', BugCheckParameter4: '0x4' },
       caller: report.stop!.reason.replace(/^.* from /, ''),
+      // DriverEntry runs on the System process's thread 8.
+      tid: 8,
       note: 'did not return: bugcheck',
     });
   });
