@@ -2,8 +2,10 @@
 // x64 readfile sample pair, per engine.
 //   npm run bench            a table
 //   npm run bench -- --json  one JSON object:
-//     { "<engine>": { "loadAndDriverEntryMs": n, "readRoundTripsPerSec": n, "clientRunMs": n, "ioctlRoundTripsPerSec": n } }
-// (ioctlRoundTripsPerSec: the ioctl sample's ADD, METHOD_BUFFERED, through the TS API)
+//     { "<engine>": { "loadAndDriverEntryMs": n, "readRoundTripsPerSec": n, "clientRunMs": n, "ioctlRoundTripsPerSec": n,
+//                     "threadSwitchesPerSec": n } }
+// (ioctlRoundTripsPerSec: the ioctl sample's ADD, METHOD_BUFFERED, through the TS API; threadSwitchesPerSec: the
+// threadbench sample's two system threads handing an event back and forth)
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,6 +25,25 @@ interface EngineFigures {
   readRoundTripsPerSec: number;
   clientRunMs: number;
   ioctlRoundTripsPerSec: number;
+  threadSwitchesPerSec: number;
+}
+
+const threadbenchPath = path.join(repo, 'samples', 'build', 'x64', 'threadbench.sys');
+
+/** Thread switches per second while threadbench's DriverEntry runs its 100,000 rounds (the best of three runs). */
+function threadSwitches(engine: EngineName): number {
+  const bytes = new Uint8Array(readFileSync(threadbenchPath));
+  let best = 0;
+  for (let i = 0; i < 3; i++) {
+    const s = DriverSession.load({ driverPath: threadbenchPath, driverBytes: bytes, engine });
+    const t = performance.now();
+    const status = s.start();
+    const ms = performance.now() - t;
+    if (status !== 0 || s.k.dbgPrint[0] !== 'threadbench: 100000 rounds\n') throw new Error(`threadbench went wrong: ${status.toString(16)} ${s.k.dbgPrint[0]}`);
+    best = Math.max(best, s.k.sched.switches / (ms / 1000));
+    s.close();
+  }
+  return Math.round(best);
 }
 
 const ioctlPath = path.join(repo, 'samples', 'build', 'x64', 'ioctl.sys');
@@ -119,6 +140,7 @@ const ITEMS = {
   readRoundTripsPerSec: (e: EngineName, b: Uint8Array) => readRoundTrips(e, b),
   clientRunMs: (e: EngineName, b: Uint8Array) => round(clientRun(e, b, new Uint8Array(readFileSync(clientPath)))),
   ioctlRoundTripsPerSec: (e: EngineName) => ioctlRoundTrips(e),
+  threadSwitchesPerSec: (e: EngineName) => threadSwitches(e),
 } as const;
 
 function round(v: number): number {
@@ -151,9 +173,9 @@ if (only >= 0) {
   if (json) {
     console.log(JSON.stringify(result));
   } else {
-    console.log(`readfile.sys and ioctl.sys (x64), ${process.version}`);
+    console.log(`readfile.sys, ioctl.sys and threadbench.sys (x64), ${process.version}`);
     for (const [engine, f] of Object.entries(result)) {
-      console.log(`${engine.padEnd(8)} load + DriverEntry ${f.loadAndDriverEntryMs} ms   ReadFile round trips ${f.readRoundTripsPerSec.toLocaleString('en-US')}/s   client run ${f.clientRunMs} ms   IOCTL round trips ${f.ioctlRoundTripsPerSec.toLocaleString('en-US')}/s`);
+      console.log(`${engine.padEnd(8)} load + DriverEntry ${f.loadAndDriverEntryMs} ms   ReadFile round trips ${f.readRoundTripsPerSec.toLocaleString('en-US')}/s   client run ${f.clientRunMs} ms   IOCTL round trips ${f.ioctlRoundTripsPerSec.toLocaleString('en-US')}/s   thread switches ${f.threadSwitchesPerSec.toLocaleString('en-US')}/s`);
     }
   }
 }

@@ -41,8 +41,10 @@ export interface Backing {
   readonly size: number;
   readonly bytes: Uint8Array;
   readonly view: DataView;
-  /** Executable: host writes must use Engine.write. */
+  /** Executable: host writes must use Engine.write (on its pages that can run; see alias). */
   readonly code: boolean;
+  /** A second view of another page's memory (mapAlias): code may run from the other view, so every host write to it uses Engine.write. */
+  readonly alias?: boolean;
 }
 
 export type Exit =
@@ -108,7 +110,7 @@ export interface Engine {
   /** Several registers at once (one native call where the engine has a batch API): out[i] = regs[i]. */
   readRegs(regs: readonly Reg[], out: BigUint64Array): void;
   /** Several registers at once: regs[i] = values[i]. */
-  writeRegs(regs: readonly Reg[], values: readonly bigint[]): void;
+  writeRegs(regs: readonly Reg[], values: ArrayLike<bigint>): void;
 
   /**
    * Declare [begin, end) as a trap range: fetching an instruction there stops the run with a 'trap' exit before it
@@ -122,6 +124,13 @@ export interface Engine {
    */
   readonly cpl: Cpl;
   setCpl(cpl: Cpl): void;
+
+  /**
+   * The x87/MMX/SSE state (what fxsave stores) as an opaque copy, and back: a thread switch's part besides the
+   * general registers. Optional: without it the kernel layer runs fxsave/fxrstor in the guest.
+   */
+  saveFpu?(into?: Uint8Array): Uint8Array;
+  restoreFpu?(state: Uint8Array): void;
 
   /** Run from pc until an exit; at most `budget` instructions (0 = no limit). */
   run(pc: bigint, budget: number): Exit;

@@ -533,9 +533,26 @@ function argsCase(rng: Rng, ctx: GenContext, index: number): Case {
         break;
       }
       case 8: {
-        const o = rng.pick(['--spawn', '--kill', '--pipe', '--fs', '--registry']);
-        s.opts.push(o, 'x');
-        bad(`not yet ${o}`);
+        // Processes, pipes and the file system: good and bad values; --spawn and --kill are operations (refused with a
+        // client); --registry is not supported yet.
+        const [o, v, wrong] = rng.pick([
+          ['--spawn', 'notepad.exe', false],
+          ['--spawn', 'C:\\Tools\\x.exe', false],
+          ['--spawn', 'a|b', true],
+          ['--spawn', '', true],
+          ['--kill', '428', false],
+          ['--kill', 'abc', true],
+          ['--pipe', 'KdPipe', false],
+          ['--pipe', '\\\\.\\pipe\\KdPipe', false],
+          ['--pipe', 'a\\b', true],
+          ['--pipe', '', true],
+          ['--fs', TMP, false],
+          ['--fs', '/nonexistent/dir', true],
+          ['--registry', 'x', true],
+        ] as const);
+        s.opts.push(o, v);
+        const operation = o === '--spawn' || o === '--kill';
+        bad(`${o} ${v}`, wrong || notRun || (operation && template === 'client'));
         break;
       }
       case 9:

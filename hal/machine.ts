@@ -337,10 +337,23 @@ export class Machine {
     const off = b ? Number(a - b.begin) : 0;
     // Inside one region of uniform protection the check is the region's; anything else takes the page walk.
     if (this.acting >= 0 && !(b && off + size <= b.size && this.regionAllows(b, write))) this.checkAccess(a, size, write);
-    if (!b || (write && b.code)) return -1;
+    if (!b || (write && b.code && (b.alias || this.mayHoldCode(a, size)))) return -1;
     if (off + size > b.size) return -1;
     this.dv = b.view;
     return off;
+  }
+
+  /**
+   * Whether [a, a+size) touches an executable page: only there can the engine have translated code that a host write
+   * must invalidate (an image's data section shares its region with its code, and drivers write their globals often).
+   */
+  private mayHoldCode(a: bigint, size: number): boolean {
+    const first = this.engine.pageProt(a);
+    if (first === undefined || first & Prot.Exec) return true;
+    const last = a + BigInt(size - 1);
+    if ((last & ~0xfffn) === (a & ~0xfffn)) return false;
+    const p = this.engine.pageProt(last);
+    return p === undefined || (p & Prot.Exec) !== 0;
   }
 
   /** Whether a region mapped with one protection (and not re-protected since) allows the access at the acting level. */
@@ -363,7 +376,7 @@ export class Machine {
       const o = b ? Number(base - b.begin) + off : -1;
       if (!(b && o >= 0 && o + size <= b.size && this.regionAllows(b, write))) this.checkAccess(base + BigInt(off), size, write);
     }
-    if (!b || (write && b.code)) return -1;
+    if (!b || (write && b.code && (b.alias || this.mayHoldCode(base + BigInt(off), size)))) return -1;
     let o: number;
     if (base === this.fieldBase && b === this.fieldBacking) o = this.fieldOff;
     else {

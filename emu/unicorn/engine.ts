@@ -5,6 +5,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { EngineMemoryError, EngineUnavailableError, GuestMemoryExhaustedError, Prot, X86_GDT_BASE } from '../engine.js';
+
+/** Registers one batched read or write may carry (every Reg name fits). */
+const MAX_BATCH = 24;
 import type { Access, Arch, Backing, Cpl, Engine, Exit, Reg } from '../engine.js';
 import { cpuidLeaf, tscAt } from '../cpuid.js';
 import { isPrivileged } from '../disasm.js';
@@ -708,17 +711,17 @@ export class UnicornEngine implements Engine {
       const ptr = this.lib.mmap(null, 0x1000, 3, 0x22, -1, 0n);
       this.batchPage = ptr;
       const base = this.lib.koffi.address(ptr as never);
-      const values = new BigUint64Array(this.lib.koffi.view(ptr as never, 0x1000), 0, 16);
-      const ptrs = new BigUint64Array(16);
-      for (let i = 0; i < 16; i++) ptrs[i] = base + BigInt(8 * i);
-      this.batch = { ids: new Int32Array(16), ptrs, values };
+      const values = new BigUint64Array(this.lib.koffi.view(ptr as never, 0x1000), 0, MAX_BATCH);
+      const ptrs = new BigUint64Array(MAX_BATCH);
+      for (let i = 0; i < MAX_BATCH; i++) ptrs[i] = base + BigInt(8 * i);
+      this.batch = { ids: new Int32Array(MAX_BATCH), ptrs, values };
     }
     return this.batch;
   }
   private batchPage: unknown;
 
   readRegs(regs: readonly Reg[], out: BigUint64Array): void {
-    if (regs.length > 16) throw new RangeError(`readRegs: at most 16 registers at once (got ${regs.length})`);
+    if (regs.length > MAX_BATCH) throw new RangeError(`readRegs: at most ${MAX_BATCH} registers at once (got ${regs.length})`);
     const b = this.batchScratch();
     for (let i = 0; i < regs.length; i++) {
       b.ids[i] = this.regs[regs[i]];
@@ -729,8 +732,8 @@ export class UnicornEngine implements Engine {
     for (let i = 0; i < regs.length; i++) out[i] = b.values[i] & mask;
   }
 
-  writeRegs(regs: readonly Reg[], values: readonly bigint[]): void {
-    if (regs.length > 16) throw new RangeError(`writeRegs: at most 16 registers at once (got ${regs.length})`);
+  writeRegs(regs: readonly Reg[], values: ArrayLike<bigint>): void {
+    if (regs.length > MAX_BATCH) throw new RangeError(`writeRegs: at most ${MAX_BATCH} registers at once (got ${regs.length})`);
     const b = this.batchScratch();
     for (let i = 0; i < regs.length; i++) {
       if (this.arch === 'x86' && (regs[i] === 'fsBase' || regs[i] === 'gsBase')) throw new Error('writeRegs: set segment bases with setReg');

@@ -43,7 +43,13 @@ interface CoreExports {
   flushCode(): void;
   setCpl(cpl: number): void;
   pageProt(vpn: bigint): number;
+  fpuGet(i: number): bigint;
+  fpuSet(i: number, v: bigint): void;
 }
+
+/** Where the core keeps xmm0-15 and then the x87 registers (emu/wasm/assembly/layout.ts XMM, X87): 384 bytes. */
+const FPU_REGS = 0x1400;
+const FPU_REGS_BYTES = 0x180;
 
 // Exit codes and access kinds (emu/wasm/assembly/cpu.ts).
 const EXIT_TRAP = 1;
@@ -490,8 +496,22 @@ export class WasmEngine implements Engine {
     for (let i = 0; i < regs.length; i++) out[i] = this.getReg(regs[i]);
   }
 
-  writeRegs(regs: readonly Reg[], values: readonly bigint[]): void {
+  writeRegs(regs: readonly Reg[], values: ArrayLike<bigint>): void {
     for (let i = 0; i < regs.length; i++) this.setReg(regs[i], values[i]);
+  }
+
+  saveFpu(into?: Uint8Array): Uint8Array {
+    const out = into ?? new Uint8Array(FPU_REGS_BYTES + 32);
+    out.set(new Uint8Array(this.core.memory.buffer, FPU_REGS, FPU_REGS_BYTES));
+    const dv = new DataView(out.buffer, out.byteOffset, out.length);
+    for (let i = 0; i < 4; i++) dv.setBigUint64(FPU_REGS_BYTES + 8 * i, this.core.fpuGet(i), true);
+    return out;
+  }
+
+  restoreFpu(state: Uint8Array): void {
+    new Uint8Array(this.core.memory.buffer, FPU_REGS, FPU_REGS_BYTES).set(state.subarray(0, FPU_REGS_BYTES));
+    const dv = new DataView(state.buffer, state.byteOffset, state.length);
+    for (let i = 0; i < 4; i++) this.core.fpuSet(i, dv.getBigUint64(FPU_REGS_BYTES + 8 * i, true));
   }
 
   addTrapRange(begin: bigint, end: bigint): void {

@@ -1,6 +1,8 @@
 // Bug check codes by name (bugcodes.h), for reports.
 
 const NAMES: Record<number, string> = {
+  0x01: 'APC_INDEX_MISMATCH',
+  0x09: 'IRQL_NOT_GREATER_OR_EQUAL',
   0x0a: 'IRQL_NOT_LESS_OR_EQUAL',
   0x0f: 'SPIN_LOCK_ALREADY_OWNED',
   0x10: 'SPIN_LOCK_NOT_OWNED',

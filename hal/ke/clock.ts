@@ -66,9 +66,16 @@ function writeSystemTime(k: Kernel, a: bigint, t: bigint): void {
 
 /** Brings KUSER_SHARED_DATA's InterruptTime, SystemTime and TickCount (and x86's KeTickCount) up to now. */
 export function publishTime(k: Kernel): void {
+  // Nothing to write when no time passed since the last delivery (waits that switch threads deliver often).
+  const now = interruptTime(k);
+  if (published.get(k) === now) return;
+  published.set(k, now);
   // The kernel's own writes to a page drivers only read: not checked as the export's accesses are.
   k.m.actingAs(-1, () => writeClocks(k));
 }
+
+/** The interrupt time KUSER_SHARED_DATA holds, per machine. */
+const published = new WeakMap<Kernel, bigint>();
 
 function writeClocks(k: Kernel): void {
   const sud = k.m.layout.sharedUserData;

@@ -49,6 +49,16 @@ export function mutantOwner(k: Kernel, mutant: bigint): bigint {
   return k.m.ptr(fields(k, mutant).owner);
 }
 
+/** KeRundownThread's part for a mutant its thread still owns at its end: free, owner gone, Abandoned set. */
+export function abandonMutant(k: Kernel, mutant: bigint): void {
+  const f = fields(k, mutant);
+  k.m.actingAs(-1, () => {
+    k.m.setU32(f.signal, 1);
+    k.m.setPtr(f.owner, 0n);
+    k.m.setU8(f.abandoned, 1);
+  });
+}
+
 /** Whether the mutant is a kernel mutex (KMUTEX: ApcDisable set) rather than a user-mode mutant. */
 export function isKernelMutex(k: Kernel, mutant: bigint): boolean {
   return k.m.u8(fields(k, mutant).apcDisable) !== 0;

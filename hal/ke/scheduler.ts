@@ -16,25 +16,30 @@ import type { Kernel } from '../kernel.js';
 import { GuestStop, hex } from '../machine.js';
 import { deliver, skipTime, virtualUs } from './clock.js';
 import { nextTimerDue } from './timer.js';
-import { restoreContext, saveContext, type KThread, type WaitSpec } from './thread.js';
+import { restoreContext, saveContext, type KThread, type SavedContext, type WaitSpec } from './thread.js';
 
 /** Instructions in a quantum: two clock ticks (31.25 ms) of virtual time at 1,000 instructions per µs. */
 export const QUANTUM = 31_250_000;
 
-/** Unwinds the host call stack from a suspended thread's blocking call to the scheduler that runs it. */
-export class ThreadSwitch extends Error {
-  constructor(readonly thread: KThread) {
-    super(`thread ${thread.tid} switched out`);
+/**
+ * Unwinds the host call stack from a suspended thread's blocking call to the scheduler that runs it. Not an Error:
+ * it is thrown on every switch, and a stack trace would cost more than the switch.
+ */
+export class ThreadSwitch {
+  constructor(readonly thread: KThread) {}
+  get message(): string {
+    return `thread ${this.thread.tid} switched out`;
   }
 }
 
 /** PsTerminateSystemThread / ExitThread: unwinds the thread's host frames to the scheduler that runs it. */
-export class ThreadExit extends Error {
+export class ThreadExit {
   constructor(
     readonly thread: KThread,
     readonly status: number,
-  ) {
-    super(`thread ${thread.tid} exited with ${hex(status >>> 0, 8)}`);
+  ) {}
+  get message(): string {
+    return `thread ${this.thread.tid} exited with ${hex(this.status >>> 0, 8)}`;
   }
 }
 
@@ -142,6 +147,18 @@ export class Scheduler {
 
   /** The nested wait: runs other threads and lets time pass until the wait ends; false when it timed out. */
   private waitHere(t: KThread, spec: WaitSpec, falseWhenStuck = false): boolean {
+    const lazy: { ctx?: SavedContext } = {};
+    const outer = this.pendingRestore;
+    this.pendingRestore = false;
+    try {
+      return this.waitLoop(t, spec, falseWhenStuck, lazy);
+    } finally {
+      if (this.pendingRestore && lazy.ctx) this.k.m.actingAs(-1, () => restoreContext(this.k, t, lazy.ctx!, this.scratchSp));
+      this.pendingRestore = outer;
+    }
+  }
+
+  private waitLoop(t: KThread, spec: WaitSpec, falseWhenStuck: boolean, lazy: { ctx?: SavedContext }): boolean {
     const k = this.k;
     for (;;) {
       k.m.checkBudgets();
@@ -151,7 +168,7 @@ export class Scheduler {
       if (spec.deadline !== undefined && spec.deadline <= now) return false;
       const next = this.pick(t);
       if (next) {
-        this.run(next);
+        k.m.actingAs(-1, () => this.switchRun(next, lazy));
         continue;
       }
       const wake = this.nextWake(spec.deadline);
@@ -203,10 +220,11 @@ export class Scheduler {
     this.k.m.actingAs(-1, () => this.switchRun(t));
   }
 
-  private switchRun(t: KThread): void {
+  private switchRun(t: KThread, lazy?: { ctx?: SavedContext }): void {
     const k = this.k;
     const prev = this.current;
-    const saved = saveContext(k, prev, this.scratchSp);
+    const saved = lazy?.ctx ?? saveContext(k, prev, this.scratchSp);
+    if (lazy) lazy.ctx = saved;
     this.switchTo(prev, t);
     t.baseDepth = k.callDepth;
     try {
@@ -217,10 +235,18 @@ export class Scheduler {
       else if (!(e instanceof ThreadSwitch && e.thread === t)) throw e;
     } finally {
       this.switchTo(t, prev);
-      restoreContext(k, prev, saved, this.scratchSp);
+      // A waiting thread's loop may run several threads before it goes on: its registers come back once, at its end,
+      // unless the processor was left in a state the loop cannot use (user mode, or a stack that went with its thread).
+      if (!lazy || k.m.engine.cpl !== 0 || t.state === 'terminated') {
+        restoreContext(k, prev, saved, this.scratchSp);
+        if (lazy) lazy.ctx = undefined;
+        this.pendingRestore = false;
+      } else this.pendingRestore = true;
       prev.state = prev.wait ? 'waiting' : 'running';
     }
   }
+  /** The waiting thread's registers are not in the processor (see switchRun). */
+  private pendingRestore = false;
 
   private switchTo(from: KThread, to: KThread): void {
     const k = this.k;

@@ -31,7 +31,10 @@ export interface Resume {
 
 /** The processor state of a thread that is not running. */
 export interface SavedContext {
+  /** rax..r15, then rip, rflags, fsBase, gsBase. */
   regs: BigUint64Array;
+  /** The x87/SSE state from the engine (else it is in the thread's fx area in guest memory). */
+  fpu?: Uint8Array;
   cpl: 0 | 3;
   /** The other mode's segment base (x64: IA32_KERNEL_GS_BASE; x86: the fs base the other mode uses). */
   otherBase: bigint;
@@ -79,6 +82,9 @@ export interface KThread {
   readonly fx: bigint;
   /** ResumeThread's count: a thread created suspended starts when it drops to 0. */
   suspendCount: number;
+  /** Buffers its saved context reuses. */
+  regsBuffer?: BigUint64Array;
+  fpuBuffer?: Uint8Array;
   /** Mutants it owns (kdemu keeps KTHREAD's MutantListHead here), checked when it ends. */
   readonly mutants: Set<bigint>;
 }
@@ -86,18 +92,15 @@ export interface KThread {
 const REGS_A: readonly Reg[] = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
 const REGS_B: readonly Reg[] = ['rip', 'rflags', 'fsBase', 'gsBase'];
 /** What writeRegs takes: segment bases go through setReg (Unicorn's x86 sets them through descriptors). */
-const REGS_FLAGS: readonly Reg[] = ['rip', 'rflags'];
+const REGS_ALL_BUT_BASES: readonly Reg[] = [...REGS_A, 'rip', 'rflags'];
+const REGS_ALL: readonly Reg[] = [...REGS_A, ...REGS_B];
 
 /** Saves the processor's state as `t`'s context (its fx area gets the x87/SSE state). */
 export function saveContext(k: Kernel, t: KThread, scratchSp: bigint): SavedContext {
   const e = k.m.engine;
-  const regs = new BigUint64Array(20);
-  const a = new BigUint64Array(16);
-  const b = new BigUint64Array(4);
-  e.readRegs(REGS_A, a);
-  e.readRegs(REGS_B, b);
-  regs.set(a, 0);
-  regs.set(b, 16);
+  // Each thread has one saved context at a time: its buffers are reused.
+  const regs = (t.regsBuffer ??= new BigUint64Array(20));
+  e.readRegs(REGS_ALL, regs);
   const ctx: SavedContext = {
     regs,
     cpl: e.cpl,
@@ -106,6 +109,10 @@ export function saveContext(k: Kernel, t: KThread, scratchSp: bigint): SavedCont
     kernelSp: k.m.savedKernelSp,
     irql: k.irql,
   };
+  if (e.saveFpu) {
+    ctx.fpu = t.fpuBuffer = e.saveFpu(t.fpuBuffer);
+    return ctx;
+  }
   k.m.fxState(t.fx, true, scratchSp);
   // fxState ran code: the registers are put back as they were.
   writeAll(k, regs);
@@ -115,8 +122,11 @@ export function saveContext(k: Kernel, t: KThread, scratchSp: bigint): SavedCont
 /** Loads a saved context into the processor. */
 export function restoreContext(k: Kernel, t: KThread, ctx: SavedContext, scratchSp: bigint): void {
   const e = k.m.engine;
-  if (e.cpl !== 0) e.setCpl(0);
-  k.m.fxState(t.fx, false, scratchSp);
+  if (ctx.fpu && e.restoreFpu) e.restoreFpu(ctx.fpu);
+  else {
+    if (e.cpl !== 0) e.setCpl(0);
+    k.m.fxState(t.fx, false, scratchSp);
+  }
   e.setCpl(ctx.cpl);
   writeAll(k, ctx.regs);
   if (k.arch === 'x64') k.cpu.msr.set(0xc0000102, ctx.otherBase);
@@ -128,10 +138,11 @@ export function restoreContext(k: Kernel, t: KThread, ctx: SavedContext, scratch
 
 function writeAll(k: Kernel, regs: BigUint64Array): void {
   const e = k.m.engine;
-  e.writeRegs(REGS_A, Array.from(regs.subarray(0, 16)));
-  e.writeRegs(REGS_FLAGS, [regs[16], regs[17]]);
-  if (e.getReg('fsBase') !== regs[18]) e.setReg('fsBase', regs[18]);
-  if (e.getReg('gsBase') !== regs[19]) e.setReg('gsBase', regs[19]);
+  e.writeRegs(REGS_ALL_BUT_BASES, regs);
+  // The base the mode switch changes (gs on x64, fs on x86); setting a base is costly on Unicorn's x86.
+  const i = k.arch === 'x64' ? 19 : 18;
+  const reg = k.arch === 'x64' ? 'gsBase' : 'fsBase';
+  if (e.getReg(reg) !== regs[i]) e.setReg(reg, regs[i]);
 }
 
 /** Sets the IRQL a thread switch brings back (no DPC delivery: switches happen below DISPATCH_LEVEL). */

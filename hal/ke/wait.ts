@@ -77,10 +77,14 @@ function satisfy(k: Kernel, w: Waitable, routine: string): number {
  */
 export function waitForObjects(k: Kernel, objects: readonly Waitable[], all: boolean, deadline: bigint | undefined, routine: string, module = 'ntoskrnl.exe'): number {
   const thread = k.ps.currentThread;
-  const signaled = (w: Waitable) => isSignaled(k, w, thread);
-  const what = `${module === 'ntoskrnl.exe' ? '' : `${module}!`}${routine} on ${all && objects.length > 1 ? 'all of ' : objects.length > 1 ? 'one of ' : ''}${objects.map((w) => `${w.type.name} ${hex(w.object)}`).join(', ')}${deadline === undefined ? '' : ' with a timeout'}, called from ${k.symbolize(k.callerAddress())}`;
-  return k.m.actingAs(0, () =>
-    k.sched.wait({ what, ready: () => (all ? objects.every(signaled) : objects.some(signaled)), ...(deadline !== undefined ? { deadline } : {}) }, (ok) => {
+  const m = k.m;
+  // The objects live in kernel memory: the wait works on them in kernel mode.
+  const acting = m.acting;
+  m.acting = 0;
+  try {
+    const signaled = (w: Waitable) => isSignaled(k, w, thread);
+    const ready = () => (all ? objects.every(signaled) : objects.some(signaled));
+    const complete = (ok: boolean): number => {
       if (!ok) return STATUS.TIMEOUT;
       if (all) {
         let abandoned = false;
@@ -90,8 +94,31 @@ export function waitForObjects(k: Kernel, objects: readonly Waitable[], all: boo
       const i = objects.findIndex(signaled);
       const s = satisfy(k, objects[i], routine);
       return (s === STATUS.ABANDONED ? STATUS.ABANDONED : STATUS.SUCCESS) + i;
-    }),
-  );
+    };
+    // Satisfied at once: no wait (the common case, and the one worth keeping cheap).
+    if (ready()) return complete(true);
+    const caller = k.callerAddress();
+    const spec = {
+      // Described only when a report needs it (a deadlock).
+      get what(): string {
+        return `${module === 'ntoskrnl.exe' ? '' : `${module}!`}${routine} on ${all && objects.length > 1 ? 'all of ' : objects.length > 1 ? 'one of ' : ''}${objects.map((w) => `${w.type.name} ${hex(w.object)}`).join(', ')}${deadline === undefined ? '' : ' with a timeout'}, called from ${k.symbolize(caller)}`;
+      },
+      ready,
+      deadline,
+    };
+    return k.sched.wait(spec, (ok) => {
+      // A resumed thread finishes its wait in kernel mode too.
+      const outer = m.acting;
+      m.acting = 0;
+      try {
+        return complete(ok);
+      } finally {
+        m.acting = outer;
+      }
+    });
+  } finally {
+    m.acting = acting;
+  }
 }
 
 /** The deadline a PLARGE_INTEGER timeout gives (NULL: none; 0: now, a poll). */

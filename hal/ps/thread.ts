@@ -8,7 +8,7 @@ import { ThreadExit } from '../ke/scheduler.js';
 import type { KThread } from '../ke/thread.js';
 import { mapGeneric, resolveHandle } from '../ob/handle.js';
 import type { KProcess } from './process.js';
-import { isKernelMutex, mutantOwner } from '../ke/mutex.js';
+import { abandonMutant, isKernelMutex, mutantOwner } from '../ke/mutex.js';
 
 /** OBJECT_ATTRIBUTES.Attributes: the handle goes in the kernel's table. */
 export const OBJ_KERNEL_HANDLE = 0x200;
@@ -26,12 +26,16 @@ export function objectAttributes(k: Kernel, oa: bigint): number {
  */
 export function threadEnded(k: Kernel, t: KThread): void {
   for (const mutant of t.mutants) {
-    if (mutantOwner(k, mutant) === t.ethread && isKernelMutex(k, mutant)) {
+    if (mutantOwner(k, mutant) !== t.ethread) continue;
+    if (isKernelMutex(k, mutant)) {
       throw new GuestStop('bugcheck', `thread ${t.tid} (${k.symbolize(t.start)}) ended while owning the kernel mutex ${hex(mutant)}`, {
         bugcheck: { code: THREAD_TERMINATE_HELD_MUTEX, params: [t.ethread, mutant, 0n, 0n] },
       });
     }
+    // A user-mode mutant is abandoned: free again, and the next wait on it is told (WAIT_ABANDONED).
+    abandonMutant(k, mutant);
   }
+  t.mutants.clear();
   k.m.actingAs(-1, () => k.m.setU32(t.ethread + BigInt(k.L.DISPATCHER_HEADER.off.SignalState), 1));
   k.ps.releaseStacks(t);
   k.ps.dropSelf(t.ethread);

@@ -655,6 +655,7 @@ function decodeSse(rec: u32, op: u32): bool {
   const p66 = pOsz16, pf3 = pRep, pf2 = pRepne;
   let kind: i32 = -1;
   let aligned = false;
+  let memOnly = false;
   let alu: i32 = -1;
   if ((op == 0x10 || op == 0x11) && (pf2 || pf3)) {
     // movsd (f2) / movss (f3): scalar moves of the low 8 / 4 bytes.
@@ -681,6 +682,20 @@ function decodeSse(rec: u32, op: u32): bool {
     case 0x6e: if (!p66 || pf3) return false; kind = O.SSE_TO_XMM; break;
     case 0x7e: kind = pf3 ? O.SSE_MOVQ_LOAD : p66 ? O.SSE_FROM_XMM : -1; if (kind < 0) return false; break;
     case 0xd6: if (!p66 || pf3) return false; kind = O.SSE_MOVQ_STORE; break;
+    // movlps/movlpd, movhps/movhpd xmm, m64: one half loaded, the other kept. Without 66 the register forms are
+    // movhlps/movlhps; with 66 they are #UD. F3/F2 (movsldup, movshdup, movddup) are SSE3, which CPUID does not
+    // announce (f2 is turned away above).
+    case 0x12: case 0x16:
+      if (pf3) return false;
+      kind = op == 0x12 ? O.SSE_LOW_LOAD : O.SSE_HIGH_LOAD;
+      memOnly = p66;
+      break;
+    // movlps/movlpd, movhps/movhpd m64, xmm: one half stored (the low one as movq does); no register forms.
+    case 0x13: case 0x17:
+      if (pf3) return false;
+      kind = op == 0x13 ? O.SSE_MOVQ_STORE : O.SSE_HIGH_STORE;
+      memOnly = true;
+      break;
     case 0x57: if (pf3) return false; alu = O.SX_PXOR; break; // xorps/xorpd: the same bits
     case 0x54: if (pf3) return false; alu = O.SX_PAND; break; // andps/andpd
     case 0x55: if (pf3) return false; alu = O.SX_PANDN; break;
@@ -761,6 +776,7 @@ function decodeSse(rec: u32, op: u32): bool {
     if (alu == O.SX_PSHUFD) setImm(rec, <u64>fetch8());
     return true;
   }
+  if (memOnly && !isMem(rec)) { setOp(rec, O.OP_UD); return true; }
   setOp(rec, O.OP_SSE_MOV);
   setX(rec, kind);
   store<u8>(rec, aligned ? 1 : 0, R_SZ2);

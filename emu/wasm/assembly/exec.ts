@@ -91,6 +91,18 @@ let fsw: u64 = 0;
 let ftw: u64 = 0;
 /** MXCSR: all exceptions masked, round to nearest (the reset value, which Windows gives every thread too). */
 let mxcsr: u64 = 0x1f80;
+
+/** The x87 control, status and tag words and MXCSR, by index 0-3, for the host's thread switches (the registers live at X87 and XMM). */
+export function fpuGet(i: i32): u64 {
+  return i == 0 ? fcw : i == 1 ? fsw : i == 2 ? ftw : mxcsr;
+}
+
+export function fpuSet(i: i32, v: u64): void {
+  if (i == 0) fcw = v;
+  else if (i == 1) fsw = v;
+  else if (i == 2) ftw = v;
+  else mxcsr = v;
+}
 /** The MXCSR bits that exist (fxsave's MXCSR_MASK, as Unicorn's QEMU reports it: DAZ included); others are reserved. */
 const MXCSR_MASK: u64 = 0xffff;
 
@@ -801,7 +813,23 @@ function sseMov(p: u32): void {
       store<u64>(x, 0, 8);
       return;
     }
-    default: { // movq xmm/m64, xmm
+    case O.SSE_LOW_LOAD: { // movlps/movlpd xmm, m64; movhlps xmm, xmm
+      const v = mem ? rd(ea(p), 3) : load<u64>(xmm(load<u8>(p, R_RM)), 8);
+      if (flt) return;
+      store<u64>(x, v);
+      return;
+    }
+    case O.SSE_HIGH_LOAD: { // movhps/movhpd xmm, m64; movlhps xmm, xmm
+      const v = mem ? rd(ea(p), 3) : load<u64>(xmm(load<u8>(p, R_RM)));
+      if (flt) return;
+      store<u64>(x, v, 8);
+      return;
+    }
+    case O.SSE_HIGH_STORE: { // movhps/movhpd m64, xmm (the decoder makes the register forms #UD)
+      wr(ea(p), 3, load<u64>(x, 8));
+      return;
+    }
+    default: { // movq xmm/m64, xmm; movlps/movlpd m64, xmm (memory form only)
       const v = load<u64>(x);
       if (mem) { wr(ea(p), 3, v); return; }
       const d = xmm(load<u8>(p, R_RM));

@@ -111,11 +111,17 @@ export const SSE_STORE: u8 = 1; // xmm/m128 ← xmm
 export const SSE_TO_XMM: u8 = 2; // movd/movq xmm ← r/m32/64, upper bits zeroed
 export const SSE_FROM_XMM: u8 = 3; // movd/movq r/m32/64 ← xmm
 export const SSE_MOVQ_LOAD: u8 = 4; // movq xmm ← xmm/m64, upper bits zeroed
-export const SSE_MOVQ_STORE: u8 = 5; // movq xmm/m64 ← xmm (register form zeroes the upper bits)
+export const SSE_MOVQ_STORE: u8 = 5; // movq xmm/m64 ← xmm (register form zeroes the upper bits); movlps/movlpd m64 ← xmm
 /** movss/movsd xmm ← xmm/m32/m64 (R_SZ 2 or 3): from memory the rest is zeroed, from a register it is kept. */
 export const SSE_SCALAR_LOAD: u8 = 6;
 /** movss/movsd xmm/m32/m64 ← xmm: to a register only the low element changes. */
 export const SSE_SCALAR_STORE: u8 = 7;
+/** movlps/movlpd xmm ← m64 (the high qword kept); register form movhlps: the low qword ← the source's high. */
+export const SSE_LOW_LOAD: u8 = 8;
+/** movhps/movhpd xmm ← m64 into the high qword (the low kept); register form movlhps: the high ← the source's low. */
+export const SSE_HIGH_LOAD: u8 = 9;
+/** movhps/movhpd m64 ← the high qword of xmm (memory form only; movlps/movlpd m64, xmm are SSE_MOVQ_STORE). */
+export const SSE_HIGH_STORE: u8 = 10;
 
 export const SX_PXOR: u8 = 0;
 export const SX_POR: u8 = 1;

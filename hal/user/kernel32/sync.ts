@@ -314,8 +314,8 @@ export const exports = [
     },
   }),
   // Critical sections (RTL_CRITICAL_SECTION: DebugInfo, LockCount, RecursionCount, OwningThread, LockSemaphore,
-  // SpinCount, 24 bytes on x86 and 40 on x64) with the field values Windows 10 keeps; the program's one thread
-  // never has to wait for one.
+  // SpinCount, 24 bytes on x86 and 40 on x64) with the field values Windows 10 keeps; a thread entering one another
+  // thread owns waits in the scheduler until it is left.
   ...(['InitializeCriticalSection', 'EnterCriticalSection', 'LeaveCriticalSection', 'DeleteCriticalSection'] as const).map((name) =>
     defineExport({
       ...k32, name,
@@ -360,12 +360,30 @@ function criticalSection(k: Kernel, op: string, cs: bigint, spinCount = 0): void
       return;
     case 'EnterCriticalSection': {
       const held = m.u32At(cs, o.RecursionCount);
-      if (held > 0 && m.ptrAt(cs, o.OwningThread) !== tid) {
-        throw new GuestStop('deadlock', `EnterCriticalSection(${hex(cs)}) from ${k.symbolize(k.callerAddress())}: owned by thread ${m.ptrAt(cs, o.OwningThread)}, which does not exist`, {});
-      }
-      if (held === 0) m.setU32At(cs, o.LockCount, (m.u32At(cs, o.LockCount) & ~1) >>> 0);
-      m.setU32At(cs, o.RecursionCount, held + 1);
-      m.setPtrAt(cs, o.OwningThread, tid);
+      const take = () => {
+        const n = m.u32At(cs, o.RecursionCount);
+        if (n === 0) m.setU32At(cs, o.LockCount, (m.u32At(cs, o.LockCount) & ~1) >>> 0);
+        m.setU32At(cs, o.RecursionCount, n + 1);
+        m.setPtrAt(cs, o.OwningThread, tid);
+      };
+      if (held === 0 || m.ptrAt(cs, o.OwningThread) === tid) return take();
+      // Owned by another thread: one more waiter (LockCount goes down by 4) until the owner leaves.
+      const owner = m.ptrAt(cs, o.OwningThread);
+      m.setU32At(cs, o.LockCount, (m.u32At(cs, o.LockCount) - 4) >>> 0);
+      const caller = k.callerAddress();
+      k.sched.wait(
+        {
+          get what() {
+            return `kernel32.dll!EnterCriticalSection on critical section ${hex(cs)} owned by thread ${owner}, called from ${k.symbolize(caller)}`;
+          },
+          ready: () => m.u32At(cs, o.RecursionCount) === 0,
+        },
+        () => {
+          m.setU32At(cs, o.LockCount, (m.u32At(cs, o.LockCount) + 4) >>> 0);
+          take();
+          return undefined;
+        },
+      );
       return;
     }
     case 'LeaveCriticalSection': {
