@@ -45,6 +45,8 @@ export interface ExportDecl<P extends Params = Params, R extends RetKind = RetKi
   readonly aliases?: readonly string[];
   /** Windows' prototype, for `kdemu exports`. */
   readonly proto: string;
+  /** A routine of the kernel's own that only its code calls (the worker threads' loop): not traced, not importable. */
+  readonly internal?: boolean;
   readonly impl: (k: Kernel, args: Args<P>, va: VarArgs) => RetValue<R>;
 }
 

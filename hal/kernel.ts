@@ -245,6 +245,12 @@ export class Kernel {
     return this.stubByName.get(k) ?? this.addStub(k, { kind: 'internal', name, params, run });
   }
 
+  /** The stub of a kernel routine declared like an export but only called by kdemu's own guest code (never imported). */
+  privateRoutine(decl: AnyExport): bigint {
+    const k = 'private!' + decl.name;
+    return this.stubByName.get(k) ?? this.addStub(k, { kind: 'export', decl });
+  }
+
   /** Looks up an export by name the way MmGetSystemRoutineAddress does (ntoskrnl.exe, then hal.dll). */
   systemRoutine(name: string): bigint {
     for (const module of ['ntoskrnl.exe', 'hal.dll']) {
@@ -473,7 +479,7 @@ export class Kernel {
     for (let i = 0; i < kinds.length; i++) args[names[i]] = fetch.param(kinds[i]);
     const va = fetch.varargs;
     let display: Record<string, string> | undefined;
-    if (this.trace.enabled) {
+    if (this.trace.enabled && !decl.internal) {
       display = {};
       for (let i = 0; i < kinds.length; i++) display[names[i]] = this.showArg(kinds[i], args[names[i]]);
     }

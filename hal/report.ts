@@ -119,7 +119,7 @@ export interface OpReport {
 }
 
 export interface LeakReport {
-  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp' | 'reference' | 'mapping' | 'locked-pages' | 'timer' | 'dpc' | 'callback' | 'thread';
+  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp' | 'reference' | 'mapping' | 'locked-pages' | 'timer' | 'dpc' | 'callback' | 'thread' | 'work-item';
   detail: string;
   /** symlink: the target it still points to. */
   target?: string;

@@ -7,6 +7,7 @@ import { internalMessage, internalStopReason, internalWhere } from './internal.j
 import type { OpReport, Operation, Report, RunOptions, StopReport } from './report.js';
 import { STATUS, formatStatus, ntSuccess, rtlNtStatusToDosError } from './rtl/ntstatus.js';
 import { spawnProcess, terminateProcess } from './ps/notify.js';
+import { isWorkerThread } from './ex/work.js';
 import { ProcessContext } from './ps/process.js';
 import { UserSession, INVALID_HANDLE_VALUE, type Win32Result } from './user/fileapi.js';
 import { bugcheckName } from './ke/bugcodes.js';
@@ -122,7 +123,7 @@ export function runDriver(options: RunOptions): Report {
   } finally {
     if (k.client) report.client = clientReport(k.client, options.client!.path, s.image.arch);
     report.pipes = k.npfs.report();
-    report.threads = k.ps.threads.map((t) => ({ tid: t.tid, pid: t.process.pid, start: t.root || t.start === 0n ? null : k.symbolize(t.start), state: t.state, exitStatus: t.exitStatus === undefined ? null : hex(t.exitStatus, 8) }));
+    report.threads = k.ps.threads.map((t) => ({ tid: t.tid, pid: t.process.pid, start: t.root || t.start === 0n ? null : isWorkerThread(k, t) ? 'ntoskrnl.exe!ExpWorkerThread' : k.symbolize(t.start), state: t.state, exitStatus: t.exitStatus === undefined ? null : hex(t.exitStatus, 8) }));
     report.processes = k.ps.processes.map((p) => ({ pid: p.pid, parentPid: p.parentPid, image: p.imagePath, exitCode: p.exitCode === undefined ? null : hex(p.exitCode, 8) }));
     report.stats = { engine: s.engineName, instructions: s.instructions, apiCalls: k.apiCalls, wallMs: Math.round((performance.now() - started) * 10) / 10 };
     s.close();

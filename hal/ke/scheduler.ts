@@ -374,7 +374,7 @@ export class Scheduler {
   waits(): string[] {
     return this.k.ps.threads
       // The run's own threads count while they wait or run; an idle one (the client's, with no client) does not.
-      .filter((x) => x.state !== 'terminated' && x.state !== 'initialized' && x.process.kind !== 'synthetic' && (!x.root || x.state === 'waiting' || x === this.current))
+      .filter((x) => x.state !== 'terminated' && x.state !== 'initialized' && x.process.kind !== 'synthetic' && !x.wait?.idle && (!x.root || x.state === 'waiting' || x === this.current))
       .map((x) => `thread ${x.tid} (${x.process.name}${x.start ? `, ${this.k.symbolize(x.start)}` : ''}) ${x.state === 'waiting' && x.wait ? `waits in ${x.wait.what}` : x.state}`);
   }
 }

@@ -20,6 +20,8 @@ export interface WaitSpec {
   ready(): boolean;
   /** Virtual time (µs since boot) when the wait times out; undefined: never. */
   deadline?: bigint;
+  /** The thread's rest state (a worker thread waiting for work): not part of a deadlock. */
+  idle?: boolean;
 }
 
 /** A thread suspended in an export call it blocked in: how to finish that call when it resumes. */

@@ -65,6 +65,21 @@ describe.each(ENGINES_HERE)('on the %s engine', (engine) => {
       expect(report.dbgPrint).toEqual(['create 00000000 2\n', 'write 00000000 11\n', 'read 00000000 11 hello, file\n', 'size 00000000 11\n', 'missing c000003a\n', 'unload\n']);
     });
 
+    it('runs an I/O work item and an executive work item on worker threads, a second worker starting while the first waits', () => {
+      const { report } = run(threads('WORKITEM', arch), [], { engine });
+      expect(report.outcome).toBe('completed');
+      const zero = arch === 'x64' ? '0000000000001234' : '00001234';
+      expect(report.dbgPrint).toEqual([`io work: irql 0, device 1, context ${zero}\n`, `ex work: ${zero.replace('1234', '5678')}, system thread 1\n`, 'io work: done\n', 'workitem done 00000000\n', 'unload\n']);
+      expect(report.threads.filter((t) => t.start === 'ntoskrnl.exe!ExpWorkerThread').map((t) => t.state)).toEqual(['waiting', 'waiting']);
+      expect(report.unload.leaks).toEqual([]);
+    });
+
+    it('a fast mutex (at APC_LEVEL) and a guarded mutex keep two threads apart; a semaphore counts their ends', () => {
+      const { report } = run(threads('FASTMUTEX', arch), [], { engine });
+      expect(report.outcome).toBe('completed');
+      expect(report.dbgPrint).toEqual(['overlap 0, count 0\n', 'unload\n']);
+    });
+
     it('lists a thread still running and its kernel handle still open at unload', () => {
       const { report } = run(threads('LEAK', arch), [], { engine });
       expect(report.outcome).toBe('completed');
