@@ -14,6 +14,7 @@ import type { Kernel } from '../kernel.js';
 import { GuestStop, hex } from '../machine.js';
 import type { KThread } from '../ke/thread.js';
 import { dereferenceObject } from '../ob/object.js';
+import { threadCreated } from '../ps/notify.js';
 
 /** WORK_QUEUE_TYPE values. */
 export const CriticalWorkQueue = 0;
@@ -137,6 +138,7 @@ export function queueWorkItem(k: Kernel, queue: number, item: WorkItem): void {
   if (idle >= waiting) return;
   const thread = k.m.actingAs(-1, () => k.ps.createThread(k.ps.system, s.loop, 0n, false));
   thread.priority = PRIORITY[q] ?? PRIORITY[DelayedWorkQueue];
+  threadCreated(k, thread);
   s.workers.push({ thread, queue: q, idle: true, slot: k.systemAlloc(4 * k.ptrSize, 16) });
   k.sched.ready(thread);
 }

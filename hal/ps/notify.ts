@@ -124,52 +124,103 @@ export function spawnProcess(k: Kernel, parent: KProcess, imagePath: string, com
 function spawn(k: Kernel, parent: KProcess, imagePath: string, commandLine: string): { process: KProcess; thread: KThread } | { status: number } {
   const p = k.ps.createProcess(parent, imagePath);
   const t = k.ps.createSyntheticThread(p);
-  const r = routines(k);
-  const creator = k.ps.current;
-  // CreateInfo: the image name and command line as UNICODE_STRINGs, and a file object for the image.
-  const L = k.L.PS_CREATE_NOTIFY_INFO;
-  const info = k.m.actingAs(-1, () => {
-    const a = k.systemAlloc(L.size + k.L.FILE_OBJECT.size, 16);
-    const m = k.m;
-    m.setPtrAt(a, L.off.Size, BigInt(L.size));
-    m.setU32At(a, L.off.Flags, 1); // FileOpenNameAvailable: ImageFileName is the name the image was opened by
-    m.setPtrAt(a, L.off.ParentProcessId, BigInt(parent.pid));
-    m.setPtrAt(a, L.off.CreatingThreadId + k.L.CLIENT_ID.off.UniqueProcess, BigInt(creator.process.pid));
-    m.setPtrAt(a, L.off.CreatingThreadId + k.L.CLIENT_ID.off.UniqueThread, BigInt(creator.tid));
-    const file = a + BigInt(L.size);
-    m.setU16At(file, k.L.FILE_OBJECT.off.Type, 5);
-    m.setU16At(file, k.L.FILE_OBJECT.off.Size, k.L.FILE_OBJECT.size);
-    m.setPtrAt(a, L.off.FileObject, file);
-    m.setPtrAt(a, L.off.ImageFileName, systemUnicodeString(k, `\\??\\${imagePath}`));
-    m.setPtrAt(a, L.off.CommandLine, systemUnicodeString(k, commandLine));
-    m.setU32At(a, L.off.CreationStatus, STATUS.SUCCESS);
-    return a;
-  });
-  for (const { routine, kind } of [...r.process]) {
-    if (kind === 'plain') call(k, routine, [BigInt(parent.pid), BigInt(p.pid), 1n], 'process notify routine');
-    else call(k, routine, [p.eprocess, BigInt(p.pid), info], `process notify routine (${kind === 'ex' ? 'Ex' : 'Ex2'})`);
-    const status = k.m.actingAs(-1, () => k.m.u32At(info, L.off.CreationStatus));
-    if (!ntSuccess(status)) {
-      // Vetoed: the process never starts.
-      k.ps.endProcess(p, status);
-      k.ps.endSyntheticThread(t, status);
-      return { status };
-    }
-  }
-  for (const routine of [...r.thread]) call(k, routine, [BigInt(p.pid), BigInt(t.tid), 1n], 'thread notify routine');
-  if (r.image.length) {
-    const II = k.L.IMAGE_INFO;
-    const imageInfo = k.m.actingAs(-1, () => {
-      const a = k.systemAlloc(II.size, 16);
-      k.m.setU32At(a, II.off.Properties, 3); // IMAGE_ADDRESSING_MODE_32BIT; a user-mode image
-      k.m.setPtrAt(a, II.off.ImageBase, IMAGE_BASE[k.arch]);
-      k.m.setPtrAt(a, II.off.ImageSize, SYNTHETIC_IMAGE_SIZE);
-      return a;
-    });
-    const name = systemUnicodeString(k, `\\Device\\HarddiskVolume1${imagePath.replace(/^[A-Za-z]:/, '')}`);
-    for (const routine of [...r.image]) call(k, routine, [name, BigInt(p.pid), imageInfo], 'load image notify routine');
+  const status = processCreated(k, p, t, commandLine, IMAGE_BASE[k.arch], SYNTHETIC_IMAGE_SIZE);
+  if (!ntSuccess(status)) {
+    // Vetoed: the process never starts.
+    k.ps.endProcess(p, status);
+    k.ps.endSyntheticThread(t, status);
+    return { status };
   }
   return { process: p, thread: t };
+}
+
+/**
+ * A process was created with its initial thread t: the process notify routines (an Ex routine may veto it through
+ * CreationStatus: its status is returned), then the thread's, then the load-image routines for its executable. In the
+ * current thread's context (the creator's).
+ */
+export function processCreated(k: Kernel, p: KProcess, t: KThread, commandLine: string, imageBase: bigint, imageSize: bigint): number {
+  return k.m.actingAs(0, () => {
+    const r = routines(k);
+    const creator = k.ps.current;
+    // CreateInfo: the image name and command line as UNICODE_STRINGs, and a file object for the image.
+    const L = k.L.PS_CREATE_NOTIFY_INFO;
+    const info = r.process.some((x) => x.kind !== 'plain')
+      ? k.m.actingAs(-1, () => {
+          const a = k.systemAlloc(L.size + k.L.FILE_OBJECT.size, 16);
+          const m = k.m;
+          m.setPtrAt(a, L.off.Size, BigInt(L.size));
+          m.setU32At(a, L.off.Flags, 1); // FileOpenNameAvailable: ImageFileName is the name the image was opened by
+          m.setPtrAt(a, L.off.ParentProcessId, BigInt(p.parentPid));
+          m.setPtrAt(a, L.off.CreatingThreadId + k.L.CLIENT_ID.off.UniqueProcess, BigInt(creator.process.pid));
+          m.setPtrAt(a, L.off.CreatingThreadId + k.L.CLIENT_ID.off.UniqueThread, BigInt(creator.tid));
+          const file = a + BigInt(L.size);
+          m.setU16At(file, k.L.FILE_OBJECT.off.Type, 5);
+          m.setU16At(file, k.L.FILE_OBJECT.off.Size, k.L.FILE_OBJECT.size);
+          m.setPtrAt(a, L.off.FileObject, file);
+          m.setPtrAt(a, L.off.ImageFileName, systemUnicodeString(k, `\\??\\${p.imagePath}`));
+          m.setPtrAt(a, L.off.CommandLine, systemUnicodeString(k, commandLine));
+          m.setU32At(a, L.off.CreationStatus, STATUS.SUCCESS);
+          return a;
+        })
+      : 0n;
+    for (const { routine, kind } of [...r.process]) {
+      if (kind === 'plain') call(k, routine, [BigInt(p.parentPid), BigInt(p.pid), 1n], 'process notify routine');
+      else {
+        call(k, routine, [p.eprocess, BigInt(p.pid), info], `process notify routine (${kind === 'ex' ? 'Ex' : 'Ex2'})`);
+        const status = k.m.actingAs(-1, () => k.m.u32At(info, L.off.CreationStatus));
+        if (!ntSuccess(status)) return status;
+      }
+    }
+    threadCreated(k, t);
+    if (r.image.length) {
+      const II = k.L.IMAGE_INFO;
+      const imageInfo = k.m.actingAs(-1, () => {
+        const a = k.systemAlloc(II.size, 16);
+        k.m.setU32At(a, II.off.Properties, 3); // IMAGE_ADDRESSING_MODE_32BIT; a user-mode image
+        k.m.setPtrAt(a, II.off.ImageBase, imageBase);
+        k.m.setPtrAt(a, II.off.ImageSize, imageSize);
+        return a;
+      });
+      const name = systemUnicodeString(k, `\\Device\\HarddiskVolume1${p.imagePath.replace(/^[A-Za-z]:/, '')}`);
+      for (const routine of [...r.image]) call(k, routine, [name, BigInt(p.pid), imageInfo], 'load image notify routine');
+    }
+    return STATUS.SUCCESS;
+  });
+}
+
+/** A thread was created: the thread notify routines, in the creating thread's context. */
+export function threadCreated(k: Kernel, t: KThread): void {
+  const list = routines(k).thread;
+  if (list.length === 0) return;
+  k.m.actingAs(0, () => {
+    for (const routine of [...list]) call(k, routine, [BigInt(t.process.pid), BigInt(t.tid), 1n], 'thread notify routine');
+  });
+}
+
+/** A thread is ending: the thread notify routines, in its own context (it is the current thread). */
+export function threadExiting(k: Kernel, t: KThread): void {
+  const list = routines(k).thread;
+  if (list.length === 0) return;
+  inContext(k, t, () =>
+    k.m.actingAs(0, () => {
+      for (const routine of [...list]) call(k, routine, [BigInt(t.process.pid), BigInt(t.tid), 0n], 'thread notify routine');
+    }),
+  );
+}
+
+/** A process ends (its last thread has): the process notify routines, in its context. */
+export function processExiting(k: Kernel, p: KProcess, t: KThread): void {
+  const list = routines(k).process;
+  if (list.length === 0) return;
+  inContext(k, t, () =>
+    k.m.actingAs(0, () => {
+      for (const { routine, kind } of [...list]) {
+        if (kind === 'plain') call(k, routine, [BigInt(p.parentPid), BigInt(p.pid), 0n], 'process notify routine');
+        else call(k, routine, [p.eprocess, BigInt(p.pid), 0n], `process notify routine (${kind === 'ex' ? 'Ex' : 'Ex2'})`);
+      }
+    }),
+  );
 }
 
 /** Ends a synthetic process: its thread's and then its own notify routines run in its context. */
@@ -179,16 +230,10 @@ export function terminateProcess(k: Kernel, p: KProcess, exitCode: number): void
 
 function terminate(k: Kernel, p: KProcess, exitCode: number): void {
   if (p.exitCode !== undefined) return;
-  const r = routines(k);
   const t = p.threads.find((x) => x.state !== 'terminated') ?? p.threads[0];
-  inContext(k, t, () => {
-    for (const routine of [...r.thread]) call(k, routine, [BigInt(p.pid), BigInt(t.tid), 0n], 'thread notify routine');
-    k.ps.endSyntheticThread(t, exitCode);
-    for (const { routine, kind } of [...r.process]) {
-      if (kind === 'plain') call(k, routine, [BigInt(p.parentPid), BigInt(p.pid), 0n], 'process notify routine');
-      else call(k, routine, [p.eprocess, BigInt(p.pid), 0n], `process notify routine (${kind === 'ex' ? 'Ex' : 'Ex2'})`);
-    }
-  });
+  threadExiting(k, t);
+  k.ps.endSyntheticThread(t, exitCode);
+  processExiting(k, p, t);
   k.ps.endProcess(p, exitCode);
 }
 

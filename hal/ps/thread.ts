@@ -9,6 +9,7 @@ import type { KThread } from '../ke/thread.js';
 import { mapGeneric, resolveHandle } from '../ob/handle.js';
 import type { KProcess } from './process.js';
 import { abandonMutant, isKernelMutex, mutantOwner } from '../ke/mutex.js';
+import { threadCreated, threadExiting } from './notify.js';
 
 /** OBJECT_ATTRIBUTES.Attributes: the handle goes in the kernel's table. */
 export const OBJ_KERNEL_HANDLE = 0x200;
@@ -25,6 +26,8 @@ export function objectAttributes(k: Kernel, oa: bigint): number {
  * bugcheck (THREAD_TERMINATE_HELD_MUTEX); its object is signaled, its stacks go, and its own reference is dropped.
  */
 export function threadEnded(k: Kernel, t: KThread): void {
+  // The thread notify routines run first, in the ending thread's context.
+  threadExiting(k, t);
   for (const mutant of t.mutants) {
     if (mutantOwner(k, mutant) !== t.ethread) continue;
     if (isKernelMutex(k, mutant)) {
@@ -65,6 +68,7 @@ export const exports = [
         if (process.exitCode !== undefined) return STATUS.PROCESS_IS_TERMINATING;
       }
       const t = k.ps.createThread(process, a.StartRoutine, a.StartContext, false);
+      threadCreated(k, t);
       // The handle goes in the kernel's table with OBJ_KERNEL_HANDLE, else in the current process's.
       const kernel = (objectAttributes(k, a.ObjectAttributes) & OBJ_KERNEL_HANDLE) !== 0;
       const h = k.ob.insert(k.ob.at(t.ethread)!, mapGeneric('Thread', a.DesiredAccess), kernel);

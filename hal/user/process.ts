@@ -18,6 +18,8 @@ import { cancelFileIo } from '../io/cancel.js';
 import { layouts } from '../layout/index.js';
 import { imageFits } from '../io/driver.js';
 import { callUserCode } from './kernel32/process.js';
+import { processCreated, processExiting, threadExiting } from '../ps/notify.js';
+import { describeStatus } from '../rtl/ntstatus.js';
 
 /** ExitProcess, exit, or the entry point's return: unwinds the host call stack to runClient. */
 export class ClientExit extends Error {
@@ -265,6 +267,13 @@ export class ClientProcess {
    */
   run(): number {
     const k = this.k;
+    // The process starts: drivers' process, thread and image notify routines see it, in its creator's context.
+    const p = k.ps.clientProcess;
+    if (k.trace.enabled) k.trace.emit({ type: 'process', event: 'create', pid: p.pid, parentPid: p.parentPid, image: p.imagePath });
+    const status = processCreated(k, p, k.ps.mainThread(ProcessContext.User), this.commandLine, this.base, BigInt(this.image.sizeOfImage));
+    if (status !== 0) {
+      throw new GuestStop('client-fault', `a process notify routine refused the program's creation with ${describeStatus(status)}: CreateProcess fails, the program never runs`, {});
+    }
     const ctx = k.ps.enter(ProcessContext.User);
     try {
       try {
@@ -288,15 +297,18 @@ export class ClientProcess {
   private ended(code: number): void {
     const k = this.k;
     const p = k.ps.clientProcess;
+    const main = k.ps.mainThread(ProcessContext.User);
     for (const t of p.threads) {
       if (t.state === 'terminated') continue;
       if (t.root) {
+        threadExiting(k, t);
         t.state = 'terminated';
         t.exitStatus = code >>> 0;
         k.ps.dropSelf(t.ethread);
         k.m.actingAs(-1, () => k.m.setU32(t.ethread + BigInt(k.L.DISPATCHER_HEADER.off.SignalState), 1));
       } else k.sched.terminate(t, code);
     }
+    processExiting(k, p, main);
     k.ps.endProcess(p, code);
   }
 

@@ -55,7 +55,7 @@ describe.each(ARCHES)('%s', (arch) => {
         { pid: 436, parentPid: 420, image: 'C:\\Windows\\System32\\notepad.exe', exitCode: null },
       ]);
       const kinds = first.trace.filter((e) => e.type === 'process').map((e) => e.type === 'process' && `${e.event} ${e.pid}`);
-      expect(kinds).toEqual(['create 428', 'create 436', 'exit 428', 'exit 420']);
+      expect(kinds).toEqual(['create 420', 'create 428', 'create 436', 'exit 428', 'exit 420']);
       const second = pair(arch, 'event.sys', 'event_client.exe', engine);
       expect(JSON.stringify(second.trace)).toBe(JSON.stringify(first.trace));
     });

@@ -9,7 +9,7 @@ import { defineExport } from '../../export.js';
 import type { Kernel } from '../../kernel.js';
 import { rtlNtStatusToDosError } from '../../rtl/ntstatus.js';
 import { mapGeneric } from '../../ob/handle.js';
-import { spawnProcess, terminateProcess } from '../../ps/notify.js';
+import { spawnProcess, terminateProcess, threadCreated } from '../../ps/notify.js';
 import { ThreadExit } from '../../ke/scheduler.js';
 import { ClientExit, clientOf } from '../process.js';
 import { ERROR, k32, setLastError } from './common.js';
@@ -89,6 +89,7 @@ function createThread(k: Kernel, start: bigint, param: bigint, flags: number, ti
   t.teb = c.newTeb(t.userStack + 0x40n, USER_STACK_SIZE, t.tid);
   const h = k.ob.insert(k.ob.at(t.ethread)!, THREAD_ALL_ACCESS, false);
   if (tidP !== 0n) k.m.setU32(tidP, t.tid);
+  threadCreated(k, t);
   if (flags & CREATE_SUSPENDED) t.suspendCount = 1;
   else k.sched.ready(t);
   setLastError(k, ERROR.SUCCESS);
