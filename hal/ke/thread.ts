@@ -82,6 +82,8 @@ export interface KThread {
   teb: bigint;
   /** 512-byte, 16-byte aligned fxsave area. */
   readonly fx: bigint;
+  /** Processes it is attached to (KeStackAttachProcess), innermost last. */
+  attached?: KProcess[];
   /** ResumeThread's count: a thread created suspended starts when it drops to 0. */
   suspendCount: number;
   /** Buffers its saved context reuses. */

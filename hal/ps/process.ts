@@ -239,12 +239,13 @@ export class Processes {
   }
 
   get currentProcess(): bigint {
-    return this.thread.process.eprocess;
+    return this.currentKProcess.eprocess;
   }
 
-  /** The process whose handle table and address space are current. */
+  /** The process whose handle table and address space are current: the one attached to (KeStackAttachProcess), else the thread's. */
   get currentKProcess(): KProcess {
-    return this.thread.process;
+    const a = this.thread.attached;
+    return a && a.length ? a[a.length - 1] : this.thread.process;
   }
 
   byPid(pid: number): KProcess | undefined {
@@ -266,6 +267,7 @@ export class Processes {
     return undefined;
   }
 
+  /** The thread's own process id (PsGetCurrentProcessId: the thread's, whatever it is attached to). */
   get pid(): number {
     return this.thread.process.pid;
   }
@@ -320,7 +322,64 @@ function processArg(k: Kernel, eprocess: bigint, routine: string): KProcess {
   return p;
 }
 
+/** KAPC_STATEs of the attaches in progress, per thread: what KeUnstackDetachProcess must be given back. */
+const apcStates = new WeakMap<KThread, bigint[]>();
+
+function attach(k: Kernel, process: bigint, apcState: bigint | undefined, routine: string): void {
+  const p = processArg(k, process, routine);
+  const t = k.ps.current;
+  if (k.irql >= 2) {
+    throw new GuestStop('bugcheck', `${routine} from ${k.symbolize(k.callerAddress())} at IRQL ${k.irql}`, {
+      bugcheck: { code: 0x5 /* INVALID_PROCESS_ATTACH_ATTEMPT */, params: [process, t.process.eprocess, BigInt(t.attached?.length ?? 0), BigInt(k.irql)] },
+    });
+  }
+  (t.attached ??= []).push(p);
+  const states = apcStates.get(t) ?? [];
+  states.push(apcState ?? 0n);
+  apcStates.set(t, states);
+}
+
+function detach(k: Kernel, apcState: bigint | undefined, routine: string): void {
+  const t = k.ps.current;
+  const states = apcStates.get(t) ?? [];
+  const top = states[states.length - 1];
+  if (!t.attached?.length || (apcState !== undefined && top !== apcState)) {
+    throw new GuestStop('bugcheck', `${routine}${apcState !== undefined ? `(${hex(apcState)})` : ''} from ${k.symbolize(k.callerAddress())}: ${t.attached?.length ? 'not the KAPC_STATE of the innermost attach' : 'the thread is not attached to a process'}`, {
+      bugcheck: { code: 0x6 /* INVALID_PROCESS_DETACH_ATTEMPT */, params: [0n, 0n, BigInt(t.attached?.length ?? 0), BigInt(k.irql)] },
+    });
+  }
+  t.attached.pop();
+  states.pop();
+}
+
 export const exports = [
+  defineExport({
+    ...ps, name: 'KeStackAttachProcess', proto: 'VOID KeStackAttachProcess(PRKPROCESS Process, PRKAPC_STATE ApcState)',
+    params: { Process: 'ptr', ApcState: 'ptr' }, ret: 'void',
+    impl: (k, a) => attach(k, a.Process, a.ApcState, 'KeStackAttachProcess'),
+  }),
+  defineExport({
+    ...ps, name: 'KeUnstackDetachProcess', proto: 'VOID KeUnstackDetachProcess(PRKAPC_STATE ApcState)',
+    params: { ApcState: 'ptr' }, ret: 'void',
+    impl: (k, a) => detach(k, a.ApcState, 'KeUnstackDetachProcess'),
+  }),
+  defineExport({
+    ...ps, name: 'KeAttachProcess', proto: 'VOID KeAttachProcess(PRKPROCESS Process)',
+    params: { Process: 'ptr' }, ret: 'void',
+    impl: (k, a) => {
+      // The old interface does not nest: attaching again bugchecks.
+      if (k.ps.current.attached?.length) {
+        throw new GuestStop('bugcheck', `KeAttachProcess from ${k.symbolize(k.callerAddress())}: the thread is already attached`, {
+          bugcheck: { code: 0x5, params: [a.Process, k.ps.current.process.eprocess, 1n, BigInt(k.irql)] },
+        });
+      }
+      attach(k, a.Process, undefined, 'KeAttachProcess');
+    },
+  }),
+  defineExport({
+    ...ps, name: 'KeDetachProcess', proto: 'VOID KeDetachProcess(VOID)', params: {}, ret: 'void',
+    impl: (k) => detach(k, undefined, 'KeDetachProcess'),
+  }),
   defineExport({ ...ps, params: {}, name: 'PsGetCurrentProcessId', proto: 'HANDLE PsGetCurrentProcessId(VOID)', ret: 'handle', impl: (k) => BigInt(k.ps.pid) }),
   defineExport({ ...ps, params: {}, name: 'PsGetCurrentThreadId', proto: 'HANDLE PsGetCurrentThreadId(VOID)', ret: 'handle', impl: (k) => BigInt(k.ps.tid) }),
   defineExport({ ...ps, params: {}, name: 'IoGetCurrentProcess', proto: 'PEPROCESS IoGetCurrentProcess(VOID)', ret: 'ptr', impl: (k) => k.ps.currentProcess }),

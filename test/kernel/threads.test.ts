@@ -80,6 +80,13 @@ describe.each(ENGINES_HERE)('on the %s engine', (engine) => {
       expect(report.dbgPrint).toEqual(['overlap 0, count 0\n', 'unload\n']);
     });
 
+    it('KeStackAttachProcess makes the client process current for PsGetCurrentProcess, not for the process id; a detach too many bugchecks', () => {
+      const { report } = run(threads('ATTACH', arch), [], { engine });
+      expect(report.dbgPrint).toEqual(['attached 1 4 420\n', 'detached 0 00000000\n']);
+      expect(report.outcome).toBe('bugcheck');
+      expect(report.stop?.bugcheck?.name).toBe('INVALID_PROCESS_DETACH_ATTEMPT');
+    });
+
     it('lists a thread still running and its kernel handle still open at unload', () => {
       const { report } = run(threads('LEAK', arch), [], { engine });
       expect(report.outcome).toBe('completed');
