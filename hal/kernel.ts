@@ -4,7 +4,7 @@ import type { Arch, Cpl, Engine, Reg } from '../emu/engine.js';
 import { EngineMemoryError, PAGE_SIZE, Prot } from '../emu/engine.js';
 import type { AnyExport, DataExportDecl, ParamKind, RetKind, VarArgs } from './export.js';
 import { x86Slots } from './export.js';
-import { GuestAccessError, GuestStop, Machine, hex, kernelFaultBugcheck } from './machine.js';
+import { GuestAccessError, GuestStop, Machine, SUSPENDED, hex, kernelFaultBugcheck } from './machine.js';
 import { Pool } from './ex/pool.js';
 import { Tracer } from './trace.js';
 import { layouts, type Layouts } from './layout/index.js';
@@ -425,6 +425,7 @@ export class Kernel {
     try {
       if (stub.kind === 'internal') return this.callInternal(stub, ret);
       const r = this.callExport(stub.decl, ret);
+      if (r === SUSPENDED) return r;
       // Returning to user mode is where a real machine would take the clock and DPC interrupts that came meanwhile.
       if (this.afterUserCall && this.m.engine.cpl === 3) this.afterUserCall();
       return r;
@@ -490,6 +491,8 @@ export class Kernel {
     let value: ReturnType<typeof decl.impl>;
     try {
       value = decl.impl(this, args as never, va);
+      // The thread suspended in a tail wait: the call is finished when it resumes (Scheduler.resume).
+      if (this.sched.suspending) return SUSPENDED;
     } catch (e) {
       // A call that ends the run (KeBugCheckEx, a second IoCompleteRequest, a bad pointer) is traced too.
       if (display && (e instanceof GuestStop || e instanceof EngineMemoryError)) {

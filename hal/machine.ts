@@ -101,6 +101,9 @@ export const LAYOUTS: Record<Arch, AddressLayout> = {
   },
 };
 
+/** What the trap handler returns instead of a pc when the running thread suspended in the call (ke/scheduler.ts). */
+export const SUSPENDED = -1n;
+
 /** Offsets of the fxsave and fxrstor helpers in the kernel code page. */
 const FX_SAVE = 0;
 const FX_RESTORE = 16;
@@ -711,6 +714,8 @@ export class Machine {
           return { value, stackMismatch };
         }
         pc = this.onTrap(exit.address);
+        // The thread running here suspended in the call (the scheduler's tail wait): this run ends, to be resumed.
+        if (pc === SUSPENDED) return { value: 0n, stackMismatch: 0 };
         continue;
       }
       if (exit.kind === 'privileged') {

@@ -60,7 +60,7 @@ function diskFileOf(obj: KObject | undefined): DiskFile | undefined {
 }
 
 /** A FILE_OBJECT for a handle kdemu serves itself (a pipe end, a file of the file system), freed with it. */
-function fileObject(k: Kernel): bigint | null {
+export function fileObject(k: Kernel): bigint | null {
   const L = k.L.FILE_OBJECT;
   const body = k.m.actingAs(0, () => k.pool.allocate(L.size, 0x6c69464e /* 'NFil' */, 0, 'system', 'file object'));
   if (body === null) return null;
@@ -70,6 +70,26 @@ function fileObject(k: Kernel): bigint | null {
     k.m.setU16At(body, L.off.Size, L.size);
   });
   return body;
+}
+
+/**
+ * A handle to a pipe end: a file object whose deletion (its last handle and reference gone) closes the end. In the
+ * kernel's table or the current process's; undefined (the end closed) when there is no memory for the file object.
+ */
+export function pipeEndHandle(k: Kernel, end: PipeEnd, access: number, kernel: boolean): bigint | undefined {
+  const body = fileObject(k);
+  if (body === null) {
+    k.npfs.close(end);
+    return undefined;
+  }
+  const obj = k.ob.create('File', body, {
+    file: end,
+    onDelete: () => {
+      k.npfs.close(end);
+      k.m.actingAs(0, () => k.pool.free_(body, 0));
+    },
+  });
+  return k.ob.insert(obj, mapGeneric('File', access), kernel);
 }
 
 function unsupported(k: Kernel, routine: string, what: string): never {
@@ -94,20 +114,9 @@ function createFile(k: Kernel, a: { FileHandle: bigint; DesiredAccess: number; O
       ioStatus(k, a.IoStatusBlock, r.status, 0);
       return r.status;
     }
-    const end = r.end;
-    const body = fileObject(k);
-    if (body === null) {
-      k.npfs.close(end);
-      return STATUS.INSUFFICIENT_RESOURCES;
-    }
-    const obj = k.ob.create('File', body, {
-      file: end,
-      onDelete: () => {
-        k.npfs.close(end);
-        k.m.actingAs(0, () => k.pool.free_(body, 0));
-      },
-    });
-    k.m.setPtr(a.FileHandle, k.ob.insert(obj, mapGeneric('File', a.DesiredAccess), kernel));
+    const h = pipeEndHandle(k, r.end, a.DesiredAccess, kernel);
+    if (h === undefined) return STATUS.INSUFFICIENT_RESOURCES;
+    k.m.setPtr(a.FileHandle, h);
     ioStatus(k, a.IoStatusBlock, STATUS.SUCCESS, FILE_OPENED);
     return STATUS.SUCCESS;
   }

@@ -174,7 +174,7 @@ export const exports = [
       assertCanWait(k, 'KeDelayExecutionThread');
       const deadline = deadlineOf(k, k.m.u64(a.Interval));
       const what = `KeDelayExecutionThread until ${deadline / 1000n} ms, called from ${k.symbolize(k.callerAddress())}`;
-      return k.m.actingAs(0, () => k.sched.wait({ what, ready: () => false, deadline }, () => STATUS.SUCCESS));
+      return k.m.actingAs(0, () => k.sched.waitTail({ what, ready: () => false, deadline }, () => STATUS.SUCCESS));
     },
   }),
   defineExport({

@@ -101,7 +101,7 @@ export class Scheduler {
    * blocking call's result. A thread blocked in its own top-level call is suspended (then runs when it resumes);
    * otherwise other threads run nested until the wait ends. An infinite wait nothing can end is a deadlock.
    */
-  wait<T extends number | bigint | undefined>(spec: WaitSpec, then: (satisfied: boolean) => T): T {
+  wait<T extends number | bigint | undefined>(spec: WaitSpec, then: (satisfied: boolean) => T, tail = false): T {
     const k = this.k;
     const t = this.current;
     if (spec.ready()) return then(true);
@@ -114,7 +114,10 @@ export class Scheduler {
       // Nothing of this thread is on the host stack but this call: it is suspended here and finished on resumption.
       t.resume = { call, then };
       t.context = k.m.actingAs(-1, () => saveContext(k, t, this.scratchSp));
-      throw new ThreadSwitch(t);
+      if (!tail) throw new ThreadSwitch(t);
+      // The caller returns this value at once, up through the export call (see waitTail): no unwinding needed.
+      this.suspending = t;
+      return undefined as T;
     }
     let ok: boolean;
     try {
@@ -125,6 +128,19 @@ export class Scheduler {
     }
     return then(ok);
   }
+
+  /**
+   * wait() for a caller whose result is the export's result, with nothing done after it (KeWaitForSingleObject ...):
+   * a thread that suspends here is not unwound by an exception; the export call ends at once instead (the kernel sees
+   * `suspending` set) and the thread's run returns to the scheduler through its run loop. Thread switches are the
+   * scheduler's hot path, and an exception per switch costs more than the switch.
+   */
+  waitTail<T extends number | bigint | undefined>(spec: WaitSpec, then: (satisfied: boolean) => T): T {
+    return this.wait(spec, then, true);
+  }
+
+  /** The thread that suspended in a tail wait: its export call ends without a return (see waitTail). */
+  suspending?: KThread;
 
   /**
    * The current thread waits where it is (never suspended) until ready() or the deadline; false when it timed out or,
@@ -229,7 +245,8 @@ export class Scheduler {
     t.baseDepth = k.callDepth;
     try {
       const r = t.started ? this.resume(t) : this.start(t);
-      this.exit(t, t.user ? Number(BigInt.asUintN(32, r)) : 0);
+      if (this.suspending === t) this.suspending = undefined;
+      else this.exit(t, t.user ? Number(BigInt.asUintN(32, r)) : 0);
     } catch (e) {
       if (e instanceof ThreadExit && e.thread === t) this.exit(t, e.status);
       else if (!(e instanceof ThreadSwitch && e.thread === t)) throw e;
@@ -275,7 +292,14 @@ export class Scheduler {
       m.savedKernelSp = t.kernelStack;
       t.returnTrap = m.userReturnTrap;
       m.sp = t.userStack;
-      this.onUserThreadStart?.(t);
+      // The TLS callbacks run in a nested call: a wait there cannot suspend the thread at its top level.
+      const base = t.baseDepth;
+      t.baseDepth = Number.MIN_SAFE_INTEGER;
+      try {
+        this.onUserThreadStart?.(t);
+      } finally {
+        t.baseDepth = base;
+      }
     } else {
       e.setCpl(0);
       e.setReg(k.arch === 'x64' ? 'gsBase' : 'fsBase', k.pcr);

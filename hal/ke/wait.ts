@@ -106,7 +106,7 @@ export function waitForObjects(k: Kernel, objects: readonly Waitable[], all: boo
       ready,
       deadline,
     };
-    return k.sched.wait(spec, (ok) => {
+    return k.sched.waitTail(spec, (ok) => {
       // A resumed thread finishes its wait in kernel mode too.
       const outer = m.acting;
       m.acting = 0;

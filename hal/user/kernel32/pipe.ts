@@ -8,7 +8,7 @@ import { defineExport } from '../../export.js';
 import type { Kernel } from '../../kernel.js';
 import { ntSuccess, STATUS } from '../../rtl/ntstatus.js';
 import { pipeEndOf, pipeUnsupported, PIPE_READMODE_MESSAGE, PIPE_TYPE_MESSAGE, PIPE_NOWAIT, type PipeEnd } from '../../io/npfs.js';
-import { mapGeneric } from '../../ob/handle.js';
+import { pipeEndHandle } from '../../io/file.js';
 import { ERROR, invalidHandle, k32, setLastError, setLastNtError } from './common.js';
 
 const UserMode = 1;
@@ -22,24 +22,15 @@ export function pipeOf(k: Kernel, h: bigint): PipeEnd | undefined {
   return pipeEndOf(k.ob.lookup(h, UserMode)?.object);
 }
 
-/** A FILE_OBJECT for a pipe end (drivers given the handle reference a real file object), freed with it. */
-function pipeObject(k: Kernel, end: PipeEnd, access: number): bigint {
-  const L = k.L.FILE_OBJECT;
-  const body = k.m.actingAs(0, () => k.pool.allocate(L.size, 0x6c69464e /* 'NFil' */, 0, 'system', 'NPFS'));
-  if (body === null) return 0n;
-  k.m.actingAs(0, () => {
-    k.m.fill(body, L.size);
-    k.m.setU16At(body, L.off.Type, 5); // IO_TYPE_FILE
-    k.m.setU16At(body, L.off.Size, L.size);
-  });
-  const obj = k.ob.create('File', body, {
-    file: end,
-    onDelete: () => {
-      k.npfs.close(end);
-      k.m.actingAs(0, () => k.pool.free_(body, 0));
-    },
-  });
-  return k.ob.insert(obj, mapGeneric('File', access), false);
+/** The program's handle to a new pipe end (ERROR_NOT_ENOUGH_MEMORY and INVALID_HANDLE_VALUE without memory for it). */
+function endHandle(k: Kernel, end: PipeEnd, access: number): bigint {
+  const h = pipeEndHandle(k, end, access, false);
+  if (h === undefined) {
+    setLastError(k, ERROR.NOT_ENOUGH_MEMORY);
+    return invalidHandle(k);
+  }
+  setLastError(k, ERROR.SUCCESS);
+  return h;
 }
 
 /** CreateFile on \\.\pipe\NAME: a client end connected to a listening instance. */
@@ -50,14 +41,7 @@ export function openPipeClient(k: Kernel, name: string, access: number, flags: n
     setLastNtError(k, r.status);
     return invalidHandle(k);
   }
-  const h = pipeObject(k, r.end, access);
-  if (h === 0n) {
-    k.npfs.close(r.end);
-    setLastError(k, ERROR.NOT_ENOUGH_MEMORY);
-    return invalidHandle(k);
-  }
-  setLastError(k, ERROR.SUCCESS);
-  return h;
+  return endHandle(k, r.end, access);
 }
 
 /** ReadFile on a pipe end: waits for data in the scheduler. */
@@ -115,14 +99,7 @@ function createNamedPipe(k: Kernel, fn: string, name: string, openMode: number, 
   }
   // The server's handle: read for inbound, write for outbound, both for duplex, plus SYNCHRONIZE.
   const want = (access & 1 ? 0x80000000 : 0) | (access & 2 ? 0x40000000 : 0) | 0x100000;
-  const h = pipeObject(k, r.end, want);
-  if (h === 0n) {
-    k.npfs.close(r.end);
-    setLastError(k, ERROR.NOT_ENOUGH_MEMORY);
-    return invalidHandle(k);
-  }
-  setLastError(k, ERROR.SUCCESS);
-  return h;
+  return endHandle(k, r.end, want);
 }
 
 function serverEnd(k: Kernel, h: bigint): PipeEnd | undefined {
