@@ -40,8 +40,11 @@ for dir in samples/*/; do
   ldflags=""
   [ -f "$dir/ldflags" ] && ldflags="$dir/ldflags"
   for arch in x86 x64; do
-    [ -f "$dir/$name.c" ] && build "$arch" "$dir/$name.c" "samples/build/$arch/$name.sys" driver "$ldflags"
-    [ -f "$dir/${name}_client.c" ] && build "$arch" "$dir/${name}_client.c" "samples/build/$arch/${name}_client.exe" client
-    [ -f "$dir/${name}_client.c" ] && build "$arch" "$dir/${name}_client.c" "samples/build/$arch/${name}_client_ucrt.exe" client-ucrt
+    if [ -f "$dir/$name.c" ]; then build "$arch" "$dir/$name.c" "samples/build/$arch/$name.sys" driver "$ldflags"; fi
+    # A sample without a client program (threadbench) is a driver alone.
+    if [ -f "$dir/${name}_client.c" ]; then
+      build "$arch" "$dir/${name}_client.c" "samples/build/$arch/${name}_client.exe" client
+      build "$arch" "$dir/${name}_client.c" "samples/build/$arch/${name}_client_ucrt.exe" client-ucrt
+    fi
   done
 done
