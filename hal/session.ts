@@ -29,6 +29,7 @@ import { mm } from './mm/mdl.js';
 import { armedTimers } from './ke/timer.js';
 import { queuedDpcs } from './ke/dpc.js';
 import { registeredNotifyRoutines } from './ps/notify.js';
+import { registeredObCallbacks } from './ob/callbacks.js';
 import { isWorkerThread, queuedWorkItems } from './ex/work.js';
 
 export { InputError } from './errors.js';
@@ -168,6 +169,7 @@ export class DriverSession {
       out.push({ kind: 'handle', detail: `${k.ob.isKernelHandle(handle) ? 'kernel ' : ''}handle ${hex(handle)} to ${object.type.toLowerCase()} object ${hex(object.body)}${object.name ? ` (${object.name})` : ''}, never closed` });
     }
     for (const r of registeredNotifyRoutines(k)) out.push({ kind: 'callback', detail: `${r.kind} routine ${k.symbolize(r.routine)} still registered` });
+    for (const r of registeredObCallbacks(k)) out.push({ kind: 'callback', detail: `ObRegisterCallbacks registration ${hex(r.handle)} (altitude ${r.altitude}, ${k.symbolize(r.routine)}) never unregistered` });
     for (const w of queuedWorkItems(k)) out.push({ kind: 'work-item', detail: `work item ${hex(w.item)} (routine ${k.symbolize(w.routine)}) still queued` });
     // A system thread still alive runs code of an unloaded driver the next time it is scheduled.
     for (const t of k.ps.threads) {

@@ -14,6 +14,7 @@ import { STATUS } from '../rtl/ntstatus.js';
 import type { KProcess } from '../ps/process.js';
 import { ntClose } from '../io/iofunc.js';
 import { referenceObject } from './object.js';
+import { handleCreated } from './callbacks.js';
 
 export type ObjectType = 'Event' | 'Mutant' | 'Semaphore' | 'Timer' | 'Process' | 'Thread' | 'File';
 
@@ -116,6 +117,11 @@ export class ObjectManager {
 
   /** A new handle to obj with the access granted: in the kernel's table, or in the process's. */
   insert(obj: KObject, access: number, kernel: boolean, process = this.k.ps.currentKProcess): bigint {
+    // Drivers' object callbacks (ObRegisterCallbacks) see process and thread handles being made, and may trim them.
+    return handleCreated(this.k, obj, access, kernel, (granted) => this.add(obj, granted, kernel, process));
+  }
+
+  private add(obj: KObject, access: number, kernel: boolean, process: KProcess): bigint {
     const n = this.k.io.allocateHandle();
     (kernel ? this.kernelTable : this.table(process)).set(n, { object: obj, access: access >>> 0 });
     obj.handleCount++;

@@ -49,7 +49,7 @@ export function registeredNotifyRoutines(k: Kernel): { kind: string; routine: bi
 }
 
 /** Whether the image holding `routine` was linked with /INTEGRITYCHECK (MmVerifyCallbackFunction). */
-function signedImage(k: Kernel, routine: bigint): boolean {
+export function signedImage(k: Kernel, routine: bigint): boolean {
   const mod = k.moduleOf(routine);
   if (!mod || mod.name === 'ntoskrnl.exe') return false;
   return k.m.actingAs(-1, () => {

@@ -2,7 +2,7 @@
 // (test/fixtures/drivers/notify.c; linked with /INTEGRITYCHECK, as PsSetCreateProcessNotifyRoutineEx requires).
 
 import { describe, expect, it } from 'vitest';
-import { ARCHES, buildDriver, type Arch } from '../fixtures/build.js';
+import { ARCHES, buildClient, buildDriver, type Arch } from '../fixtures/build.js';
 import { run } from './harness.js';
 
 const notify = (arch: Arch, keep = false) => buildDriver('notify', arch, { linkFlags: ['-Wl,--forceinteg'], ...(keep ? { defines: { NOTIFY_KEEP: true } } : {}) });
@@ -43,5 +43,25 @@ describe.each(ARCHES)('%s', (arch) => {
     const { report } = run(d);
     expect(report.dbgPrint[0]).toBe('register c0000022 00000000 00000000\n');
     expect(report.driverEntry?.status).toBe('0xC0000022');
+  });
+});
+
+describe.each(ARCHES)('object callbacks (%s)', (arch) => {
+  it('a pre-operation callback takes PROCESS_TERMINATE out of handles to other processes; TerminateProcess then fails', () => {
+    const d = buildDriver('notify', arch, { linkFlags: ['-Wl,--forceinteg'], defines: { NOTIFY_OB: true } });
+    const client = buildClient('obcb', arch);
+    const { report } = run(d, [], { client: { path: client.path, bytes: client.bytes } });
+    expect(report.outcome).toBe('completed');
+    expect(report.client?.stdout.split('\r\n')).toEqual(['open 1', 'terminate 0 error 5', 'self 1', '']);
+    const ctx = arch === 'x64' ? '0000000000000077' : '00000077';
+    // CreateProcess's own two handles (process, then its thread: only the process one is seen), OpenProcess, then
+    // OpenProcess of the program itself, which keeps every right.
+    expect(report.dbgPrint.filter((l) => /^(pre|post|ob) /.test(l))).toEqual([
+      'ob 00000000\n',
+      `pre 428 001fffff kernel 0 context ${ctx}\n`, 'post 428 granted 001ffffe\n',
+      `pre 428 001fffff kernel 0 context ${ctx}\n`, 'post 428 granted 001ffffe\n',
+      `pre 420 001fffff kernel 0 context ${ctx}\n`, 'post 420 granted 001fffff\n',
+    ]);
+    expect(report.unload.leaks).toEqual([]);
   });
 });
