@@ -46,6 +46,7 @@ import { exports as exEvent } from './ex/event.js';
 import { exports as fastMutex } from './ex/fastmutex.js';
 import { exports as semaphore } from './ke/semaphore.js';
 import { exports as exWork } from './ex/work.js';
+import { exports as slist } from './ex/slist.js';
 import { exports as ioWork } from './io/workitem.js';
 import { exports as ioFile } from './io/file.js';
 import { exports as crtErrno } from './user/msvcrt/errno.js';
@@ -55,7 +56,7 @@ import { exports as crtString } from './user/msvcrt/string.js';
 
 export const EXPORTS: readonly AnyExport[] = [
   ...cmCallback, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...devstack, ...cancel, ...csq, ...apc, ...bug, ...event, ...clock, ...dpc, ...timer, ...irql,
-  ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...probe, ...mdl, ...ps, ...psThread, ...psNotify, ...handle, ...obCallbacks, ...exEvent, ...ioFile, ...fastMutex, ...semaphore, ...exWork, ...ioWork, ...crt, ...unicode, ...version,
+  ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...probe, ...mdl, ...ps, ...psThread, ...psNotify, ...handle, ...obCallbacks, ...exEvent, ...ioFile, ...fastMutex, ...semaphore, ...exWork, ...ioWork, ...slist, ...crt, ...unicode, ...version,
   // User mode: the DLLs a client program imports.
   ...k32File, ...k32Process, ...k32Sync, ...k32Pipe, ...k32ProcThreads, ...crtErrno, ...crtStdio, ...crtStdlib, ...crtString,
 ].sort((a, b) => (a.module + '!' + a.name).localeCompare(b.module + '!' + b.name));

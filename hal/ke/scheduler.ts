@@ -189,7 +189,8 @@ export class Scheduler {
       }
       const wake = this.nextWake(spec.deadline);
       if (wake === undefined) {
-        if (falseWhenStuck && !this.k.ps.threads.some((x) => x !== t && x.state === 'waiting')) return false;
+        // Alone in waiting (idle workers and synthetic processes aside): the caller reports its own deadlock.
+        if (falseWhenStuck && !this.k.ps.threads.some((x) => x !== t && x.state === 'waiting' && !x.wait?.idle && x.process.kind !== 'synthetic')) return false;
         this.stuck(t);
       }
       if (wake > now) skipTime(k, wake - now);

@@ -2,7 +2,7 @@
 
 import { LIST_ENTRY } from './rtl.js';
 import { DISPATCHER_HEADER, KEVENT, KSPIN_LOCK } from './ke.js';
-import { i16, only, ptr, struct, u16, u32, union, usize } from './struct.js';
+import { i16, only, ptr, struct, u16, u32, u64, union, usize } from './struct.js';
 
 // OwnerThread is an ERESOURCE_THREAD (the owning KTHREAD as a ULONG_PTR); the union's bit fields
 // (IoPriorityBoosted:1, OwnerReferenced:1, OwnerCount:30) share TableSize's ULONG.
@@ -51,3 +51,37 @@ export const WORK_QUEUE_ITEM = struct('WORK_QUEUE_ITEM', {
   WorkerRoutine: ptr,
   Parameter: ptr,
 });
+
+// SLIST_HEADER: x64 (Windows 8's HeaderX64) Depth:16 and Sequence:48 in the first quadword, HeaderType:1, Reserved:3 and
+// NextEntry:60 (the first entry's address >> 4) in the second, 16-aligned; x86 the first entry, Depth and Sequence.
+export const SLIST_HEADER = union('SLIST_HEADER', {
+  $x64: only('x64', struct({ Alignment: u64, Region: u64 })),
+  $x86a: only('x86', u64),
+  $x86: only('x86', struct({ Next: ptr, Depth: u16, Sequence: u16 })),
+}, { align: { x64: 16 } });
+
+// The lookaside lists' common part; Allocate/Free default to ExAllocatePoolWithTag / ExFreePool. (The WDK cache-aligns
+// them on x86 too; mingw-w64 does not, and only the field offsets, which agree, matter here.)
+export const GENERAL_LOOKASIDE = struct('GENERAL_LOOKASIDE', {
+  ListHead: SLIST_HEADER,
+  Depth: u16,
+  MaximumDepth: u16,
+  TotalAllocates: u32,
+  $u2: union({ AllocateMisses: u32, AllocateHits: u32 }),
+  TotalFrees: u32,
+  $u3: union({ FreeMisses: u32, FreeHits: u32 }),
+  Type: u32,
+  Tag: u32,
+  Size: u32,
+  $u4: union({ AllocateEx: ptr, Allocate: ptr }),
+  $u5: union({ FreeEx: ptr, Free: ptr }),
+  ListEntry: LIST_ENTRY,
+  LastTotalAllocates: u32,
+  $u6: union({ LastAllocateMisses: u32, LastAllocateHits: u32 }),
+  Future: u64,
+}, { align: { x64: 64 } });
+
+export const NPAGED_LOOKASIDE_LIST = struct('NPAGED_LOOKASIDE_LIST', {
+  L: GENERAL_LOOKASIDE,
+  Lock__ObsoleteButDoNotDelete: only('x86', KSPIN_LOCK),
+}, { align: { x64: 64 } });

@@ -87,6 +87,13 @@ describe.each(ENGINES_HERE)('on the %s engine', (engine) => {
       expect(report.stop?.bugcheck?.name).toBe('INVALID_PROCESS_DETACH_ATTEMPT');
     });
 
+    it('an interlocked SList pops last in first out, and a lookaside list hands back the entry freed to it', () => {
+      const { report } = run(threads('SLIST', arch), [], { engine });
+      expect(report.outcome).toBe('completed');
+      expect(report.dbgPrint).toEqual(['depth 3\n', 'pop last 1, depth 2\n', `flush 1 1, depth 0, empty pop ${arch === 'x64' ? '0000000000000000' : '00000000'}\n`, 'lookaside reuse 1, allocates 2, misses 1\n', 'unload\n']);
+      expect(report.unload.leaks).toEqual([]);
+    });
+
     it('lists a thread still running and its kernel handle still open at unload', () => {
       const { report } = run(threads('LEAK', arch), [], { engine });
       expect(report.outcome).toBe('completed');
