@@ -30,6 +30,7 @@ import { armedTimers } from './ke/timer.js';
 import { queuedDpcs } from './ke/dpc.js';
 import { registeredNotifyRoutines } from './ps/notify.js';
 import { registeredObCallbacks } from './ob/callbacks.js';
+import { registeredCallbacks } from './cm/callback.js';
 import { isWorkerThread, queuedWorkItems } from './ex/work.js';
 
 export { InputError } from './errors.js';
@@ -169,6 +170,7 @@ export class DriverSession {
       out.push({ kind: 'handle', detail: `${k.ob.isKernelHandle(handle) ? 'kernel ' : ''}handle ${hex(handle)} to ${object.type.toLowerCase()} object ${hex(object.body)}${object.name ? ` (${object.name})` : ''}, never closed` });
     }
     for (const r of registeredNotifyRoutines(k)) out.push({ kind: 'callback', detail: `${r.kind} routine ${k.symbolize(r.routine)} still registered` });
+    for (const c of registeredCallbacks(k)) out.push({ kind: 'callback', detail: `registry callback ${k.symbolize(c.routine)}${c.altitude !== undefined ? ` (altitude ${c.altitude})` : ''} still registered`, caller: c.caller });
     for (const r of registeredObCallbacks(k)) out.push({ kind: 'callback', detail: `ObRegisterCallbacks registration ${hex(r.handle)} (altitude ${r.altitude}, ${k.symbolize(r.routine)}) never unregistered` });
     for (const w of queuedWorkItems(k)) out.push({ kind: 'work-item', detail: `work item ${hex(w.item)} (routine ${k.symbolize(w.routine)}) still queued` });
     // A system thread still alive runs code of an unloaded driver the next time it is scheduled.

@@ -15,6 +15,7 @@ describe.each(ARCHES)('%s', (arch) => {
     expect(report.dbgPrint).toEqual([
       'register 00000000 00000000 00000000\n',
       'remove unknown c000007a\n',
+      'cm 00000000 c01c0011\n',
       'process create 428 parent 420 image \\??\\C:\\Windows\\System32\\good.exe\n',
       'thread create 432 in 428\n',
       `image \\Device\\HarddiskVolume1\\Windows\\System32\\good.exe in 428 at ${base}\n`,
@@ -34,7 +35,7 @@ describe.each(ARCHES)('%s', (arch) => {
 
   it('reports the routines a driver leaves registered at unload', () => {
     const { report } = run(notify(arch, true));
-    expect(report.unload.leaks.map((l) => l.kind)).toEqual(['callback', 'callback', 'callback']);
+    expect(report.unload.leaks.map((l) => l.kind)).toEqual(['callback', 'callback', 'callback', 'callback']);
     expect(report.unload.leaks[0].detail).toMatch(/^PsSetCreateProcessNotifyRoutineEx routine notify\.sys\+0x[0-9a-f]+ still registered$/);
   });
 
