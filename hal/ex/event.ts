@@ -55,28 +55,26 @@ export function createEventObject(k: Kernel, name: string | undefined, type: num
 }
 
 /** IoCreateNotificationEvent / IoCreateSynchronizationEvent: a named event, created signaled, with a kernel handle. */
-function ioCreateEvent(k: Kernel, nameP: bigint, handleP: bigint, type: number, routine: string): bigint {
+function ioCreateEvent(k: Kernel, nameP: bigint, handleP: bigint, type: number): bigint {
   const name = readUnicodeString(k, nameP);
   const r = createEventObject(k, name, type, true, EVENT_ALL_ACCESS, true, true);
   if (!r.object) return 0n;
   k.m.setPtr(handleP, r.handle!);
   // The pointer is good while the handle is open (no reference is added for the caller).
-  void routine;
   return r.object.body;
 }
 
-function eventHandle(k: Kernel, h: bigint, mode: number, want: number, routine: string): { status: number; body?: bigint } {
+function eventHandle(k: Kernel, h: bigint, mode: number, want: number): { status: number; body?: bigint } {
   const r = resolveHandle(k, h, mode);
   if (!r) return { status: STATUS.INVALID_HANDLE };
   if (r.type !== 'Event') return { status: STATUS.OBJECT_TYPE_MISMATCH };
   if (mode !== KernelMode && (r.access & want) !== want) return { status: STATUS.ACCESS_DENIED };
-  void routine;
   return { status: STATUS.SUCCESS, body: r.body };
 }
 
 /** NtSetEvent / NtClearEvent from kernel mode. */
-function setEventByHandle(k: Kernel, h: bigint, signaled: boolean, previousP: bigint, routine: string): number {
-  const r = eventHandle(k, h, KernelMode, EVENT_MODIFY_STATE, routine);
+function setEventByHandle(k: Kernel, h: bigint, signaled: boolean, previousP: bigint): number {
+  const r = eventHandle(k, h, KernelMode, EVENT_MODIFY_STATE);
   if (r.body === undefined) return r.status;
   const signal = r.body + BigInt(k.L.KEVENT.off['Header.SignalState']);
   const previous = k.m.actingAs(0, () => k.m.u32(signal));
@@ -92,13 +90,13 @@ export const exports = [
     ...ex, name: 'IoCreateNotificationEvent',
     proto: 'PKEVENT IoCreateNotificationEvent(PUNICODE_STRING EventName, PHANDLE EventHandle)',
     params: { EventName: 'pustr', EventHandle: 'ptr' }, ret: 'ptr',
-    impl: (k, a) => ioCreateEvent(k, a.EventName, a.EventHandle, NotificationEvent, 'IoCreateNotificationEvent'),
+    impl: (k, a) => ioCreateEvent(k, a.EventName, a.EventHandle, NotificationEvent),
   }),
   defineExport({
     ...ex, name: 'IoCreateSynchronizationEvent',
     proto: 'PKEVENT IoCreateSynchronizationEvent(PUNICODE_STRING EventName, PHANDLE EventHandle)',
     params: { EventName: 'pustr', EventHandle: 'ptr' }, ret: 'ptr',
-    impl: (k, a) => ioCreateEvent(k, a.EventName, a.EventHandle, SynchronizationEvent, 'IoCreateSynchronizationEvent'),
+    impl: (k, a) => ioCreateEvent(k, a.EventName, a.EventHandle, SynchronizationEvent),
   }),
   defineExport({
     ...ex, name: 'ZwCreateEvent',
@@ -130,13 +128,13 @@ export const exports = [
     ...ex, name: 'ZwSetEvent',
     proto: 'NTSTATUS ZwSetEvent(HANDLE EventHandle, PLONG PreviousState)',
     params: { EventHandle: 'handle', PreviousState: 'ptr' }, ret: 'status',
-    impl: (k, a) => setEventByHandle(k, a.EventHandle, true, a.PreviousState, 'ZwSetEvent'),
+    impl: (k, a) => setEventByHandle(k, a.EventHandle, true, a.PreviousState),
   }),
   defineExport({
     ...ex, name: 'ZwClearEvent',
     proto: 'NTSTATUS ZwClearEvent(HANDLE EventHandle)',
     params: { EventHandle: 'handle' }, ret: 'status',
-    impl: (k, a) => setEventByHandle(k, a.EventHandle, false, 0n, 'ZwClearEvent'),
+    impl: (k, a) => setEventByHandle(k, a.EventHandle, false, 0n),
   }),
   defineExport({
     ...ex, name: 'ZwWaitForSingleObject',

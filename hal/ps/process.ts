@@ -50,7 +50,9 @@ const STACKS = {
   x64: { kernel: 0xfffff88010000000n, kernelSize: 0x6000, user: 0x0000000070000000n, userSize: 0x100000, slot: 0x10000n, userSlot: 0x110000n },
   x86: { kernel: 0x8f100000n, kernelSize: 0x3000, user: 0x70000000n, userSize: 0x100000, slot: 0x10000n, userSlot: 0x110000n },
 } as const;
-const MAX_THREAD_SLOTS = { x64: 4096, x86: 224 } as const;
+// x64: 2,048 user stack slots end at 0xF8000000, below where programs are based (0x140000000); x86: 224 end below the
+// user data region.
+const MAX_THREAD_SLOTS = { x64: 2048, x86: 224 } as const;
 
 export class Processes {
   readonly processes: KProcess[] = [];
