@@ -53,6 +53,8 @@ export class Scheduler {
   onExit: (t: KThread) => void = () => {};
   /** Runs in a new user thread before its routine (the loader's TLS callbacks with DLL_THREAD_ATTACH). */
   onUserThreadStart?: (t: KThread) => void;
+  /** Runs in a user thread that is ending, before it ends (the TLS callbacks with DLL_THREAD_DETACH). */
+  onUserThreadEnd?: (t: KThread) => void;
 
   constructor(private readonly k: Kernel) {
     this.scratchSp = k.systemAlloc(0x400, 16) + 0x3f0n;
@@ -247,9 +249,9 @@ export class Scheduler {
     try {
       const r = t.started ? this.resume(t) : this.start(t);
       if (this.suspending === t) this.suspending = undefined;
-      else this.exit(t, t.user ? Number(BigInt.asUintN(32, r)) : 0);
+      else this.ending(t, t.user ? Number(BigInt.asUintN(32, r)) : 0);
     } catch (e) {
-      if (e instanceof ThreadExit && e.thread === t) this.exit(t, e.status);
+      if (e instanceof ThreadExit && e.thread === t) this.ending(t, e.status);
       else if (!(e instanceof ThreadSwitch && e.thread === t)) throw e;
     } finally {
       this.switchTo(t, prev);
@@ -365,6 +367,23 @@ export class Scheduler {
     if (t.state === 'terminated') return;
     if (t === this.current || (t.started && t.state === 'waiting' && !t.resume) || t.state === 'running') {
       throw new GuestStop('resource-limit', `thread ${t.tid} cannot be ended while it waits inside a nested kernel call (its process ended)`);
+    }
+    this.exit(t, status);
+  }
+
+  /** Thread t, the running one, ends: a user thread's TLS callbacks see it go (in a nested call), then it is gone. */
+  private ending(t: KThread, status: number): void {
+    if (t.user && this.onUserThreadEnd) {
+      const base = t.baseDepth;
+      t.baseDepth = Number.MIN_SAFE_INTEGER;
+      try {
+        this.onUserThreadEnd(t);
+      } catch (e) {
+        // ExitThread from a detach callback ends the thread all the same.
+        if (!(e instanceof ThreadExit && e.thread === t)) throw e;
+      } finally {
+        t.baseDepth = base;
+      }
     }
     this.exit(t, status);
   }

@@ -143,6 +143,10 @@ export class ClientProcess {
     k.sched.onUserThreadStart = () => {
       for (const cb of this.tlsCallbacks) callUserCode(k, cb, [this.base, 2n, 0n]);
     };
+    // ... and DLL_THREAD_DETACH when it ends (ExitThread or its routine's return).
+    k.sched.onUserThreadEnd = () => {
+      for (const cb of this.tlsCallbacks) callUserCode(k, cb, [this.base, 3n, 0n]);
+    };
     this.stdHandles = [this.open({ kind: 'console', stream: 0 }), this.open({ kind: 'console', stream: 1 }), this.open({ kind: 'console', stream: 2 })];
     // GetStdHandle's answers, where the process parameters keep them.
     m.setPtrAt(params, R.off.StandardInput, BigInt(this.stdHandles[0]));
