@@ -87,19 +87,35 @@ function objectTypeVariable(name: string, typeName: string): DataExportDecl {
     name,
     proto: `POBJECT_TYPE ${name}`,
     address: (k) => {
-      const type = variable(k, 0x100, (t) => {
-        k.m.setPtr(t, t);
-        k.m.setPtr(t + BigInt(k.ptrSize), t);
-        const text = k.systemAlloc(typeName.length * 2 + 2, 2);
-        k.m.writeWString(text, typeName);
-        const us = t + BigInt(2 * k.ptrSize);
-        k.m.setU16(us, typeName.length * 2);
-        k.m.setU16(us + 2n, typeName.length * 2 + 2);
-        k.m.setPtr(us + BigInt(k.ptrSize), text);
-      });
+      const type = objectType(k, typeName);
       return variable(k, k.ptrSize, (a) => k.m.setPtr(a, type));
     },
   });
+}
+
+/** An OBJECT_TYPE: TypeList (an empty list head), then Name. */
+function objectType(k: Kernel, typeName: string): bigint {
+  return variable(k, 0x100, (t) => {
+    k.m.setPtr(t, t);
+    k.m.setPtr(t + BigInt(k.ptrSize), t);
+    const text = k.systemAlloc(typeName.length * 2 + 2, 2);
+    k.m.writeWString(text, typeName);
+    const us = t + BigInt(2 * k.ptrSize);
+    k.m.setU16(us, typeName.length * 2);
+    k.m.setU16(us + 2n, typeName.length * 2 + 2);
+    k.m.setPtr(us + BigInt(k.ptrSize), text);
+  });
+}
+
+const internalTypes = new WeakMap<Kernel, Map<string, bigint>>();
+
+/** The OBJECT_TYPE of a type ntoskrnl does not export a variable for (Mutant, Timer), made on first use. */
+export function internalObjectType(k: Kernel, typeName: string): bigint {
+  let m = internalTypes.get(k);
+  if (!m) internalTypes.set(k, (m = new Map()));
+  let t = m.get(typeName);
+  if (t === undefined) m.set(typeName, (t = k.m.actingAs(-1, () => objectType(k, typeName))));
+  return t;
 }
 
 export const data: DataExportDecl[] = [

@@ -47,10 +47,8 @@ export function createEventObject(k: Kernel, name: string | undefined, type: num
     const dir = name.slice(0, name.lastIndexOf('\\')) || '\\';
     if (!/^\\(BaseNamedObjects|KernelObjects|Callback)?$/i.test(dir)) return { status: STATUS.OBJECT_PATH_NOT_FOUND };
   }
-  const body = k.m.actingAs(0, () => k.pool.allocate(k.L.KEVENT.size, 0x76655645 /* 'EvEv' */, 0, 'system', 'event object'));
-  if (body === null) return { status: STATUS.INSUFFICIENT_RESOURCES };
-  k.m.actingAs(0, () => initializeEvent(k, body, type, signaled));
-  const obj = k.ob.create('Event', body, { ...(name ? { name } : {}), onDelete: () => k.m.actingAs(0, () => k.pool.free_(body, 0)) });
+  const obj = k.ob.createInPool('Event', k.L.KEVENT.size, 0x76655645 /* 'EvEv' */, (body) => initializeEvent(k, body, type, signaled), name);
+  if (!obj) return { status: STATUS.INSUFFICIENT_RESOURCES };
   return { status: STATUS.SUCCESS, handle: k.ob.insert(obj, access, kernel), object: obj };
 }
 

@@ -145,7 +145,8 @@ export const exports = [
       // Windows starts every list at a depth of 4 and tunes it from its own statistics; MaximumDepth is 256.
       k.m.setU16At(l, o.Depth, 4);
       k.m.setU16At(l, o.MaximumDepth, 256);
-      k.m.setU32At(l, o.Type, 0x200 /* NonPagedPoolNx */ | (a.Flags & 0x3));
+      // NonPagedPool, with the flags the caller gave (POOL_NX_ALLOCATION, POOL_RAISE_IF_ALLOCATION_FAILURE).
+      k.m.setU32At(l, o.Type, 0 /* NonPagedPool */ | a.Flags);
       k.m.setU32At(l, o.Tag, a.Tag);
       // Every entry holds at least an SLIST_ENTRY.
       k.m.setU32At(l, o.Size, Math.max(Number(a.Size), k.ptrSize));

@@ -94,6 +94,18 @@ export class ObjectManager {
     return obj;
   }
 
+  /**
+   * A dispatcher object whose body is a non-paged pool block the object owns (freed when the object goes): `init`
+   * fills it. Undefined when the pool is exhausted.
+   */
+  createInPool(type: ObjectType, size: number, tag: number, init: (body: bigint) => void, name?: string): KObject | undefined {
+    const k = this.k;
+    const body = k.m.actingAs(0, () => k.pool.allocate(size, tag, 0, 'system', `${type} object`));
+    if (body === null) return undefined;
+    k.m.actingAs(0, () => init(body));
+    return this.create(type, body, { ...(name ? { name } : {}), onDelete: () => k.m.actingAs(0, () => k.pool.free_(body, 0)) });
+  }
+
   /** The object whose body is at this address. */
   at(body: bigint): KObject | undefined {
     return this.objects.get(body);

@@ -11,6 +11,7 @@ import type { Kernel } from '../kernel.js';
 import { GuestStop, hex } from '../machine.js';
 import { closeFileObject } from '../io/iofunc.js';
 import { setDriverRefs } from './handle.js';
+import { internalObjectType } from '../boot.js';
 
 export type ObjectTypeName = 'Driver' | 'Device' | 'File' | 'Process' | 'Thread' | 'Event' | 'Mutant' | 'Semaphore' | 'Timer';
 
@@ -18,7 +19,7 @@ export type ObjectTypeName = 'Driver' | 'Device' | 'File' | 'Process' | 'Thread'
 export const REFERENCE_BY_POINTER = 0x18;
 
 /** The POBJECT_TYPE data export of each type (the bugcheck names the type by its OBJECT_TYPE address). */
-const TYPE_VARIABLE: Record<ObjectTypeName, string> = {
+const TYPE_VARIABLE: Partial<Record<ObjectTypeName, string>> = {
   Driver: 'IoDriverObjectType',
   Device: 'IoDeviceObjectType',
   File: 'IoFileObjectType',
@@ -26,9 +27,7 @@ const TYPE_VARIABLE: Record<ObjectTypeName, string> = {
   Thread: 'PsThreadType',
   Event: 'ExEventObjectType',
   Semaphore: 'ExSemaphoreObjectType',
-  // Not exported by ntoskrnl: the bugcheck names them by this variable's object all the same.
-  Mutant: 'ExEventObjectType',
-  Timer: 'ExEventObjectType',
+  // Mutant and Timer have no exported variable: their OBJECT_TYPEs are the kernel's own (boot.ts).
 };
 
 /** References drivers took (ObfReferenceObject and the Ob*ByName/ByHandle/ByPointer calls), per object. */
@@ -58,7 +57,8 @@ export function objectTypeOf(k: Kernel, address: bigint): ObjectTypeName | undef
 
 /** The OBJECT_TYPE a type's data export points at (*IoDriverObjectType ...). */
 export function objectTypeObject(k: Kernel, type: ObjectTypeName): bigint {
-  return k.m.ptr(k.resolveImport('ntoskrnl.exe', TYPE_VARIABLE[type]));
+  const variable = TYPE_VARIABLE[type];
+  return variable ? k.m.ptr(k.resolveImport('ntoskrnl.exe', variable)) : internalObjectType(k, type);
 }
 
 /** Whether the system still holds its own reference (the object has not been deleted by its owner). */

@@ -84,13 +84,11 @@ function createObject(k: Kernel, type: 'Event' | 'Mutant' | 'Semaphore', size: n
       return 0n;
     }
   }
-  const body = k.m.actingAs(0, () => k.pool.allocate(size, tag, 0, 'system', `Create${type}`));
-  if (body === null) {
+  const obj = k.ob.createInPool(type, size, tag, init, path);
+  if (!obj) {
     setLastError(k, ERROR.NOT_ENOUGH_MEMORY);
     return 0n;
   }
-  k.m.actingAs(0, () => init(body));
-  const obj = k.ob.create(type, body, { ...(path ? { name: path } : {}), onDelete: () => k.m.actingAs(0, () => k.pool.free_(body, 0)) });
   setLastError(k, ERROR.SUCCESS);
   return k.ob.insert(obj, ALL_ACCESS[type], false);
 }
