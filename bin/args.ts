@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync, statSync } from 'node:fs';
 import type { Operation } from '../hal/report.js';
 import type { EngineName } from '../emu/index.js';
+import { RegFileError, decodeRegFile, parseRegFile, type RegEdit } from '../hal/cm/regfile.js';
 
 /** Wrong arguments: printed as one line, exit 2. */
 export class UsageError extends Error {}
@@ -35,12 +36,12 @@ export type Command =
       pipes: string[];
       /** --fs: a host folder the emulated file system shows read-only at C:\. */
       fsDir?: string;
+      /** --os-version: the Windows version the kernel reports. */
+      osVersion?: { major: number; minor: number; build: number };
+      /** --registry: the edits of regedit-format files, applied to the emulated registry in order. */
+      registry?: RegEdit[];
     };
 
-/** Options of the contract that later work brings; until then they are refused by name, never ignored. */
-const NOT_YET: Record<string, string> = {
-  registry: 'the registry',
-};
 
 export const USAGE = `usage:
   kdemu info DRIVER [--json]
@@ -75,6 +76,8 @@ options:
   --max-virtual-time MS  virtual-time budget for the whole run (default 600000, ten minutes; 'unlimited' for none)
   --memory MB            guest memory the run may map (default 2048; at most what the engine holds)
   --timeout MS           wall-clock budget for the whole run (default: none)
+  --os-version M.m.B     the Windows version the kernel reports (default 10.0.19045, Windows 10 22H2)
+  --registry FILE.reg    preload the emulated registry from a regedit-format file (repeatable, in order)
 `;
 
 /** The longest --wait: one day of virtual time. */
@@ -108,6 +111,35 @@ function memoryMb(text: string): number {
   const v = parseNumber(text, '--memory', MAX_MEMORY_MB);
   if (v < MIN_MEMORY_MB) throw new UsageError(`--memory: ${v} MiB is too little; give ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}`);
   return v;
+}
+
+/**
+ * --os-version MAJOR.MINOR.BUILD: major 1-255 and minor 0-255 (NTDDI versions hold a byte each), build 0-65535
+ * (the PEB's OSBuildNumber is 16 bits).
+ */
+function osVersionArg(text: string): { major: number; minor: number; build: number } {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,5})$/.exec(text.trim());
+  const [major, minor, build] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [NaN, NaN, NaN];
+  if (!m || major < 1 || major > 255 || minor > 255 || build > 65535) {
+    throw new UsageError(`--os-version: '${text}' is not MAJOR.MINOR.BUILD (major 1-255, minor 0-255, build 0-65535; e.g. 10.0.19045)`);
+  }
+  return { major, minor, build };
+}
+
+/** --registry FILE.reg: the file's edits; an unreadable or malformed file is bad input naming the file and line. */
+function registryArg(file: string): RegEdit[] {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`--registry: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return parseRegFile(decodeRegFile(bytes));
+  } catch (e) {
+    if (e instanceof RegFileError) throw new UsageError(`--registry: ${file}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** An image for --spawn: a Windows path or a bare name (found in C:\Windows\System32). */
@@ -253,7 +285,8 @@ export function parseCommand(argv: string[]): Command {
         kill: { type: 'string', multiple: true },
         pipe: { type: 'string', multiple: true },
         fs: { type: 'string' },
-        ...Object.fromEntries(Object.keys(NOT_YET).map((k) => [k, { type: 'string' as const, multiple: true }])),
+        'os-version': { type: 'string' },
+        registry: { type: 'string', multiple: true },
       },
     });
   } catch (e) {
@@ -261,11 +294,8 @@ export function parseCommand(argv: string[]): Command {
     const unknown = /Unknown option '([^']+)'/.exec(msg);
     throw new UsageError(unknown ? `unknown option ${unknown[1]} (see kdemu --help)` : msg.replace(/\.$/, ''));
   }
-  for (const t of parsed.tokens ?? []) {
-    if (t.kind === 'option' && t.name in NOT_YET) throw new UsageError(`option --${t.name} is not supported yet (it comes with ${NOT_YET[t.name]})`);
-  }
   const v = parsed.values as Record<string, unknown>;
-  const runOnly = ['trace', 'engine', 'no-unload', 'max-instructions', 'max-virtual-time', 'memory', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin', 'load', 'overlapped', 'wait', 'cancel', 'spawn', 'kill', 'pipe', 'fs'];
+  const runOnly = ['trace', 'engine', 'no-unload', 'max-instructions', 'max-virtual-time', 'memory', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin', 'load', 'overlapped', 'wait', 'cancel', 'spawn', 'kill', 'pipe', 'fs', 'os-version', 'registry'];
   if (cmd !== 'run') {
     const bad = runOnly.find((o) => v[o] !== undefined);
     if (bad) throw new UsageError(`option --${bad} only applies to kdemu run`);
@@ -350,6 +380,8 @@ export function parseCommand(argv: string[]): Command {
     load: (v.load as string[] | undefined) ?? [],
     pipes: ((v.pipe as string[] | undefined) ?? []).map(pipeArg),
     ...(v.fs !== undefined ? { fsDir: fsArg(v.fs as string) } : {}),
+    ...(v['os-version'] !== undefined ? { osVersion: osVersionArg(v['os-version'] as string) } : {}),
+    ...(v.registry !== undefined ? { registry: (v.registry as string[]).flatMap(registryArg) } : {}),
     overlapped: v.overlapped === true,
     ...(clientPath !== undefined ? { client: { path: clientPath, args: clientArgs, stdin: (v.stdin as string | undefined) ?? '' } } : {}),
   };

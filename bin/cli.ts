@@ -150,6 +150,8 @@ function main(argv: string[], io: CliIo): number {
           overlapped: cmd.overlapped,
           pipes: cmd.pipes,
           ...(cmd.fsDir !== undefined ? { fsDir: cmd.fsDir } : {}),
+          ...(cmd.osVersion !== undefined ? { osVersion: cmd.osVersion } : {}),
+          ...(cmd.registry !== undefined ? { registry: cmd.registry } : {}),
           noUnload: cmd.noUnload,
           maxInstructions: cmd.maxInstructions,
           maxVirtualMs: cmd.maxVirtualMs,

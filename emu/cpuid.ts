@@ -10,24 +10,26 @@ const LEAVES: ReadonlyMap<number, readonly [number, number, number, number]> = n
   // Max basic leaf 0xD, "GenuineIntel".
   [0x0, [0x0000000d, 0x756e6547, 0x6c65746e, 0x49656e69]],
   // Family 6 model 0x9E stepping 0xA; clflush line 64 bytes.
-  // ECX: CX16 (cmpxchg16b). Cleared: SSE3, SSSE3, SSE4.1, SSE4.2 (the core has no haddps/movddup/lddqu, no 0F 38 or
-  // 0F 3A opcode map: pshufb, pminsd, ptest, crc32, pcmpistri ...); POPCNT (the core runs popcnt, but libunicorn2's
-  // CPU raises #UD for it).
+  // ECX: SSE3, SSSE3, SSE4.1, SSE4.2 (every legacy-encoded xmm form: bench/difftest.ts --family sse compares them),
+  // CX16 (cmpxchg16b). Cleared: POPCNT and MOVBE (the core runs them, but libunicorn2's fixed CPU model raises #UD),
+  // XSAVE/OSXSAVE (neither engine has xsave: #UD on both), RDRAND (the core gives a fixed sequence, Unicorn #UD),
+  // AVX and the rest.
   // EDX: VME DE PSE TSC MSR PAE MCE CX8 APIC PGE CMOV PAT PSE36 CLFSH FXSR SSE SSE2. TSC: rdtsc (virtual); MSR:
-  // rdmsr/wrmsr exit to the kernel layer; FXSR: fxsave/fxrstor; SSE, SSE2: their integer and data-movement
-  // instructions, MXCSR (ldmxcsr/stmxcsr) and fences (floating-point arithmetic stops with an unsupported-instruction
-  // exit, but x64 code assumes SSE2 whatever CPUID says, so the bits stay); the paging and APIC bits describe the
-  // machine's control registers and MSRs. Cleared: FPU (no x87 arithmetic: only fninit, fnclex, fldcw, fnstcw,
+  // rdmsr/wrmsr exit to the kernel layer; FXSR: fxsave/fxrstor; SSE, SSE2: every xmm instruction, MXCSR
+  // (ldmxcsr/stmxcsr) and fences (arithmetic under a rounding mode other than MXCSR's reset one stops with an
+  // unsupported-instruction exit; MXCSR's exception flags are not raised, as on Unicorn); the paging and APIC bits
+  // describe the machine's control registers and MSRs. Cleared: FPU (no x87 arithmetic: only fninit, fnclex, fldcw, fnstcw,
   // fnstsw), MMX (no MMX registers or instructions), SEP (sysenter/sysexit are not executed: kdemu runs no system
   // calls), MTRR and MCA (their MSRs, IA32_MTRRCAP and IA32_MCG_CAP, are not among the kernel layer's: #GP).
-  [0x1, [0x000906ea, 0x00000800, 0x00002000, 0x070ba3fe]],
-  // No structured extended features (BMI, AVX2, ERMS, SMEP ... none is executed).
-  [0x7, [0x00000000, 0x00000000, 0x00000000, 0x00000000]],
+  [0x1, [0x000906ea, 0x00000800, 0x00182201, 0x070ba3fe]],
+  // Structured extended features, EBX: BMI1 (andn, bextr, blsi, blsmsk, blsr, tzcnt), BMI2 (bzhi, mulx, pdep, pext,
+  // rorx, sarx, shlx, shrx), ADX (adcx, adox). Cleared: AVX2, ERMS, SMEP, RDSEED (Unicorn lacks it) and the rest.
+  [0x7, [0x00000000, 0x00080108, 0x00000000, 0x00000000]],
   [0x80000000, [0x80000008, 0, 0, 0]],
-  // ECX: LAHF/SAHF in long mode, LZCNT (ABM). EDX: NX (both engines fault fetches from pages without execute
-  // permission), RDTSCP, long mode. Cleared: SYSCALL (syscall/sysret are not executed: kdemu runs no system
+  // ECX: LAHF/SAHF in long mode, LZCNT (ABM), PREFETCHW (0F 0D: a hint both engines run as a no-op). EDX: NX (both
+  // engines fault fetches from pages without execute permission), RDTSCP, long mode. Cleared: SYSCALL (syscall/sysret are not executed: kdemu runs no system
   // calls), 1 GiB pages (the engines have no paging to use them).
-  [0x80000001, [0, 0, 0x00000021, 0x28100000]],
+  [0x80000001, [0, 0, 0x00000121, 0x28100000]],
   [0x80000008, [0x00003027, 0, 0, 0]],
 ]);
 

@@ -137,6 +137,11 @@ export interface Engine {
 
   /** Instructions executed so far, over all runs: exact, so virtual time and budgets agree across engines. */
   readonly instructions: number;
+  /**
+   * Leaves `n` instructions just run out of `instructions`: code the kernel layer ran for itself where another engine
+   * needs none (the fxsave/fxrstor helper of a thread switch), so counts and virtual time stay the same on every engine.
+   */
+  discount?(n: number): void;
 
   close(): void;
 }

@@ -3,7 +3,7 @@
 import { Prot } from '../emu/engine.js';
 import { defineData, type DataExportDecl } from './export.js';
 import type { Kernel } from './kernel.js';
-import { OS_VERSION } from './rtl/version.js';
+import { ntBuildNumber, osVersion } from './rtl/version.js';
 import { layouts, type Arch } from './layout/index.js';
 
 /** 2024-01-01 00:00:00 UTC as a FILETIME: the emulated machine's boot time. */
@@ -49,12 +49,15 @@ export function boot(k: Kernel): void {
   m.setU16At(sud, K.ImageNumberLow, k.arch === 'x64' ? 0x8664 : 0x14c);
   m.setU16At(sud, K.ImageNumberHigh, k.arch === 'x64' ? 0x8664 : 0x14c);
   m.writeWString(sud + BigInt(K.NtSystemRoot), 'C:\\Windows');
-  m.setU32At(sud, K.NtBuildNumber, OS_VERSION.build);
+  const version = osVersion(k);
+  // The version --os-version sets, as RtlGetVersion, PsGetVersion and NtBuildNumber report it (here without the
+  // NtBuildNumber variable's 0xF "free build" nibble: the shared page holds the plain build).
+  m.setU32At(sud, K.NtBuildNumber, version.build);
   m.setU32At(sud, K.NtProductType, 1); // NtProductWinNt
   m.setU8At(sud, K.ProductTypeIsValid, 1);
   m.setU16At(sud, K.NativeProcessorArchitecture, k.arch === 'x64' ? 9 : 0); // PROCESSOR_ARCHITECTURE_AMD64 / _INTEL
-  m.setU32At(sud, K.NtMajorVersion, OS_VERSION.major);
-  m.setU32At(sud, K.NtMinorVersion, OS_VERSION.minor);
+  m.setU32At(sud, K.NtMajorVersion, version.major);
+  m.setU32At(sud, K.NtMinorVersion, version.minor);
   m.setU32At(sud, K.NumberOfPhysicalPages, 0x100000); // 4 GiB
   m.setU32At(sud, K.ActiveProcessorCount, 1);
   // Drivers only read it; the kernel writes it.
@@ -150,7 +153,14 @@ export const data: DataExportDecl[] = [
     name: 'NtBuildNumber',
     proto: 'ULONG NtBuildNumber',
     // The high nibble 0xF marks a free (retail) build.
-    address: (k) => variable(k, 4, (a) => k.m.setU32(a, (0xf0000000 | OS_VERSION.build) >>> 0)),
+    address: (k) => variable(k, 4, (a) => k.m.setU32(a, ntBuildNumber(k))),
+  }),
+  defineData({
+    module: 'ntoskrnl.exe',
+    name: 'KeNumberProcessors',
+    proto: 'CCHAR KeNumberProcessors',
+    // One emulated processor (ke/processor.ts).
+    address: (k) => variable(k, 1, (a) => k.m.setU8(a, 1)),
   }),
   defineData({ module: 'ntoskrnl.exe', name: 'InitSafeBootMode', proto: 'ULONG InitSafeBootMode', address: (k) => variable(k, 4) }),
   defineData({ module: 'ntoskrnl.exe', name: 'KdDebuggerEnabled', proto: 'BOOLEAN KdDebuggerEnabled', address: (k) => variable(k, 1) }),

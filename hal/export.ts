@@ -15,7 +15,11 @@ export type ParamKind =
 /** Return kinds; 'void' leaves rax/eax as the implementation found it. */
 export type RetKind = 'void' | 'u8' | 'bool' | 'u16' | 'u32' | 'i32' | 'status' | 'irql' | 'u64' | 'i64' | 'ptr' | 'usize' | 'handle';
 
-export type CallConv = 'stdcall' | 'cdecl' | 'fastcall';
+/**
+ * x86 conventions. 'edx:eax' is the one of the compiler's 64-bit shift helpers (_allshl & co.): the first parameter,
+ * 64-bit, in edx:eax, the second in cl, nothing on the stack; the result in edx:eax.
+ */
+export type CallConv = 'stdcall' | 'cdecl' | 'fastcall' | 'edx:eax';
 
 type NumberKinds = 'u8' | 'bool' | 'u16' | 'u32' | 'i32' | 'status' | 'tag' | 'irql' | 'access';
 type ValueOf<K extends ParamKind> = K extends NumberKinds ? number : bigint;

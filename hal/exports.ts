@@ -2,6 +2,10 @@
 
 import type { AnyExport, DataExportDecl } from './export.js';
 import { exports as cmCallback } from './cm/callback.js';
+import { exports as cmKey } from './cm/key.js';
+import { exports as rtlRegistry } from './rtl/registry.js';
+import { exports as ioRegistry } from './io/registry.js';
+import { exports as bcrypt } from './ksecdd/bcrypt.js';
 import { exports as dbgPrint } from './dbg/print.js';
 import { exports as pool } from './ex/pool-exports.js';
 import { exports as interlocked } from './ex/interlocked.js';
@@ -35,7 +39,14 @@ import { exports as handle } from './ob/handle.js';
 import { exports as obCallbacks } from './ob/callbacks.js';
 import { exports as crt } from './rtl/crt.js';
 import { exports as unicode } from './rtl/unicode.js';
+import { exports as rtlString } from './rtl/string.js';
+import { exports as rtlConvert } from './rtl/convert.js';
+import { exports as rtlMemory } from './rtl/memory.js';
 import { exports as version } from './rtl/version.js';
+import { exports as bitmap } from './rtl/bitmap.js';
+import { exports as genericTable } from './rtl/generic.js';
+import { exports as avlTable } from './rtl/avl.js';
+import { exports as rtlTime } from './rtl/time.js';
 import { data } from './boot.js';
 import { exports as k32File } from './user/kernel32/file.js';
 import { exports as k32Process } from './user/kernel32/process.js';
@@ -47,20 +58,65 @@ import { exports as fastMutex } from './ex/fastmutex.js';
 import { exports as semaphore } from './ke/semaphore.js';
 import { exports as exWork } from './ex/work.js';
 import { exports as slist } from './ex/slist.js';
+import { exports as processor } from './ke/processor.js';
+import { exports as rundown } from './ex/rundown.js';
+import { exports as pushlock } from './ex/pushlock.js';
+import { exports as lookaside } from './ex/lookaside.js';
 import { exports as ioWork } from './io/workitem.js';
 import { exports as ioFile } from './io/file.js';
 import { exports as crtErrno } from './user/msvcrt/errno.js';
 import { exports as crtStdio } from './user/msvcrt/stdio.js';
 import { exports as crtStdlib, data as crtData } from './user/msvcrt/stdlib.js';
 import { exports as crtString } from './user/msvcrt/string.js';
+import { exports as halPorts } from './hal/exports.js';
+import { exports as physical } from './mm/physical.js';
+import { exports as seSid } from './se/sid.js';
+import { exports as seAcl } from './se/acl.js';
+import { exports as seSd } from './se/sd.js';
+import { exports as etw } from './etw/etw.js';
+import { exports as sysinfo } from './ex/sysinfo.js';
+import { exports as irpAlloc } from './io/irpalloc.js';
+import { exports as psInfo } from './ps/info.js';
+import { exports as ioThread } from './io/thread.js';
+import { exports as obClose } from './ob/close.js';
+import { exports as seToken, data as seData } from './se/token.js';
+import { exports as obName } from './ob/name.js';
+import { exports as devQueue } from './io/devqueue.js';
+import { exports as shareAccess } from './io/share.js';
+import { exports as psQuery } from './ps/query.js';
+import { exports as obSymlink } from './ob/symlink.js';
+import { exports as ioShutdown } from './io/shutdown.js';
+import { exports as devEnum } from './io/devenum.js';
+import { exports as errorLog } from './io/errorlog.js';
+import { exports as obDuplicate } from './ob/duplicate.js';
+import { exports as obDirectory } from './ob/directory.js';
+import { exports as seh } from './rtl/seh.js';
+import { exports as exCallback } from './ex/callback.js';
+import { exports as keQueue } from './ke/queue.js';
+import { exports as bugCheckCallback } from './ke/bugcheck-callback.js';
+import { exports as fsrtlName } from './fsrtl/name.js';
+import { exports as kePriority } from './ke/priority.js';
+import { exports as keStack } from './ke/stack.js';
+import { exports as exUuid } from './ex/uuid.js';
+import { exports as keUnbiased } from './ke/unbiased.js';
+import { exports as exTimer } from './ex/timer.js';
+import { exports as poPower } from './po/power.js';
+import { exports as ioPnp } from './io/pnp.js';
+import { exports as keYield } from './ke/yield.js';
+import { exports as mmPaging } from './mm/paging.js';
+import { exports as mmVirtual } from './mm/virtual.js';
+import { exports as mmMdlSup } from './mm/mdlsup.js';
+import { exports as ioFsInfo } from './io/fsinfo.js';
 
 export const EXPORTS: readonly AnyExport[] = [
-  ...cmCallback, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...devstack, ...cancel, ...csq, ...apc, ...bug, ...event, ...clock, ...dpc, ...timer, ...irql,
-  ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...probe, ...mdl, ...ps, ...psThread, ...psNotify, ...handle, ...obCallbacks, ...exEvent, ...ioFile, ...fastMutex, ...semaphore, ...exWork, ...ioWork, ...slist, ...crt, ...unicode, ...version,
+  ...cmCallback, ...cmKey, ...rtlRegistry, ...ioRegistry, ...bcrypt, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...devstack, ...cancel, ...csq, ...apc, ...bug, ...event, ...clock, ...dpc, ...timer, ...irql,
+  ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...probe, ...mdl, ...ps, ...psThread, ...psNotify, ...handle, ...obCallbacks, ...exEvent, ...ioFile, ...fastMutex, ...semaphore, ...exWork, ...ioWork, ...slist, ...processor, ...rundown, ...pushlock, ...lookaside, ...crt, ...unicode, ...rtlString, ...rtlConvert, ...rtlMemory, ...version, ...bitmap, ...genericTable, ...avlTable, ...rtlTime, ...halPorts, ...physical, ...seSid, ...seAcl, ...seSd, ...etw, ...sysinfo, ...irpAlloc, ...psInfo, ...ioThread, ...obClose, ...seToken, ...obName, ...devQueue, ...shareAccess, ...psQuery, ...obSymlink, ...ioShutdown, ...devEnum, ...errorLog, ...obDuplicate, ...obDirectory,
+  ...seh, ...exCallback, ...keQueue, ...bugCheckCallback, ...fsrtlName, ...kePriority, ...keStack, ...exUuid, ...keUnbiased, ...exTimer, ...poPower, ...ioPnp, ...keYield,
+  ...mmPaging, ...mmVirtual, ...mmMdlSup, ...ioFsInfo,
   // User mode: the DLLs a client program imports.
   ...k32File, ...k32Process, ...k32Sync, ...k32Pipe, ...k32ProcThreads, ...crtErrno, ...crtStdio, ...crtStdlib, ...crtString,
 ].sort((a, b) => (a.module + '!' + a.name).localeCompare(b.module + '!' + b.name));
 
-export const DATA_EXPORTS: readonly DataExportDecl[] = [...data, ...crtData];
+export const DATA_EXPORTS: readonly DataExportDecl[] = [...data, ...seData, ...crtData];
 
 export const TABLE = { exports: EXPORTS, data: DATA_EXPORTS };

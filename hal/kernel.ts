@@ -2,9 +2,9 @@
 
 import type { Arch, Cpl, Engine, Reg } from '../emu/engine.js';
 import { EngineMemoryError, PAGE_SIZE, Prot } from '../emu/engine.js';
-import type { AnyExport, DataExportDecl, ParamKind, RetKind, VarArgs } from './export.js';
+import type { AnyExport, CallConv, DataExportDecl, ParamKind, RetKind, VarArgs } from './export.js';
 import { x86Slots } from './export.js';
-import { GuestAccessError, GuestStop, Machine, SUSPENDED, hex, kernelFaultBugcheck } from './machine.js';
+import { GuestAccessError, GuestResume, GuestStop, Machine, SUSPENDED, hex, kernelFaultBugcheck } from './machine.js';
 import { Pool } from './ex/pool.js';
 import { Tracer } from './trace.js';
 import { layouts, type Layouts } from './layout/index.js';
@@ -21,6 +21,7 @@ import { SYSTEM } from './ob/namespace.js';
 import { isWindowsData } from './windows-exports.js';
 import { CpuState, emulatePrivileged } from './ke/cpu.js';
 import type { ClientProcess } from './user/process.js';
+import { exportAccessException, kernelException } from './ke/except.js';
 
 /** A loaded image, for naming addresses module+offset. */
 export interface Module {
@@ -48,6 +49,8 @@ interface Frame {
   ret: bigint;
   /** [sp, rcx, rdx, r8, r9] (x64) or [esp, ecx, edx] (x86). */
   regs: BigUint64Array;
+  /** The export call this one was made inside (an export that called the guest that called this one). */
+  outer?: Frame;
   /** The declared export being handled, its x86 stack slots and its decoded arguments (when traced). */
   decl?: AnyExport;
   slots?: number;
@@ -142,6 +145,7 @@ export class Kernel {
     this.m.onPrivileged = (pc) => emulatePrivileged(this, pc);
     this.m.onModeSwitch = (cpl) => this.switchMode(cpl);
     this.m.irql = () => this.irql;
+    this.m.onKernelException = (exit) => kernelException(this, exit);
     this.m.missingDataAt = (a) => {
       const i = Number((a - this.m.layout.missingData) / 0x1000n);
       const name = a >= this.m.layout.missingData ? this.missingDataNames[i] : undefined;
@@ -358,6 +362,16 @@ export class Kernel {
     return this.frame?.ret ?? 0n;
   }
 
+  /**
+   * The export calls in progress, innermost first: each one's stack pointer at its stub and return address.
+   * Exception dispatch walks on through them into the code that made the call (the kernel routine's frame).
+   */
+  exportCalls(): { sp: bigint; ret: bigint }[] {
+    const out: { sp: bigint; ret: bigint }[] = [];
+    for (let f = this.frame; f; f = f.outer) out.push({ sp: f.sp, ret: f.ret });
+    return out;
+  }
+
   /** How many export calls are being handled, nested (the scheduler tells a thread's own top-level call by it). */
   get callDepth(): number {
     return this.depth;
@@ -418,7 +432,7 @@ export class Kernel {
     this.apiCalls++;
     const outer = this.frame;
     const outerActing = this.m.acting;
-    this.frame = { sp, ret, regs };
+    this.frame = { sp, ret, regs, outer };
     this.depth++;
     // The export's accesses to guest memory take the page checks of the code that called it.
     this.m.acting = this.m.engine.cpl;
@@ -434,6 +448,8 @@ export class Kernel {
       if (e instanceof GuestStop && e.detail.pc === undefined) e.detail.pc = ret;
       if (!(e instanceof EngineMemoryError)) throw e;
       const name = stub.kind === 'internal' ? stub.name : `${stub.decl.module}!${stub.decl.name}`;
+      // An access violation on a user-space address is an exception the driver's handlers may take.
+      exportAccessException(this, e, address, name);
       throw this.accessStop(e, name, ret, address);
     } finally {
       this.frame = outer;
@@ -495,8 +511,9 @@ export class Kernel {
       if (this.sched.suspending) return SUSPENDED;
     } catch (e) {
       // A call that ends the run (KeBugCheckEx, a second IoCompleteRequest, a bad pointer) is traced too.
-      if (display && (e instanceof GuestStop || e instanceof EngineMemoryError)) {
-        const outcome = e instanceof GuestStop ? e.outcome : 'fault';
+      if (display && (e instanceof GuestStop || e instanceof EngineMemoryError || e instanceof GuestResume)) {
+        // A raised exception a driver's handler took continues elsewhere (its __except block).
+        const outcome = e instanceof GuestStop ? e.outcome : e instanceof GuestResume ? 'an exception handler continued at ' + this.symbolize(e.rip) : 'fault';
         this.trace.emit({ type: 'call', export: `${decl.module}!${decl.name}`, args: display, caller: this.symbolize(ret), tid: this.ps.tid, note: `did not return: ${outcome}` });
       }
       throw e;
@@ -516,7 +533,7 @@ export class Kernel {
   }
 
   /** Reads declared parameters in order, then the variadic ones, per the architecture and convention. */
-  private fetcher(cc: 'stdcall' | 'cdecl' | 'fastcall') {
+  private fetcher(cc: CallConv) {
     let slot = 0;
     let regsUsed = 0; // x86 fastcall: ecx, edx
     const k = this;
@@ -525,6 +542,10 @@ export class Kernel {
       let raw: bigint;
       if (x64) {
         raw = k.slot(slot++);
+      } else if (cc === 'edx:eax') {
+        // The 64-bit operand in edx:eax, then the count in cl (the parameter's kind narrows ecx to it).
+        const r = k.frame!.regs;
+        raw = regsUsed++ === 0 ? (k.m.engine.getReg('rax') & 0xffffffffn) | ((r[2] & 0xffffffffn) << 32n) : r[1];
       } else if (cc === 'fastcall' && regsUsed < 2 && x86Slots(kind) === 1) {
         raw = k.frame!.regs[1 + regsUsed++];
       } else if (x86Slots(kind) === 2) {
@@ -564,7 +585,7 @@ export class Kernel {
    * Returns from the stub in one register write: the return value, and the stack pointer past the return address
    * (and, for x86 stdcall/fastcall, past the callee-popped arguments).
    */
-  private returnFromStub(kind: RetKind, v: number | bigint | undefined, cc: 'stdcall' | 'cdecl' | 'fastcall', slots: number): void {
+  private returnFromStub(kind: RetKind, v: number | bigint | undefined, cc: CallConv, slots: number): void {
     const f = this.frame!;
     this.returnRegs(this.arch === 'x64' ? f.sp + 8n : f.sp + 4n + BigInt(cc === 'cdecl' ? 0 : slots * 4), kind, v);
   }
@@ -643,7 +664,8 @@ export class Kernel {
 }
 
 /** x86: the 4-byte stack slots the declared parameters occupy (fastcall passes the first two 32-bit ones in ecx, edx). */
-function x86StackSlots(cc: 'stdcall' | 'cdecl' | 'fastcall', kinds: readonly ParamKind[]): number {
+function x86StackSlots(cc: CallConv, kinds: readonly ParamKind[]): number {
+  if (cc === 'edx:eax') return 0;
   let regs = cc === 'fastcall' ? 2 : 0;
   let slots = 0;
   for (const kind of kinds) {

@@ -123,6 +123,8 @@ export class GuestStop extends Error {
       bugcheck?: { code: number; params: bigint[] };
       fault?: { access: string; address: bigint };
       instructionBytes?: Uint8Array;
+      /** An unhandled exception's call stack, innermost first (return addresses). */
+      stack?: bigint[];
     } = {},
   ) {
     super(reason);
@@ -169,6 +171,28 @@ export interface CallResult {
 
 export type TrapHandler = (address: bigint) => bigint;
 
+/**
+ * A guest exception handler took the exception (an __except block, or a handler's ExceptionContinueExecution): the
+ * thread continues with these registers. Thrown from exception dispatch through the host-side frames between it and
+ * the guest run (runToReturn) whose frames hold the stack pointer `sp`, which applies the registers and goes on.
+ */
+export class GuestResume extends Error {
+  constructor(
+    /** rax .. r15 in the unwind codes' order (x86: eax ecx edx ebx esp ebp esi edi), then rip and rflags. */
+    readonly regs: readonly bigint[],
+    readonly rip: bigint,
+    readonly eflags: bigint,
+  ) {
+    super('exception handled: execution continues at ' + hex(rip));
+  }
+  get sp(): bigint {
+    return this.regs[4];
+  }
+}
+
+const RESUME_REGS_X64: readonly Reg[] = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rflags'];
+const RESUME_REGS_X86: readonly Reg[] = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'rflags'];
+
 export class Machine {
   readonly ptrSize: 4 | 8;
   readonly layout: AddressLayout;
@@ -209,6 +233,12 @@ export class Machine {
   private okHi = 0n;
   /** The current IRQL, for the bugcheck a fault at DISPATCH_LEVEL is (set by the kernel). */
   irql: () => number = () => 0;
+  /**
+   * A processor exception in kernel mode (a fault, a divide error, int3 ...), offered to the kernel's exception
+   * dispatch before it becomes a stop: it throws GuestResume when a guest handler takes it, or a GuestStop; it
+   * returns false when Windows would not dispatch it (a bugcheck in the page-fault handler), for stopFor to report.
+   */
+  onKernelException?: (exit: Extract<Exit, { kind: 'fault' | 'interrupt' }>) => false;
 
   constructor(
     readonly engine: Engine,
@@ -246,6 +276,7 @@ export class Machine {
   fxState(area: bigint, save: boolean, scratchSp: bigint): void {
     const e = this.engine;
     const cpl = e.cpl;
+    const before = e.instructions;
     if (cpl !== 0) e.setCpl(0);
     try {
       const expectSp = this.pushCall(scratchSp, [area], this.returnTrap);
@@ -253,6 +284,8 @@ export class Machine {
       if (r.stackMismatch !== 0) throw new Error('fxState: the helper left the stack unbalanced');
     } finally {
       if (cpl !== 0) e.setCpl(cpl);
+      // The helper is kdemu's, not the guest's: an engine that saves the state natively runs none of it.
+      e.discount?.(e.instructions - before);
     }
   }
 
@@ -703,6 +736,27 @@ export class Machine {
    * thread the scheduler resumes continues here too, from where it was suspended.
    */
   runToReturn(pc: bigint, returnTrap: bigint, expectSp: bigint): CallResult {
+    for (;;) {
+      try {
+        return this.runLevel(pc, returnTrap, expectSp);
+      } catch (e) {
+        // An exception handler in this run's frames (below expectSp on its stack) took an exception: go on there.
+        if (!(e instanceof GuestResume) || e.sp >= expectSp) throw e;
+        pc = this.resume(e);
+      }
+    }
+  }
+
+  /** Loads the registers a GuestResume carries; returns where execution continues. */
+  private resume(r: GuestResume): bigint {
+    const x64 = this.arch === 'x64';
+    const values = x64 ? [...r.regs.slice(0, 16), r.eflags] : [...r.regs.slice(0, 8).map((v) => v & 0xffffffffn), r.eflags];
+    this.engine.writeRegs(x64 ? RESUME_REGS_X64 : RESUME_REGS_X86, values);
+    this.engine.setReg('rip', r.rip);
+    return r.rip;
+  }
+
+  private runLevel(pc: bigint, returnTrap: bigint, expectSp: bigint): CallResult {
     const e = this.engine;
     for (;;) {
       const exit = e.run(pc, this.remainingBudget());
@@ -729,6 +783,7 @@ export class Machine {
         this.onSlice?.(pc);
         continue;
       }
+      if ((exit.kind === 'fault' || exit.kind === 'interrupt') && e.cpl === 0 && this.onKernelException) this.onKernelException(exit);
       throw this.stopFor(exit);
     }
   }

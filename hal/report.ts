@@ -1,6 +1,7 @@
 // The public API types: run options, operations, and the JSON report (the contract in docs/cli.md).
 
 import type { Arch } from '../emu/engine.js';
+import type { RegEdit } from './cm/regfile.js';
 import type { EngineName } from '../emu/index.js';
 
 export type { EngineName };
@@ -64,6 +65,8 @@ export interface RunOptions {
   pipes?: string[];
   /** A host folder shown read-only at C:\ in the emulated file system (--fs). */
   fsDir?: string;
+  /** Edits applied to the emulated registry before DriverEntry, in order (--registry FILE.reg, parsed). */
+  registry?: readonly RegEdit[];
   /** Drivers to load after the first, in order (--load): filters, driver stacks. */
   load?: { path: string; bytes: Uint8Array }[];
   /** Instruction budget for the whole run (absent: DEFAULT_MAX_INSTRUCTIONS). */
@@ -74,6 +77,8 @@ export interface RunOptions {
   memoryMb?: number;
   /** Wall-clock budget for the whole run in milliseconds (0 or absent: none). */
   timeoutMs?: number;
+  /** The Windows version the kernel reports (--os-version; absent: 10.0.19045, Windows 10 22H2). */
+  osVersion?: { major: number; minor: number; build: number };
   /** Receives every trace event as it happens (NDJSON writer, tests). */
   onTrace?: (event: TraceEvent) => void;
 }
@@ -119,7 +124,7 @@ export interface OpReport {
 }
 
 export interface LeakReport {
-  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp' | 'reference' | 'mapping' | 'locked-pages' | 'timer' | 'dpc' | 'callback' | 'thread' | 'work-item';
+  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp' | 'reference' | 'mapping' | 'locked-pages' | 'physical-memory' | 'timer' | 'dpc' | 'callback' | 'thread' | 'work-item';
   detail: string;
   /** symlink: the target it still points to. */
   target?: string;
@@ -204,11 +209,20 @@ export type TraceEvent =
   | { type: 'callback'; seq: number; event: 'enter' | 'leave'; routine: string; target: string; ret?: string; note?: string }
   /** A privileged instruction the kernel layer emulated (mov cr8, rdmsr ...). */
   | { type: 'cpu'; seq: number; instruction: string; at: string }
+  /** An I/O port access (in/out/ins/outs, READ_PORT_*, WRITE_PORT_*, the HAL's PCI and CMOS accesses): port and value in hex. */
+  | { type: 'port'; seq: number; direction: 'in' | 'out'; port: string; width: 8 | 16 | 32; value: string; at: string }
   | { type: 'op'; seq: number; op: string; status: string; information?: number }
   /** Where kdemu knowingly does less than Windows (Wine's FIXME habit): what it left out, and where (module+offset). */
   | { type: 'note'; seq: number; text: string; at?: string }
   | { type: 'stop'; seq: number; outcome: Outcome; reason: string }
   /** A thread was created, the processor switched to it (from: the thread that ran before), or it ended. */
   | { type: 'thread'; seq: number; event: 'create' | 'switch' | 'exit'; tid: number; pid: number; start?: string; from?: number; status?: string }
+  /**
+   * A registry access: op is open, create, query, set, delete-value, delete-key, query-key, enumerate-key or
+   * enumerate-value; key the full path (\REGISTRY\MACHINE\...); value and data (type and contents) when a value is involved.
+   */
+  | { type: 'registry'; seq: number; op: string; key: string; value?: string; data?: string; status: string }
+  /** An error log entry a driver wrote (IoWriteErrorLogEntry): the event log's record of it. */
+  | { type: 'errorlog'; seq: number; object: string; errorCode: string; uniqueErrorValue: string; finalStatus: string; majorFunction: number; dumpData: string[]; strings: string[] }
   /** A process was created (a synthetic one: CreateProcess, --spawn) or ended. */
   | { type: 'process'; seq: number; event: 'create' | 'exit'; pid: number; parentPid: number; image: string; exitCode?: string };

@@ -11,6 +11,7 @@ import { isWorkerThread } from './ex/work.js';
 import { ProcessContext } from './ps/process.js';
 import { UserSession, INVALID_HANDLE_VALUE, type Win32Result } from './user/fileapi.js';
 import { bugcheckName } from './ke/bugcodes.js';
+import { runBugCheckCallbacks } from './ke/bugcheck-callback.js';
 import { disassemble } from '../emu/disasm.js';
 import { DEFAULT_ENGINE, DriverSession, InputError, parseDriver } from './session.js';
 import { parsePe, imageKind, type PeImage } from '../emu/pe/index.js';
@@ -111,6 +112,8 @@ export function runDriver(options: RunOptions): Report {
     if (e instanceof InputError) throw e;
     const stop = asGuestStop(e);
     if (stop) {
+      // The drivers' bug-check callbacks run after the bug check, as on Windows.
+      if (stop.detail.bugcheck) runBugCheckCallbacks(k, stop.detail.bugcheck.code);
       report.outcome = stop.outcome;
       report.stop = stopReport(k, stop);
       k.trace.emit({ type: 'stop', outcome: stop.outcome, reason: stop.reason });
@@ -335,6 +338,7 @@ function stopReport(k: Kernel, e: GuestStop): StopReport {
   }
   if (e.detail.export) s.export = e.detail.export;
   if (e.detail.fault) s.fault = { access: e.detail.fault.access, address: hex(e.detail.fault.address) };
+  if (e.detail.stack) s.stack = e.detail.stack.map((a) => k.symbolize(a));
   if (pc !== undefined && k.moduleOf(pc)?.name !== 'ntoskrnl.exe') {
     // The instruction at the stop, as a kernel debugger would show it (the bytes when it does not decode).
     const bytes = e.detail.instructionBytes ?? readInstruction(k, pc);

@@ -21,6 +21,8 @@ import type { DriverRecord } from './io/state.js';
 import { Kernel } from './kernel.js';
 import { DEFAULT_MEMORY_MB, hex } from './machine.js';
 import { ntSuccess } from './rtl/ntstatus.js';
+import { setOsVersion } from './rtl/version.js';
+import { preloadRegistry } from './cm/registry.js';
 import type { LeakReport, RunOptions } from './report.js';
 import { tagText } from './ex/pool.js';
 import { UserSession } from './user/fileapi.js';
@@ -31,13 +33,19 @@ import { queuedDpcs } from './ke/dpc.js';
 import { registeredNotifyRoutines } from './ps/notify.js';
 import { registeredObCallbacks } from './ob/callbacks.js';
 import { registeredCallbacks } from './cm/callback.js';
+import { etwRegistrations } from './etw/etw.js';
 import { isWorkerThread, queuedWorkItems } from './ex/work.js';
+import { physicalLeaks } from './mm/physical.js';
+import { callbackLeaks } from './ex/callback.js';
+import { bugCheckCallbackLeaks } from './ke/bugcheck-callback.js';
+import { plugPlayLeaks } from './io/pnp.js';
+import { systemStateLeaks } from './po/power.js';
 
 export { InputError } from './errors.js';
 
 export const DEFAULT_ENGINE: EngineName = 'wasm';
 
-export type SessionOptions = Pick<RunOptions, 'driverPath' | 'driverBytes' | 'engine' | 'onTrace' | 'maxInstructions' | 'maxVirtualMs' | 'memoryMb' | 'timeoutMs' | 'fsDir'>;
+export type SessionOptions = Pick<RunOptions, 'driverPath' | 'driverBytes' | 'engine' | 'onTrace' | 'maxInstructions' | 'maxVirtualMs' | 'memoryMb' | 'timeoutMs' | 'fsDir' | 'osVersion' | 'registry'>;
 
 /** The instruction budget of a run unless told otherwise: about 5 s on the wasm core, far above any DriverEntry. */
 export const DEFAULT_MAX_INSTRUCTIONS = 1_000_000_000;
@@ -72,6 +80,8 @@ export class DriverSession {
     this.k.maxVirtualUs = virtualMs === 'unlimited' ? 0n : BigInt(virtualMs) * 1000n;
     this.k.m.memoryBudget = (options.memoryMb ?? DEFAULT_MEMORY_MB) * 1048576;
     if (options.fsDir !== undefined) this.k.fsDir = options.fsDir;
+    if (options.osVersion !== undefined) setOsVersion(this.k, options.osVersion);
+    if (options.registry) preloadRegistry(this.k, options.registry);
     this.user = new UserSession(this.k);
     boot(this.k);
     this.driver = loadDriver(this.k, image, options.driverBytes, options.driverPath);
@@ -162,6 +172,7 @@ export class DriverSession {
       out.push({ kind: 'mapping', detail: `${v.pages} page${v.pages === 1 ? '' : 's'} of MDL ${hex(v.mdl)} mapped at ${hex(v.address)} in ${v.mode === 'user' ? 'the user process' : 'system space'}, never unmapped`, caller: v.caller });
     }
     for (const mdl of st.locked) out.push({ kind: 'locked-pages', detail: `MDL ${hex(mdl)} still has its pages locked (MmProbeAndLockPages without MmUnlockPages)` });
+    out.push(...physicalLeaks(k));
     for (const [irp, p] of k.io.pendingIrps) out.push({ kind: 'irp', detail: `${p.major} IRP ${hex(irp)} to ${p.device}, still pending` });
     for (const t of armedTimers(k)) out.push({ kind: 'timer', detail: `timer ${hex(t)} still set (KeSetTimer without KeCancelTimer)${k.moduleOf(t) ? ` in ${k.symbolize(t)}` : ''}` });
     for (const d of queuedDpcs(k)) out.push({ kind: 'dpc', detail: `DPC ${hex(d)} still queued` });
@@ -171,7 +182,9 @@ export class DriverSession {
     }
     for (const r of registeredNotifyRoutines(k)) out.push({ kind: 'callback', detail: `${r.kind} routine ${k.symbolize(r.routine)} still registered` });
     for (const c of registeredCallbacks(k)) out.push({ kind: 'callback', detail: `registry callback ${k.symbolize(c.routine)}${c.altitude !== undefined ? ` (altitude ${c.altitude})` : ''} still registered`, caller: c.caller });
+    for (const r of etwRegistrations(k).values()) out.push({ kind: 'callback', detail: `ETW provider ${r.provider} (registration ${hex(r.handle)}) never unregistered`, caller: r.caller });
     for (const r of registeredObCallbacks(k)) out.push({ kind: 'callback', detail: `ObRegisterCallbacks registration ${hex(r.handle)} (altitude ${r.altitude}, ${k.symbolize(r.routine)}) never unregistered` });
+    out.push(...callbackLeaks(k), ...bugCheckCallbackLeaks(k), ...plugPlayLeaks(k), ...systemStateLeaks(k));
     for (const w of queuedWorkItems(k)) out.push({ kind: 'work-item', detail: `work item ${hex(w.item)} (routine ${k.symbolize(w.routine)}) still queued` });
     // A system thread still alive runs code of an unloaded driver the next time it is scheduled.
     for (const t of k.ps.threads) {

@@ -16,6 +16,10 @@ optional=()
 command -v x86_64-w64-mingw32-gcc >/dev/null && command -v i686-w64-mingw32-gcc >/dev/null || required+=(mingw-w64)
 has_unicorn || optional+=(libunicorn2)
 command -v gcc >/dev/null || optional+=(gcc)
+# clang, lld-link and llvm-dlltool build the test drivers with the Microsoft compiler ABI (SEH, /GS, CFG).
+command -v clang >/dev/null || optional+=(clang)
+command -v lld-link >/dev/null || optional+=(lld)
+command -v llvm-dlltool >/dev/null || optional+=(llvm)
 if [ ${#required[@]} -gt 0 ] || [ ${#optional[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     say "installing ${required[*]} ${optional[*]}"
@@ -26,7 +30,7 @@ if [ ${#required[@]} -gt 0 ] || [ ${#optional[@]} -gt 0 ]; then
     echo "setup: missing Debian packages: ${required[*]}. Install them as root: apt-get install -y ${required[*]} ${optional[*]}" >&2
     exit 1
   else
-    echo "setup: ${optional[*]} not installed (apt-get install -y ${optional[*]} as root): the Unicorn engine is unavailable; kdemu runs on its wasm core" >&2
+    echo "setup: ${optional[*]} not installed (apt-get install -y ${optional[*]} as root): without libunicorn2 and gcc the Unicorn engine is unavailable (kdemu runs on its wasm core); without clang, lld and llvm the MSVC-ABI driver tests (test/kernel/seh.test.ts) are skipped" >&2
   fi
 fi
 

@@ -304,6 +304,10 @@ export class UnicornEngine implements Engine {
   /** Trap exits so far: the counting hook counted each trapped (never executed) instruction once. */
   private trapsHit = 0;
 
+  discount(n: number): void {
+    this.trapsHit += n;
+  }
+
   private stop(p: Pending): void {
     if (!this.pending) this.pending = p;
     this.lib.emuStop(this.uc);

@@ -2,8 +2,7 @@
 //
 // A registration is a callback block in paged pool (tag 'CMcb') holding the routine and its context; its address
 // is the cookie (unique while registered). The configuration manager calls the registered routines around each
-// registry operation. kdemu has no registry yet (Zw*Key stop the run), so no operation ever reaches them; the
-// registry, when it comes, calls registeredCallbacks() in registration order.
+// registry operation (cm/notify.ts).
 
 import { defineExport } from '../export.js';
 import type { Kernel } from '../kernel.js';

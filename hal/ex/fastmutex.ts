@@ -23,6 +23,11 @@ function fields(k: Kernel, kind: Kind) {
 /** Guarded regions per thread (KTHREAD.SpecialApcDisable, counted here). */
 const guarded = new WeakMap<Kernel, Map<bigint, number>>();
 
+/** The current thread's SpecialApcDisable (0 outside guarded regions, negative inside). */
+export function guardedRegionDepth(k: Kernel): number {
+  return guarded.get(k)?.get(k.ps.currentThread) ?? 0;
+}
+
 function adjustGuardedRegion(k: Kernel, delta: number, routine: string): void {
   let m = guarded.get(k);
   if (!m) guarded.set(k, (m = new Map()));

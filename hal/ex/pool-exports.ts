@@ -1,4 +1,8 @@
-// Pool exports: ExAllocatePool, ExAllocatePoolWithTag, ExAllocatePool2, ExFreePool, ExFreePoolWithTag.
+// Pool exports: ExAllocatePool, ExAllocatePoolWithTag, ExAllocatePoolWithTagPriority, ExAllocatePoolWithQuota(Tag),
+// ExAllocatePool2, ExFreePool, ExFreePoolWithTag, ExQueryPoolBlockSize.
+//
+// kdemu does not limit processes' pool quotas: a quota allocation succeeds whenever the pool has the memory, and is
+// marked as charged (ExQueryPoolBlockSize reports it).
 
 import { defineExport } from '../export.js';
 import type { Kernel } from '../kernel.js';
@@ -18,16 +22,55 @@ const POOL_FLAG_REQUIRED_MASK = 0xffffffffn;
 const KNOWN_REQUIRED = 0x1n | 0x2n | 0x4n | 0x8n | 0x10n | 0x20n | 0x40n | 0x80n | 0x100n;
 const STATUS_INSUFFICIENT_RESOURCES = 0xc000009an;
 
-function allocate(k: Kernel, size: bigint, tag: number, poolType: number): bigint {
+/** POOL_TYPE flag bits: fail instead of raising (quota allocations), raise if the allocation fails. */
+const POOL_QUOTA_FAIL_INSTEAD_OF_RAISE = 0x8;
+const POOL_RAISE_IF_ALLOCATION_FAILURE = 0x10;
+
+/** An allocation for the driver (NULL when the pool cannot satisfy it). */
+export function allocate(k: Kernel, size: bigint, tag: number, poolType: number): bigint {
   if (size > 0x7fffffffn) return 0n;
   return k.pool.allocate(Number(size), tag, poolType, 'driver', k.symbolize(k.callerAddress())) ?? 0n;
 }
 
-function free(k: Kernel, p: bigint, tag: number): void {
+/** A failed allocation with POOL_RAISE_IF_ALLOCATION_FAILURE (or a quota one without FAIL_INSTEAD_OF_RAISE) raises. */
+function raiseNoMemory(k: Kernel, routine: string): GuestStop {
+  return new GuestStop('bugcheck', `${routine} from ${k.symbolize(k.callerAddress())} failed: STATUS_INSUFFICIENT_RESOURCES raised and not handled`, {
+    bugcheck: { code: 0x1e, params: [STATUS_INSUFFICIENT_RESOURCES, k.callerAddress(), 0n, 0n] },
+  });
+}
+
+/** ExAllocatePoolWithTag's behaviour for a pool type that may carry POOL_RAISE_IF_ALLOCATION_FAILURE. */
+export function allocateOrRaise(k: Kernel, size: bigint, tag: number, poolType: number, routine: string): bigint {
+  const p = allocate(k, size, tag, poolType & ~POOL_RAISE_IF_ALLOCATION_FAILURE);
+  if (p === 0n && poolType & POOL_RAISE_IF_ALLOCATION_FAILURE) throw raiseNoMemory(k, routine);
+  return p;
+}
+
+/** Blocks allocated with quota charged to the process (ExQueryPoolBlockSize's QuotaCharged). */
+const quotaBlocks = new WeakMap<Kernel, Set<bigint>>();
+function quota(k: Kernel): Set<bigint> {
+  let s = quotaBlocks.get(k);
+  if (!s) quotaBlocks.set(k, (s = new Set()));
+  return s;
+}
+
+/** ExAllocatePoolWithQuotaTag: raises on failure unless the pool type has POOL_QUOTA_FAIL_INSTEAD_OF_RAISE. */
+function allocateWithQuota(k: Kernel, size: bigint, tag: number, poolType: number, routine: string): bigint {
+  const p = allocate(k, size, tag, poolType & ~(POOL_QUOTA_FAIL_INSTEAD_OF_RAISE | POOL_RAISE_IF_ALLOCATION_FAILURE));
+  if (p === 0n) {
+    if (poolType & POOL_QUOTA_FAIL_INSTEAD_OF_RAISE) return 0n;
+    throw raiseNoMemory(k, routine);
+  }
+  quota(k).add(p);
+  return p;
+}
+
+export function free(k: Kernel, p: bigint, tag: number): void {
   if (p === 0n) {
     throw new GuestStop('bugcheck', `ExFreePool(NULL) from ${k.symbolize(k.callerAddress())}`, { bugcheck: { code: BAD_POOL_CALLER, params: [0x46n, 0n, 0n, 0n] } });
   }
   k.pool.free_(p, tag, k.callerAddress());
+  quota(k).delete(p);
 }
 
 export const exports = [
@@ -47,7 +90,50 @@ export const exports = [
     proto: 'PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)',
     params: { PoolType: 'u32', NumberOfBytes: 'usize', Tag: 'tag' },
     ret: 'ptr',
-    impl: (k, a) => allocate(k, a.NumberOfBytes, a.Tag, a.PoolType),
+    impl: (k, a) => allocateOrRaise(k, a.NumberOfBytes, a.Tag, a.PoolType, 'ExAllocatePoolWithTag'),
+  }),
+  defineExport({
+    module: 'ntoskrnl.exe',
+    name: 'ExAllocatePoolWithTagPriority',
+    cc: 'stdcall',
+    proto: 'PVOID ExAllocatePoolWithTagPriority(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag, EX_POOL_PRIORITY Priority)',
+    params: { PoolType: 'u32', NumberOfBytes: 'usize', Tag: 'tag', Priority: 'u32' },
+    ret: 'ptr',
+    // The priority only matters when the pool runs low, which kdemu's pool does not model short of running out.
+    impl: (k, a) => allocateOrRaise(k, a.NumberOfBytes, a.Tag, a.PoolType, 'ExAllocatePoolWithTagPriority'),
+  }),
+  defineExport({
+    module: 'ntoskrnl.exe',
+    name: 'ExAllocatePoolWithQuotaTag',
+    cc: 'stdcall',
+    proto: 'PVOID ExAllocatePoolWithQuotaTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)',
+    params: { PoolType: 'u32', NumberOfBytes: 'usize', Tag: 'tag' },
+    ret: 'ptr',
+    impl: (k, a) => allocateWithQuota(k, a.NumberOfBytes, a.Tag, a.PoolType, 'ExAllocatePoolWithQuotaTag'),
+  }),
+  defineExport({
+    module: 'ntoskrnl.exe',
+    name: 'ExAllocatePoolWithQuota',
+    cc: 'stdcall',
+    proto: 'PVOID ExAllocatePoolWithQuota(POOL_TYPE PoolType, SIZE_T NumberOfBytes)',
+    params: { PoolType: 'u32', NumberOfBytes: 'usize' },
+    ret: 'ptr',
+    impl: (k, a) => allocateWithQuota(k, a.NumberOfBytes, TAG_NONE, a.PoolType, 'ExAllocatePoolWithQuota'),
+  }),
+  defineExport({
+    module: 'ntoskrnl.exe',
+    name: 'ExQueryPoolBlockSize',
+    cc: 'stdcall',
+    proto: 'SIZE_T ExQueryPoolBlockSize(PVOID PoolBlock, PBOOLEAN QuotaCharged)',
+    params: { PoolBlock: 'ptr', QuotaCharged: 'ptr' },
+    ret: 'usize',
+    impl: (k, a) => {
+      // Read from the pool header in front of the block, as Windows does: its size in header units, less the header.
+      const header = BigInt(k.pool.header);
+      const units = BigInt(k.m.u16(a.PoolBlock - header));
+      k.m.setU8(a.QuotaCharged, quota(k).has(a.PoolBlock) ? 1 : 0);
+      return units * header - header;
+    },
   }),
   defineExport({
     module: 'ntoskrnl.exe',

@@ -1,9 +1,8 @@
 // Interlocked singly linked lists (SLIST_HEADER) and the non-paged lookaside lists built on them:
 // InitializeSListHead, ExpInterlockedPushEntrySList / ExpInterlockedPopEntrySList / ExpInterlockedFlushSList and
 // ExQueryDepthSList (x64), InterlockedPushEntrySList / InterlockedPopEntrySList / ExInterlockedFlushSList and the
-// spin-locked ExInterlockedPushEntrySList / ExInterlockedPopEntrySList (x86, fastcall); ExInitializeNPagedLookasideList
-// and ExDeleteNPagedLookasideList (ExAllocateFromNPagedLookasideList / ExFreeToNPagedLookasideList are header inlines
-// over the SList routines and the list's Allocate/Free pointers).
+// spin-locked ExInterlockedPushEntrySList / ExInterlockedPopEntrySList (x86, fastcall). The lookaside lists built on
+// them are in lookaside.ts.
 //
 // The header keeps Windows' format: on x64 Depth:16 and Sequence:48 in the first quadword, HeaderType (1: the x64
 // header), Reserved:3 and NextEntry:60 (the first entry's address >> 4: entries are 16-byte aligned) in the second;
@@ -44,7 +43,8 @@ function write(k: Kernel, head: bigint, h: Header): void {
   m.setU16(head + 6n, Number(h.sequence & 0xffffn));
 }
 
-function initialize(k: Kernel, head: bigint, routine: string): void {
+/** InitializeSListHead: an empty header (x64: 16-byte aligned, or STATUS_DATATYPE_MISALIGNMENT is raised). */
+export function initializeSListHead(k: Kernel, head: bigint, routine: string): void {
   if (k.arch === 'x64' && (head & 0xfn) !== 0n) {
     // InitializeSListHead raises STATUS_DATATYPE_MISALIGNMENT for a header that is not 16-byte aligned.
     throw new GuestStop('bugcheck', `${routine}(${hex(head)}) from ${k.symbolize(k.callerAddress())}: the SLIST_HEADER is not 16-byte aligned; STATUS_DATATYPE_MISALIGNMENT raised and not handled`, {
@@ -61,6 +61,11 @@ export function pushEntry(k: Kernel, head: bigint, entry: bigint): bigint {
   k.m.setPtr(entry, h.first);
   write(k, head, { first: entry, depth: h.depth + 1, sequence: h.sequence + 1n });
   return h.first;
+}
+
+/** The number of entries in the list. */
+export function depthOf(k: Kernel, head: bigint): number {
+  return read(k, head).depth;
 }
 
 /** Pops the first entry (NULL for an empty list). */
@@ -83,7 +88,7 @@ export const exports = [
   defineExport({
     ...nt, arch: 'x64', cc: 'stdcall', name: 'InitializeSListHead', proto: 'VOID InitializeSListHead(PSLIST_HEADER SListHead)',
     params: { SListHead: 'ptr' }, ret: 'void',
-    impl: (k, a) => initialize(k, a.SListHead, 'InitializeSListHead'),
+    impl: (k, a) => initializeSListHead(k, a.SListHead, 'InitializeSListHead'),
   }),
   defineExport({
     ...nt, arch: 'x64', cc: 'stdcall', name: 'ExpInterlockedPushEntrySList', proto: 'PSLIST_ENTRY ExpInterlockedPushEntrySList(PSLIST_HEADER ListHead, PSLIST_ENTRY ListEntry)',
@@ -131,51 +136,4 @@ export const exports = [
     params: { ListHead: 'ptr', Lock: 'ptr' }, ret: 'ptr',
     impl: (k, a) => popEntry(k, a.ListHead),
   }),
-  defineExport({
-    ...nt, cc: 'stdcall', name: 'ExInitializeNPagedLookasideList',
-    proto: 'VOID ExInitializeNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside, PALLOCATE_FUNCTION Allocate, PFREE_FUNCTION Free, ULONG Flags, SIZE_T Size, ULONG Tag, USHORT Depth)',
-    params: { Lookaside: 'ptr', Allocate: 'ptr', Free: 'ptr', Flags: 'u32', Size: 'usize', Tag: 'tag', Depth: 'u16' },
-    ret: 'void',
-    impl: (k, a) => {
-      const L = k.L.NPAGED_LOOKASIDE_LIST;
-      const o = k.L.GENERAL_LOOKASIDE.off;
-      const l = a.Lookaside;
-      k.m.fill(l, L.size);
-      initialize(k, l + BigInt(o.ListHead), 'ExInitializeNPagedLookasideList');
-      // Windows starts every list at a depth of 4 and tunes it from its own statistics; MaximumDepth is 256.
-      k.m.setU16At(l, o.Depth, 4);
-      k.m.setU16At(l, o.MaximumDepth, 256);
-      // NonPagedPool, with the flags the caller gave (POOL_NX_ALLOCATION, POOL_RAISE_IF_ALLOCATION_FAILURE).
-      k.m.setU32At(l, o.Type, 0 /* NonPagedPool */ | a.Flags);
-      k.m.setU32At(l, o.Tag, a.Tag);
-      // Every entry holds at least an SLIST_ENTRY.
-      k.m.setU32At(l, o.Size, Math.max(Number(a.Size), k.ptrSize));
-      k.m.setPtrAt(l, o.Allocate, a.Allocate !== 0n ? a.Allocate : k.resolveImport('ntoskrnl.exe', 'ExAllocatePoolWithTag'));
-      k.m.setPtrAt(l, o.Free, a.Free !== 0n ? a.Free : k.resolveImport('ntoskrnl.exe', 'ExFreePool'));
-      lookasides(k).add(l);
-    },
-  }),
-  defineExport({
-    ...nt, cc: 'stdcall', name: 'ExDeleteNPagedLookasideList',
-    proto: 'VOID ExDeleteNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside)',
-    params: { Lookaside: 'ptr' }, ret: 'void',
-    impl: (k, a) => {
-      // The cached entries go back through the list's Free routine.
-      const o = k.L.GENERAL_LOOKASIDE.off;
-      const free = k.m.ptrAt(a.Lookaside, o.Free);
-      for (let e = popEntry(k, a.Lookaside + BigInt(o.ListHead)); e !== 0n; e = popEntry(k, a.Lookaside + BigInt(o.ListHead))) {
-        k.callRoutine(free, [e], 'lookaside Free routine');
-      }
-      lookasides(k).delete(a.Lookaside);
-    },
-  }),
 ];
-
-const lists = new WeakMap<Kernel, Set<bigint>>();
-
-/** Lookaside lists initialized and not deleted (a leak at unload: their cached entries stay allocated). */
-export function lookasides(k: Kernel): Set<bigint> {
-  let s = lists.get(k);
-  if (!s) lists.set(k, (s = new Set()));
-  return s;
-}

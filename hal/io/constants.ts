@@ -22,6 +22,7 @@ export const enum Mj {
   Close = 0x02,
   Read = 0x03,
   Write = 0x04,
+  FileSystemControl = 0x0d,
   DeviceControl = 0x0e,
   InternalDeviceControl = 0x0f,
   Cleanup = 0x12,

@@ -1,5 +1,7 @@
 // Device objects: IoCreateDevice, IoDeleteDevice, and the DEVICE_OBJECT layout they fill.
 
+import { initializeDeviceQueue } from './devqueue.js';
+import { unregisterShutdown } from './shutdown.js';
 import { defineExport } from '../export.js';
 import type { Kernel } from '../kernel.js';
 import { STATUS } from '../rtl/ntstatus.js';
@@ -62,6 +64,7 @@ export function createDevice(
   if (SECTOR_DEVICE_TYPES.has(deviceType)) m.setU16At(addr, o.SectorSize, 512);
   initializeListHead(k, addr + BigInt(o['Queue.ListEntry']));
   initializeEvent(k, addr + BigInt(o.DeviceLock), SynchronizationEvent, true);
+  initializeDeviceQueue(k, addr + BigInt(o.DeviceQueue));
   // DEVOBJ_EXTENSION: Type, Size, DeviceObject (the only fields drivers may look at).
   const doe = addr + BigInt(doeOffset);
   m.setU16(doe, IO_TYPE_DEVICE_OBJECT_EXTENSION);
@@ -76,6 +79,8 @@ export function createDevice(
 export function deleteDevice(k: Kernel, device: bigint): void {
   const rec = k.io.deviceAt(device);
   if (!rec) return;
+  // A device still registered for shutdown notification is unregistered first.
+  unregisterShutdown(k, device);
   const m = k.m;
   const L = k.L;
   // Unlink from the driver's device list.

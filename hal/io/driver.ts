@@ -13,6 +13,7 @@ import { completeRequest } from './irp.js';
 import { tagOf } from './device.js';
 import type { DriverRecord } from './state.js';
 import { readUnicodeString } from '../rtl/unicode.js';
+import { initGuard } from '../ke/guard.js';
 
 /** Spacing between loaded driver images. */
 const IMAGE_STRIDE = 0x1000000n;
@@ -40,6 +41,8 @@ export function loadDriver(k: Kernel, img: PeImage, bytes: Uint8Array, imagePath
       else dv.setUint32(rva, Number(GS_COOKIE.x86), true);
     }
   }
+  // Control Flow Guard: the image's guard function pointers go to the kernel's checkers.
+  initGuard(k, img, mapped.memory, base);
   k.mapRegion(base, mapped.size, Prot.RWX);
   k.m.writeSparse(base, mapped.memory);
   for (const r of mapped.regions) k.m.protect(base + BigInt(r.rva), r.size, r.prot as Prot);

@@ -1,17 +1,19 @@
-// File I/O from kernel mode: ZwCreateFile, ZwReadFile, ZwWriteFile, ZwQueryInformationFile, ZwSetInformationFile on
-// named pipes (io/npfs.ts), on other devices' paths through the I/O manager, and on disk paths (\??\C:\..., \SystemRoot)
+// File I/O from kernel mode: ZwCreateFile (ZwOpenFile, IoCreateFile), ZwReadFile, ZwWriteFile, ZwQueryInformationFile,
+// ZwSetInformationFile, ZwDeleteFile, ZwQueryFullAttributesFile, ZwFlushBuffersFile, and ZwDeviceIoControlFile /
+// ZwFsControlFile to devices a driver opened, on named pipes (io/npfs.ts), on other devices' paths through the I/O
+// manager (IRPs with RequestorMode KernelMode), and on disk paths (\??\C:\..., \SystemRoot)
 // in the sandboxed in-memory file system (io/memfs.ts): the host's disk is never reached; --fs DIR shows a host folder
 // at C:\, read-only (what the driver writes stays in memory).
 
 import { defineExport } from '../export.js';
 import type { Kernel } from '../kernel.js';
 import { GuestStop, hex } from '../machine.js';
-import { STATUS, ntSuccess } from '../rtl/ntstatus.js';
+import { STATUS, ntError, ntSuccess } from '../rtl/ntstatus.js';
 import { mapGeneric } from '../ob/handle.js';
 import { pipeEndOf, pipeName, type PipeEnd } from './npfs.js';
 import { attributesName } from '../ex/event.js';
 import { OBJ_KERNEL_HANDLE, objectAttributes } from '../ps/thread.js';
-import { ntCreateFile } from './iofunc.js';
+import { ntCreateFile, ntDeviceIoControl, ntReadWrite, type IoResult } from './iofunc.js';
 import { MemFs, fsPath, mapFileAccess, type OpenFile } from './memfs.js';
 import { systemTime } from '../ke/clock.js';
 import type { KObject } from '../ob/handle.js';
@@ -39,7 +41,7 @@ function pipeHandle(k: Kernel, h: bigint): PipeEnd | undefined {
 }
 
 /** A file of the in-memory file system behind a handle: its open file and whether its I/O is synchronous. */
-interface DiskFile {
+export interface DiskFile {
   readonly kind: 'memfs';
   readonly open: OpenFile;
   readonly synchronous: boolean;
@@ -54,7 +56,7 @@ export function fileSystem(k: Kernel): MemFs {
   return fs;
 }
 
-function diskFileOf(obj: KObject | undefined): DiskFile | undefined {
+export function diskFileOf(obj: KObject | undefined): DiskFile | undefined {
   const f = obj?.file as DiskFile | undefined;
   return f?.kind === 'memfs' ? f : undefined;
 }
@@ -92,7 +94,7 @@ export function pipeEndHandle(k: Kernel, end: PipeEnd, access: number, kernel: b
   return k.ob.insert(obj, mapGeneric('File', access), kernel);
 }
 
-function unsupported(k: Kernel, routine: string, what: string): never {
+export function unsupported(k: Kernel, routine: string, what: string): never {
   throw new GuestStop('unsupported-call', `${routine} from ${k.symbolize(k.callerAddress())} ${what}`, { export: `ntoskrnl.exe!${routine}` });
 }
 
@@ -266,8 +268,16 @@ function readWrite(k: Kernel, routine: 'ZwReadFile' | 'ZwWriteFile', a: { FileHa
   }
   const end = pipeHandle(k, a.FileHandle);
   if (!end) {
-    if (k.io.files.has(Number(a.FileHandle & 0xffffffffn))) unsupported(k, routine, `on device file handle ${hex(a.FileHandle)}: kdemu sends kernel-mode reads and writes to devices only through IRPs the driver builds (IoBuildSynchronousFsdRequest ...)`);
-    return STATUS.INVALID_HANDLE;
+    const device = deviceHandle(k, a.FileHandle);
+    if (device === undefined) return STATUS.INVALID_HANDLE;
+    if (a.Event !== 0n || a.ApcRoutine !== 0n) unsupported(k, routine, 'on a device passes an event or APC routine: kdemu waits for device I/O in the call');
+    let byteOffset: bigint | undefined;
+    if (a.ByteOffset !== 0n) {
+      byteOffset = k.m.u64(a.ByteOffset);
+      // FILE_USE_FILE_POINTER_POSITION: the file object's current position.
+      if (BigInt.asIntN(64, byteOffset) === -2n) byteOffset = undefined;
+    }
+    return deviceResult(k, a.IoStatusBlock, ntReadWrite(k, device, routine === 'ZwWriteFile', a.Buffer, a.Length, undefined, { kernel: true, ...(byteOffset !== undefined ? { byteOffset } : {}) }));
   }
   if (a.Event !== 0n || a.ApcRoutine !== 0n) unsupported(k, routine, 'passes an event or APC routine: kdemu completes pipe I/O synchronously');
   const fn = `ntoskrnl.exe!${routine}`;
@@ -289,7 +299,112 @@ function readWrite(k: Kernel, routine: 'ZwReadFile' | 'ZwWriteFile', a: { FileHa
   );
 }
 
+/** The in-memory file system's path an OBJECT_ATTRIBUTES names, or the status for a name that is not one. */
+function diskPath(k: Kernel, routine: string, oa: bigint): { path: string } | { status: number } {
+  const path = attributesName(k, oa, routine);
+  if (path === undefined) return { status: STATUS.OBJECT_NAME_INVALID };
+  if (fsPath(path)) return { path };
+  if (pipeName(k, path) !== undefined) unsupported(k, routine, `on pipe ${path}: kdemu answers it for files of its file system`);
+  const found = k.ns.lookup(path);
+  if (!('status' in found) && found.object.type === 'device') unsupported(k, routine, `on device ${path}: kdemu answers it for files of its file system`);
+  return { status: 'status' in found ? found.status : STATUS.OBJECT_TYPE_MISMATCH };
+}
+
+const FILE_DELETE_ON_CLOSE = 0x1000;
+const DELETE = 0x10000;
+const FILE_READ_ATTRIBUTES = 0x80;
+const FILE_WRITE_DATA = 0x2;
+const FILE_APPEND_DATA = 0x4;
+const SHARE_ALL = 7;
+
+/** NtDeleteFile: opened for DELETE and deleted when the open closes (at once, unless other handles share delete). */
+function deleteFile(k: Kernel, oa: bigint): number {
+  const p = diskPath(k, 'ZwDeleteFile', oa);
+  if ('status' in p) return p.status;
+  const r = fileSystem(k).open(p.path, { desiredAccess: DELETE, shareAccess: SHARE_ALL, disposition: FILE_OPEN, createOptions: FILE_DELETE_ON_CLOSE });
+  r.file?.close();
+  return r.status;
+}
+
+/** NtQueryFullAttributesFile: FILE_NETWORK_OPEN_INFORMATION of a file by name, through an open for FILE_READ_ATTRIBUTES. */
+function queryFullAttributes(k: Kernel, oa: bigint, out: bigint): number {
+  const p = diskPath(k, 'ZwQueryFullAttributesFile', oa);
+  if ('status' in p) return p.status;
+  const r = fileSystem(k).open(p.path, { desiredAccess: FILE_READ_ATTRIBUTES, shareAccess: SHARE_ALL, disposition: FILE_OPEN });
+  if (!r.file) return r.status;
+  const b = r.file.queryBasic();
+  const st = r.file.queryStandard();
+  r.file.close();
+  const m = k.m;
+  m.setU64(out, b.creationTime);
+  m.setU64(out + 8n, b.lastAccessTime);
+  m.setU64(out + 16n, b.lastWriteTime);
+  m.setU64(out + 24n, b.changeTime);
+  m.setU64(out + 32n, st.allocationSize);
+  m.setU64(out + 40n, st.endOfFile);
+  m.setU32(out + 48n, b.fileAttributes);
+  m.setU32(out + 52n, 0);
+  return STATUS.SUCCESS;
+}
+
+/** NtFlushBuffersFile: the file system keeps nothing unwritten; the handle must have been opened to write. */
+function flushBuffers(k: Kernel, h: bigint, iosb: bigint): number {
+  const e = k.ob.lookup(h, KernelMode);
+  const f = diskFileOf(e?.object);
+  if (!f || !e) return fileHandleStatus(k, h, 'ZwFlushBuffersFile');
+  if (!(e.access & (FILE_WRITE_DATA | FILE_APPEND_DATA))) return STATUS.ACCESS_DENIED;
+  ioStatus(k, iosb, STATUS.SUCCESS, 0);
+  return STATUS.SUCCESS;
+}
+
+/** CREATE_FILE_TYPE: IoCreateFile's named pipe and mailslot creation (NtCreateNamedPipeFile, NtCreateMailslotFile). */
+const CreateFileTypeNone = 0;
+
+function ioCreateFile(k: Kernel, routine: string, a: { FileHandle: bigint; DesiredAccess: number; ObjectAttributes: bigint; IoStatusBlock: bigint; FileAttributes: number; ShareAccess: number; Disposition: number; CreateOptions: number; EaBuffer: bigint; CreateFileType: number; DriverContext?: bigint }): number {
+  if (a.CreateFileType !== CreateFileTypeNone) unsupported(k, routine, `with CreateFileType ${a.CreateFileType}: kdemu creates no named pipes or mailslots`);
+  if (a.EaBuffer !== 0n) unsupported(k, routine, 'with extended attributes (EaBuffer): kdemu\'s file system has none');
+  // IO_DRIVER_CREATE_CONTEXT (Size, ExtraCreateParameter, DeviceObjectHint, TxnParameters): extra create parameters,
+  // a create sent below the top of a device stack and transactions are beyond kdemu.
+  if (a.DriverContext) {
+    const p = BigInt(k.ptrSize);
+    if (k.m.ptr(a.DriverContext + p) !== 0n || k.m.ptr(a.DriverContext + 2n * p) !== 0n || k.m.ptr(a.DriverContext + 3n * p) !== 0n) {
+      unsupported(k, routine, 'with extra create parameters, a DeviceObjectHint or a transaction in its IO_DRIVER_CREATE_CONTEXT');
+    }
+  }
+  return createFile(k, { ...a, CreateDisposition: a.Disposition });
+}
+
+/** A device file handle a driver opened (ZwCreateFile on a device's name): its number in the I/O manager's table. */
+function deviceHandle(k: Kernel, h: bigint): number | undefined {
+  const n = Number(h & 0xffffffffn);
+  return k.io.files.has(n) ? n : undefined;
+}
+
+/**
+ * A device request's outcome for a kernel-mode caller: the IO_STATUS_BLOCK is written unless the driver failed the
+ * request at once (IopCompleteRequest leaves it for an error that did not pend).
+ */
+function deviceResult(k: Kernel, iosb: bigint, r: IoResult): number {
+  if (!ntError(r.status)) ioStatus(k, iosb, r.status, r.information);
+  return r.status;
+}
+
+/** NtDeviceIoControlFile / NtFsControlFile from kernel mode: an IRP to the device a driver opened. */
+function controlFile(k: Kernel, routine: 'ZwDeviceIoControlFile' | 'ZwFsControlFile', a: { FileHandle: bigint; Event: bigint; ApcRoutine: bigint; IoStatusBlock: bigint; Code: number; InputBuffer: bigint; InputBufferLength: number; OutputBuffer: bigint; OutputBufferLength: number }): number {
+  const device = deviceHandle(k, a.FileHandle);
+  if (device === undefined) {
+    const e = k.ob.lookup(a.FileHandle, KernelMode);
+    if (e?.object.type === 'File') unsupported(k, routine, `on handle ${hex(a.FileHandle)}, a pipe or a file of the file system: kdemu sends control requests to devices drivers opened`);
+    return e ? STATUS.OBJECT_TYPE_MISMATCH : STATUS.INVALID_HANDLE;
+  }
+  if (a.Event !== 0n || a.ApcRoutine !== 0n) unsupported(k, routine, 'passes an event or APC routine: kdemu waits for device I/O in the call');
+  const r = ntDeviceIoControl(k, device, a.Code >>> 0, a.InputBuffer, a.InputBufferLength, a.OutputBuffer, a.OutputBufferLength, undefined, false, { kernel: true, fsControl: routine === 'ZwFsControlFile' });
+  return deviceResult(k, a.IoStatusBlock, r);
+}
+
 const zw = { module: 'ntoskrnl.exe', cc: 'stdcall' } as const;
+const IO_CREATE_FILE_PARAMS = { FileHandle: 'ptr', DesiredAccess: 'access', ObjectAttributes: 'ptr', IoStatusBlock: 'ptr', AllocationSize: 'ptr', FileAttributes: 'u32', ShareAccess: 'u32', Disposition: 'u32', CreateOptions: 'u32', EaBuffer: 'ptr', EaLength: 'u32', CreateFileType: 'u32', InternalParameters: 'ptr', Options: 'u32' } as const;
+const IO_CREATE_FILE_PROTO = 'PHANDLE FileHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes, PIO_STATUS_BLOCK IoStatusBlock, PLARGE_INTEGER AllocationSize, ULONG FileAttributes, ULONG ShareAccess, ULONG Disposition, ULONG CreateOptions, PVOID EaBuffer, ULONG EaLength, CREATE_FILE_TYPE CreateFileType, PVOID InternalParameters, ULONG Options';
 
 export const exports = [
   defineExport({
@@ -312,6 +427,54 @@ export const exports = [
     params: { FileHandle: 'handle', IoStatusBlock: 'ptr', FileInformation: 'ptr', Length: 'u32', FileInformationClass: 'u32' },
     ret: 'status',
     impl: (k, a) => setInformation(k, a),
+  }),
+  defineExport({
+    ...zw, name: 'ZwOpenFile',
+    proto: 'NTSTATUS ZwOpenFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes, PIO_STATUS_BLOCK IoStatusBlock, ULONG ShareAccess, ULONG OpenOptions)',
+    params: { FileHandle: 'ptr', DesiredAccess: 'access', ObjectAttributes: 'ptr', IoStatusBlock: 'ptr', ShareAccess: 'u32', OpenOptions: 'u32' },
+    ret: 'status',
+    // NtCreateFile with FILE_OPEN, no allocation size, attributes or EAs.
+    impl: (k, a) => createFile(k, { ...a, FileAttributes: 0, CreateDisposition: FILE_OPEN, CreateOptions: a.OpenOptions }),
+  }),
+  defineExport({
+    ...zw, name: 'IoCreateFile', proto: `NTSTATUS IoCreateFile(${IO_CREATE_FILE_PROTO})`,
+    params: IO_CREATE_FILE_PARAMS, ret: 'status',
+    impl: (k, a) => ioCreateFile(k, 'IoCreateFile', a),
+  }),
+  defineExport({
+    ...zw, name: 'IoCreateFileEx', proto: `NTSTATUS IoCreateFileEx(${IO_CREATE_FILE_PROTO}, PIO_DRIVER_CREATE_CONTEXT DriverContext)`,
+    params: { ...IO_CREATE_FILE_PARAMS, DriverContext: 'ptr' }, ret: 'status',
+    impl: (k, a) => ioCreateFile(k, 'IoCreateFileEx', a),
+  }),
+  defineExport({
+    ...zw, name: 'ZwDeleteFile', proto: 'NTSTATUS ZwDeleteFile(POBJECT_ATTRIBUTES ObjectAttributes)',
+    params: { ObjectAttributes: 'ptr' }, ret: 'status',
+    impl: (k, a) => deleteFile(k, a.ObjectAttributes),
+  }),
+  defineExport({
+    ...zw, name: 'ZwQueryFullAttributesFile',
+    proto: 'NTSTATUS ZwQueryFullAttributesFile(POBJECT_ATTRIBUTES ObjectAttributes, PFILE_NETWORK_OPEN_INFORMATION FileInformation)',
+    params: { ObjectAttributes: 'ptr', FileInformation: 'ptr' }, ret: 'status',
+    impl: (k, a) => queryFullAttributes(k, a.ObjectAttributes, a.FileInformation),
+  }),
+  defineExport({
+    ...zw, name: 'ZwFlushBuffersFile', proto: 'NTSTATUS ZwFlushBuffersFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock)',
+    params: { FileHandle: 'handle', IoStatusBlock: 'ptr' }, ret: 'status',
+    impl: (k, a) => flushBuffers(k, a.FileHandle, a.IoStatusBlock),
+  }),
+  defineExport({
+    ...zw, name: 'ZwDeviceIoControlFile',
+    proto: 'NTSTATUS ZwDeviceIoControlFile(HANDLE FileHandle, HANDLE Event, PIO_APC_ROUTINE ApcRoutine, PVOID ApcContext, PIO_STATUS_BLOCK IoStatusBlock, ULONG IoControlCode, PVOID InputBuffer, ULONG InputBufferLength, PVOID OutputBuffer, ULONG OutputBufferLength)',
+    params: { FileHandle: 'handle', Event: 'handle', ApcRoutine: 'ptr', ApcContext: 'ptr', IoStatusBlock: 'ptr', IoControlCode: 'u32', InputBuffer: 'ptr', InputBufferLength: 'u32', OutputBuffer: 'ptr', OutputBufferLength: 'u32' },
+    ret: 'status',
+    impl: (k, a) => controlFile(k, 'ZwDeviceIoControlFile', { ...a, Code: a.IoControlCode }),
+  }),
+  defineExport({
+    ...zw, name: 'ZwFsControlFile',
+    proto: 'NTSTATUS ZwFsControlFile(HANDLE FileHandle, HANDLE Event, PIO_APC_ROUTINE ApcRoutine, PVOID ApcContext, PIO_STATUS_BLOCK IoStatusBlock, ULONG FsControlCode, PVOID InputBuffer, ULONG InputBufferLength, PVOID OutputBuffer, ULONG OutputBufferLength)',
+    params: { FileHandle: 'handle', Event: 'handle', ApcRoutine: 'ptr', ApcContext: 'ptr', IoStatusBlock: 'ptr', FsControlCode: 'u32', InputBuffer: 'ptr', InputBufferLength: 'u32', OutputBuffer: 'ptr', OutputBufferLength: 'u32' },
+    ret: 'status',
+    impl: (k, a) => controlFile(k, 'ZwFsControlFile', { ...a, Code: a.FsControlCode }),
   }),
   ...(['ZwReadFile', 'ZwWriteFile'] as const).map((name) =>
     defineExport({

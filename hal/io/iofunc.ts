@@ -26,6 +26,7 @@ import { attachedTop } from './stack.js';
 import { IoReadAccess, IoWriteAccess, MDL_PAGES_LOCKED, allocateMdl, freeMdl, probeAndLockPages, unlockPages } from '../mm/mdl.js';
 import { referencesTaken } from '../ob/object.js';
 import { walkChain } from '../rtl/list.js';
+import { primaryToken } from '../se/token.js';
 
 /** The outcome of one request as the system service returns it, plus the IO_STATUS_BLOCK the caller gets. */
 export interface IoResult {
@@ -176,6 +177,8 @@ function securityContext(k: Kernel, dev: DeviceRecord, remainder: string, access
   m.setU32At(state, a.OriginalDesiredAccess, access);
   // The requesting process: the user process for a user-mode open (its IRP runs in that context), else the caller's.
   m.setPtrAt(state, a['SubjectSecurityContext.ProcessAuditId'], BigInt(kernel ? k.ps.pid : k.ps.userPid));
+  // The requestor's primary token (se/token.ts), held by the I/O manager for the create.
+  m.setPtrAt(state, a['SubjectSecurityContext.PrimaryToken'], primaryToken(k, kernel ? k.ps.current.process : k.ps.clientProcess).body);
   m.setPtrAt(state, a.AuxData, aux);
   // The privileges used so far are the access state's own (empty) initial set; the mapping is the file type's.
   m.setPtrAt(aux, AUX.off.PrivilegesUsed, state + BigInt(a.Privileges));
@@ -223,7 +226,9 @@ function newIrp(k: Kernel, dev: DeviceRecord, kernel = false): bigint {
   if (irp === null) throw new NoResources();
   const o = k.L.IRP.off;
   k.m.setU8At(irp, o.RequestorMode, kernel ? 0 /* KernelMode */ : UserMode);
-  k.m.setPtrAt(irp, o['Tail.Overlay.Thread'], k.ps.currentThread);
+  // The requesting thread: a user's request comes from the client's thread (the run's own when the CLI issues it).
+  const thread = kernel || k.ps.current.process.kind !== 'system' ? k.ps.current : k.ps.mainThread(ProcessContext.User);
+  k.m.setPtrAt(irp, o['Tail.Overlay.Thread'], thread.ethread);
   return irp;
 }
 
@@ -296,11 +301,11 @@ export function fileFor(k: Kernel, handle: number): FileRecord | undefined {
  * NtReadFile/NtWriteFile: buffered, direct or neither I/O per the device's flags. With `async` (an overlapped file
  * object) a request the driver pends returns STATUS_PENDING at once and `async` gets its result later.
  */
-export function ntReadWrite(k: Kernel, handle: number, write: boolean, userBuffer: bigint, length: number, async?: (r: IoResult) => void): IoResult {
-  return service(k, () => readWrite(k, handle, write, userBuffer, length, async), { status: STATUS.INSUFFICIENT_RESOURCES, information: 0n });
+export function ntReadWrite(k: Kernel, handle: number, write: boolean, userBuffer: bigint, length: number, async?: (r: IoResult) => void, via: KernelRequest & { byteOffset?: bigint } = {}): IoResult {
+  return service(k, () => readWrite(k, handle, write, userBuffer, length, async, via), { status: STATUS.INSUFFICIENT_RESOURCES, information: 0n });
 }
 
-function readWrite(k: Kernel, handle: number, write: boolean, userBuffer: bigint, length: number, async?: (r: IoResult) => void): IoResult {
+function readWrite(k: Kernel, handle: number, write: boolean, userBuffer: bigint, length: number, async: ((r: IoResult) => void) | undefined, via: KernelRequest & { byteOffset?: bigint }): IoResult {
   const f = fileFor(k, handle);
   if (!f) return { status: STATUS.INVALID_HANDLE, information: 0n };
   if (!(f.grantedAccess & (write ? FILE_WRITE_DATA : FILE_READ_DATA))) return { status: STATUS.ACCESS_DENIED, information: 0n };
@@ -310,8 +315,8 @@ function readWrite(k: Kernel, handle: number, write: boolean, userBuffer: bigint
   const devFlags = m.u32At(dev.address, L.DEVICE_OBJECT.off.Flags);
   // The system service probes a buffered caller's buffer (direct I/O probes through its MDL; neither I/O leaves it
   // to the driver): a bad one fails the call with STATUS_ACCESS_VIOLATION instead of reaching the driver.
-  if (devFlags & DO_BUFFERED_IO && !userBufferOk(k, userBuffer, length, !write)) return { status: STATUS.ACCESS_VIOLATION, information: 0n };
-  const irp = newIrp(k, dev);
+  if (!via.kernel && devFlags & DO_BUFFERED_IO && !userBufferOk(k, userBuffer, length, !write)) return { status: STATUS.ACCESS_VIOLATION, information: 0n };
+  const irp = newIrp(k, dev, via.kernel);
   const o = L.IRP.off;
   const sl = nextStackLocation(k, irp);
   const so = L.IO_STACK_LOCATION.off;
@@ -319,12 +324,14 @@ function readWrite(k: Kernel, handle: number, write: boolean, userBuffer: bigint
   m.setPtrAt(sl, so.FileObject, f.address);
   m.setU32At(sl, write ? so['Parameters.Write.Length'] : so['Parameters.Read.Length'], length);
   const offsetField = f.address + BigInt(L.FILE_OBJECT.off.CurrentByteOffset);
+  // A ByteOffset the caller gives is where the transfer goes (a synchronous file's position moves on from there).
+  if (via.byteOffset !== undefined) m.setU64(offsetField, via.byteOffset);
   m.write(sl + BigInt(write ? so['Parameters.Write.ByteOffset'] : so['Parameters.Read.ByteOffset']), m.read(offsetField, 8));
   let flags = IRP_SYNCHRONOUS_API | (write ? IRP_WRITE_OPERATION : IRP_READ_OPERATION);
   let system = 0n;
   if (devFlags & DO_DIRECT_IO) {
     // Direct I/O: the caller's pages, described and locked by an MDL (a read writes into them).
-    const probe = lockUserBuffer(k, irp, userBuffer, length, write ? IoReadAccess : IoWriteAccess);
+    const probe = lockUserBuffer(k, irp, userBuffer, length, write ? IoReadAccess : IoWriteAccess, via.kernel ? 0 : UserMode);
     if (probe !== undefined) return probe;
     m.setPtrAt(irp, o.UserBuffer, userBuffer);
     m.setU32At(irp, o.Flags, flags);
@@ -332,7 +339,7 @@ function readWrite(k: Kernel, handle: number, write: boolean, userBuffer: bigint
       releaseMdls(k, irp);
       if (ntSuccess(status) && m.u32At(f.address, L.FILE_OBJECT.off.Flags) & FO_SYNCHRONOUS_IO) m.setU64(offsetField, m.u64(offsetField) + information);
       return directData(k, status, information, userBuffer, write ? 0 : length);
-    }, false, async);
+    }, via.kernel === true, async);
   }
   if (devFlags & DO_BUFFERED_IO) {
     if (length > 0) {
@@ -350,7 +357,7 @@ function readWrite(k: Kernel, handle: number, write: boolean, userBuffer: bigint
       m.setU64(offsetField, m.u64(offsetField) + information);
     }
     return r;
-  }, false, async);
+  }, via.kernel === true, async);
 }
 
 /** IopCompleteRequest for buffered I/O: copy Information bytes back unless the status is an error; free the buffer. */
@@ -385,14 +392,14 @@ function userBufferOk(k: Kernel, buffer: bigint, length: number, write: boolean)
  * way makes the system service fail with the probe's status, as its exception handler does on Windows (the IRP is
  * freed); undefined when the buffer is locked (or empty).
  */
-function lockUserBuffer(k: Kernel, irp: bigint, buffer: bigint, length: number, operation: number): IoResult | undefined {
+function lockUserBuffer(k: Kernel, irp: bigint, buffer: bigint, length: number, operation: number, mode = UserMode): IoResult | undefined {
   if (length === 0) return undefined;
   const mdl = allocateMdl(k, buffer, length, 'system', 'I/O manager');
   if (mdl === null) {
     k.pool.free_(irp, 0);
     return { status: STATUS.INSUFFICIENT_RESOURCES, information: 0n };
   }
-  const s = probeAndLockPages(k, mdl, 1 /* UserMode */, operation);
+  const s = probeAndLockPages(k, mdl, mode, operation);
   if (s !== 0n) {
     k.pool.free_(mdl, 0);
     k.pool.free_(irp, 0);
@@ -427,11 +434,20 @@ function directData(k: Kernel, status: number, information: bigint, buffer: bigi
 }
 
 /** NtDeviceIoControlFile, for every transfer method. */
-export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input: bigint, inLength: number, output: bigint, outLength: number, async?: (r: IoResult) => void, internal = false): IoResult {
-  return service(k, () => deviceIoControl(k, handle, code, input, inLength, output, outLength, async, internal), { status: STATUS.INSUFFICIENT_RESOURCES, information: 0n });
+export function ntDeviceIoControl(k: Kernel, handle: number, code: number, input: bigint, inLength: number, output: bigint, outLength: number, async?: (r: IoResult) => void, internal = false, via: KernelRequest = {}): IoResult {
+  return service(k, () => deviceIoControl(k, handle, code, input, inLength, output, outLength, async, internal, via), { status: STATUS.INSUFFICIENT_RESOURCES, information: 0n });
 }
 
-function deviceIoControl(k: Kernel, handle: number, code: number, input: bigint, inLength: number, output: bigint, outLength: number, async: ((r: IoResult) => void) | undefined, internal: boolean): IoResult {
+/**
+ * A request from kernel mode (ZwDeviceIoControlFile, ZwFsControlFile, ZwReadFile on a device): its buffers are not
+ * probed and its IRP says RequestorMode KernelMode; fsControl sends IRP_MJ_FILE_SYSTEM_CONTROL (IRP_MN_USER_FS_REQUEST).
+ */
+export interface KernelRequest {
+  kernel?: boolean;
+  fsControl?: boolean;
+}
+
+function deviceIoControl(k: Kernel, handle: number, code: number, input: bigint, inLength: number, output: bigint, outLength: number, async: ((r: IoResult) => void) | undefined, internal: boolean, via: KernelRequest): IoResult {
   const f = fileFor(k, handle);
   if (!f) return { status: STATUS.INVALID_HANDLE, information: 0n };
   const method = code & 3;
@@ -442,18 +458,21 @@ function deviceIoControl(k: Kernel, handle: number, code: number, input: bigint,
   const m = k.m;
   const L = k.L;
   const dev = f.device;
-  if (method !== METHOD_NEITHER && (!userBufferOk(k, input, inLength, false) || (method === METHOD_BUFFERED && !userBufferOk(k, output, outLength, true)))) {
+  if (!via.kernel && method !== METHOD_NEITHER && (!userBufferOk(k, input, inLength, false) || (method === METHOD_BUFFERED && !userBufferOk(k, output, outLength, true)))) {
     return { status: STATUS.ACCESS_VIOLATION, information: 0n };
   }
-  const irp = newIrp(k, dev);
+  const irp = newIrp(k, dev, via.kernel);
   const o = L.IRP.off;
   const sl = nextStackLocation(k, irp);
   const so = L.IO_STACK_LOCATION.off;
-  m.setU8At(sl, so.MajorFunction, internal ? Mj.InternalDeviceControl : Mj.DeviceControl);
+  // Parameters.FileSystemControl has the same layout as Parameters.DeviceIoControl.
+  m.setU8At(sl, so.MajorFunction, via.fsControl ? Mj.FileSystemControl : internal ? Mj.InternalDeviceControl : Mj.DeviceControl);
   m.setPtrAt(sl, so.FileObject, f.address);
   m.setU32At(sl, so['Parameters.DeviceIoControl.OutputBufferLength'], outLength);
   m.setU32At(sl, so['Parameters.DeviceIoControl.InputBufferLength'], inLength);
   m.setU32At(sl, so['Parameters.DeviceIoControl.IoControlCode'], code);
+  // What the handle grants, for IoValidateDeviceIoControlAccess (SL_READ_ACCESS_GRANTED, SL_WRITE_ACCESS_GRANTED).
+  m.setU8At(sl, so.Flags, (f.grantedAccess & FILE_READ_DATA ? 0x1 : 0) | (f.grantedAccess & FILE_WRITE_DATA ? 0x4 : 0));
   let flags = IRP_SYNCHRONOUS_API;
   let system = 0n;
   if (method === METHOD_IN_DIRECT || method === METHOD_OUT_DIRECT) {
@@ -466,7 +485,7 @@ function deviceIoControl(k: Kernel, handle: number, code: number, input: bigint,
     }
     m.setPtrAt(irp, o['AssociatedIrp.SystemBuffer'], system);
     if (outLength > 0) {
-      const probe = lockUserBuffer(k, irp, output, outLength, method === METHOD_IN_DIRECT ? IoReadAccess : IoWriteAccess);
+      const probe = lockUserBuffer(k, irp, output, outLength, method === METHOD_IN_DIRECT ? IoReadAccess : IoWriteAccess, via.kernel ? 0 : UserMode);
       if (probe !== undefined) {
         if (system !== 0n) k.pool.free_(system, 0);
         return probe;
@@ -478,7 +497,7 @@ function deviceIoControl(k: Kernel, handle: number, code: number, input: bigint,
       releaseMdls(k, irp);
       if (system !== 0n) k.pool.free_(system, 0);
       return directData(k, status, information, output, outLength);
-    }, false, async);
+    }, via.kernel === true, async);
   }
   if (method === METHOD_BUFFERED) {
     const size = Math.max(inLength, outLength);
@@ -495,7 +514,7 @@ function deviceIoControl(k: Kernel, handle: number, code: number, input: bigint,
   m.setU32At(irp, o.Flags, flags);
   return send(k, dev, irp, f.address, (status, information) =>
     finishBuffered(k, status, information, system, output, outLength, method === METHOD_BUFFERED && outLength > 0, output),
-  false, async);
+  via.kernel === true, async);
 }
 
 /** Sends IRP_MJ_CLEANUP or IRP_MJ_CLOSE for a file object; returns the driver-misbehaviour note, if any. */

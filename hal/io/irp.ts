@@ -79,6 +79,15 @@ export function forgetIrp(k: Kernel, irp: bigint): void {
   pending(k).delete(irp);
 }
 
+/** IRPs drivers built (IoAllocateIrp, IoBuild*Request, IoInitializeIrp): what completing one does, once it is sent. */
+const built = new WeakMap<Kernel, Map<bigint, IrpCompletion>>();
+
+export function builtIrps(k: Kernel): Map<bigint, IrpCompletion> {
+  let m = built.get(k);
+  if (!m) built.set(k, (m = new Map()));
+  return m;
+}
+
 /**
  * IofCallDriver: move to the next stack location, set its DeviceObject and call the driver's dispatch routine
  * for the location's major function. Returns the dispatch routine's NTSTATUS.
@@ -98,6 +107,9 @@ export function callDriver(k: Kernel, device: bigint, irp: bigint): number {
   m.setPtrAt(irp, o['Tail.Overlay.CurrentStackLocation'], sl);
   m.setPtrAt(sl, L.IO_STACK_LOCATION.off.DeviceObject, device);
   const major = m.u8At(sl, L.IO_STACK_LOCATION.off.MajorFunction);
+  // A driver's own IRP becomes outstanding when it is sent (again, after IoReuseIrp).
+  const own = builtIrps(k).get(irp);
+  if (own && !isOutstanding(k, irp)) expectCompletion(k, irp, major, device, own);
   const driver = m.ptrAt(device, L.DEVICE_OBJECT.off.DriverObject);
   const routine = m.ptr(driver + BigInt(L.DRIVER_OBJECT.off.MajorFunction) + BigInt(major * k.ptrSize));
   const name = IRP_MJ[major] ?? `IRP_MJ_0x${major.toString(16)}`;

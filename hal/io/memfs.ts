@@ -666,6 +666,16 @@ export class MemFs {
     return this.#vol.used;
   }
 
+  /** The most file content the volume holds: its size, as FileFsSizeInformation reports it. */
+  get capacity(): number {
+    return this.#vol.memoryLimit;
+  }
+
+  /** When the volume was made (the root's creation time): FileFsVolumeInformation's VolumeCreationTime. */
+  get created(): bigint {
+    return this.#vol.root.creationTime;
+  }
+
   /** NtCreateFile on a file system path (see fsPath). */
   open(ntPath: string, options: OpenOptions): OpenResult {
     const where = fsPath(ntPath);

@@ -159,7 +159,8 @@ export const exports = [
     impl: () => Number(TIME_INCREMENT),
   }),
   defineExport({
-    ...ke, name: 'KeQueryPerformanceCounter', proto: 'LARGE_INTEGER KeQueryPerformanceCounter(PLARGE_INTEGER PerformanceFrequency)',
+    // A HAL export on both architectures (ntoskrnl has none).
+    module: 'hal.dll', cc: 'stdcall', name: 'KeQueryPerformanceCounter', proto: 'LARGE_INTEGER KeQueryPerformanceCounter(PLARGE_INTEGER PerformanceFrequency)',
     params: { PerformanceFrequency: 'ptr' }, ret: 'u64',
     impl: (k, a) => {
       // 10 MHz, as Windows 10 reports on most machines.

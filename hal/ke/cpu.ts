@@ -6,7 +6,9 @@
 import { decodePrivileged, type MemoryOperand } from '../../emu/disasm.js';
 import type { Reg } from '../../emu/engine.js';
 import type { Kernel } from '../kernel.js';
-import { GuestStop, hex } from '../machine.js';
+import { GuestStop, hex, kernelFaultBugcheck, GuestAccessError } from '../machine.js';
+import { EngineMemoryError } from '../../emu/engine.js';
+import { ports, type PortWidth } from '../hal/port.js';
 import { tscAt } from '../../emu/cpuid.js';
 import { setIrql } from './irql.js';
 
@@ -186,9 +188,101 @@ export function emulatePrivileged(k: Kernel, pc: bigint): bigint {
     case 'out':
     case 'ins':
     case 'outs':
-      throw new GuestStop('unsupported-call', `port I/O (${insn.text}) at ${where}: kdemu has no device model yet`, { pc, export: 'port I/O' });
+      portInstruction(k, bytes!, pc, where);
+      break;
   }
   return pc + BigInt(insn.length);
+}
+
+/**
+ * in/out with an immediate port or dx, and ins/outs (with rep: rcx elements, up or down by the direction flag)
+ * through the machine's port bus. Decoded from the bytes, since the prefixes decide it all: 66 the operand size,
+ * 67 the address size, F2/F3 the repeat, 64/65 outs's source segment.
+ */
+function portInstruction(k: Kernel, bytes: Uint8Array, pc: bigint, where: string): void {
+  const e = k.m.engine;
+  const x64 = k.arch === 'x64';
+  const bus = ports(k);
+  let i = 0;
+  let operand16 = false;
+  let addressBits = x64 ? 64 : 32;
+  let rep = false;
+  let segmentBase = 0n;
+  for (; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === 0x66) operand16 = true;
+    else if (b === 0x67) addressBits = x64 ? 32 : 16;
+    else if (b === 0xf2 || b === 0xf3) rep = true;
+    else if (b === 0x64) segmentBase = e.getReg('fsBase');
+    else if (b === 0x65) segmentBase = e.getReg('gsBase');
+    else if (b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0xf0) continue; // flat segments; lock
+    else if (x64 && (b & 0xf0) === 0x40) continue; // REX: in/out have no 64-bit form
+    else break;
+  }
+  const op = bytes[i];
+  const width: PortWidth = (op & 1) === 0 ? 1 : operand16 ? 2 : 4;
+  const dx = Number(e.getReg('rdx') & 0xffffn);
+  const rax = e.getReg('rax');
+  const mask = (1n << BigInt(width * 8)) - 1n;
+  switch (op) {
+    case 0xe4: case 0xe5: case 0xec: case 0xed: {
+      const v = BigInt(bus.read(op < 0xec ? bytes[i + 1] : dx, width, where));
+      // A 32-bit result zero-extends into rax on x64; the 8- and 16-bit ones leave the rest of the register.
+      e.setReg('rax', width === 4 ? v : (rax & ~mask) | v);
+      return;
+    }
+    case 0xe6: case 0xe7: case 0xee: case 0xef:
+      bus.write(op < 0xee ? bytes[i + 1] : dx, width, Number(rax & mask), where);
+      return;
+    case 0x6c: case 0x6d: case 0x6e: case 0x6f:
+      break;
+    default:
+      throw new GuestStop('unsupported-instruction', `port I/O instruction at ${where} with opcode ${hex(op ?? 0, 2)}, which kdemu cannot decode`, { pc });
+  }
+  // String I/O: ins stores to es:[rdi], outs loads from ds:[rsi] (or the override); the registers step by the width.
+  const input = op < 0x6e;
+  const indexReg = input ? 'rdi' : 'rsi';
+  const addrMask = (1n << BigInt(addressBits)) - 1n;
+  const down = (e.getReg('rflags') & 0x400n) !== 0n;
+  let index = e.getReg(indexReg) & addrMask;
+  let count = rep ? e.getReg('rcx') & addrMask : 1n;
+  const commit = () => {
+    // 16-bit addressing changes only di/si and cx; 32- and 64-bit writes are whole (zero-extended) registers.
+    const merge = (r: 'rdi' | 'rsi' | 'rcx', v: bigint) => e.setReg(r, addressBits === 16 ? (e.getReg(r) & ~addrMask) | (v & addrMask) : v & addrMask);
+    merge(indexReg, index);
+    if (rep) merge('rcx', count);
+  };
+  try {
+    for (; count > 0n; ) {
+      const address = BigInt.asUintN(x64 ? 64 : 32, (input ? 0n : segmentBase) + index);
+      const le = new Uint8Array(width);
+      if (input) {
+        const v = bus.read(dx, width, where);
+        for (let b = 0; b < width; b++) le[b] = (v >>> (8 * b)) & 0xff;
+        k.m.actingAs(0, () => k.m.write(address, le));
+      } else {
+        const src = k.m.actingAs(0, () => k.m.read(address, width));
+        let v = 0;
+        for (let b = width - 1; b >= 0; b--) v = v * 256 + src[b];
+        bus.write(dx, width, v, where);
+      }
+      index = (index + (down ? -BigInt(width) : BigInt(width))) & addrMask;
+      if (!rep) break;
+      count--;
+    }
+  } catch (err) {
+    if (!(err instanceof EngineMemoryError)) throw err;
+    // The string instruction's memory access faults as the instruction itself would (registers show its progress).
+    commit();
+    const reason = err instanceof GuestAccessError ? err.reason : 'unmapped';
+    const bugcheck = kernelFaultBugcheck(err.address, err.access, reason, pc, k.irql, e.pageProt(err.address) !== undefined);
+    throw new GuestStop('fault', `${input ? 'ins' : 'outs'} at ${where}: page fault: ${err.access} of ${hex(err.address)} (${reason === 'unmapped' ? 'not present' : 'protection'})`, {
+      pc,
+      fault: { access: err.access, address: err.address },
+      bugcheck,
+    });
+  }
+  commit();
 }
 
 /**

@@ -7,15 +7,15 @@
 // held mutants (MutantListEntry) is not linked.
 
 import { defineExport } from '../export.js';
+import { EXCEPTION_NONCONTINUABLE, raiseFromExport } from './except.js';
 import type { Kernel } from '../kernel.js';
-import { GuestStop, hex } from '../machine.js';
+import { hex } from '../machine.js';
 import { STATUS } from '../rtl/ntstatus.js';
 import { initializeListHead } from './dispatcher.js';
 import { adjustKernelApcDisable } from './apc.js';
 import { DISPATCH_LEVEL, raiseIrql } from './irql.js';
 
 export const MutantObject = 2;
-const KMODE_EXCEPTION_NOT_HANDLED = 0x1e;
 const MINLONG = -0x80000000;
 
 function fields(k: Kernel, mutex: bigint) {
@@ -31,11 +31,9 @@ function fields(k: Kernel, mutex: bigint) {
   };
 }
 
-/** An exception the routine raises; kdemu does not dispatch kernel exceptions to driver handlers yet. */
+/** An exception the routine raises in the caller (ExRaiseStatus): the driver's handlers may take it. */
 function raised(k: Kernel, routine: string, status: number, why: string): never {
-  throw new GuestStop('bugcheck', `${routine} from ${k.symbolize(k.callerAddress())} raised ${hex(status, 8)} (${why}); kdemu does not dispatch kernel exceptions to driver handlers yet, so it is not handled`, {
-    bugcheck: { code: KMODE_EXCEPTION_NOT_HANDLED, params: [BigInt(status), k.callerAddress(), 0n, 0n] },
-  });
+  raiseFromExport(k, status, [], `${routine} from ${k.symbolize(k.callerAddress())} raised ${hex(status, 8)} (${why})`, EXCEPTION_NONCONTINUABLE);
 }
 
 /** True when a wait on the mutant can be satisfied now: it is free, or the waiter already owns it. */

@@ -282,6 +282,8 @@ export class Scheduler {
     const m = k.m;
     const e = m.engine;
     t.started = true;
+    // x86: the new thread's kernel-mode SEH chain starts empty (NT_TIB.ExceptionList at the KPCR).
+    if (k.arch === 'x86' && k.pcr !== 0n) m.actingAs(-1, () => m.setU32(k.pcr, 0xffffffff));
     if (t.user) {
       // User mode: the segment base selects the thread's TEB, the kernel's is the other one (swapgs / fs 0x30).
       e.setCpl(3);

@@ -2,8 +2,9 @@
 // wait.ts: a satisfied wait takes one from the count).
 
 import { defineExport } from '../export.js';
+import { EXCEPTION_NONCONTINUABLE, raiseFromExport } from './except.js';
 import type { Kernel } from '../kernel.js';
-import { GuestStop, hex } from '../machine.js';
+import { hex } from '../machine.js';
 import { STATUS } from '../rtl/ntstatus.js';
 import { initializeListHead } from './dispatcher.js';
 import { DISPATCH_LEVEL, raiseIrql } from './irql.js';
@@ -39,9 +40,7 @@ export const exports = [
       const next = previous + a.Adjustment;
       if (a.Adjustment <= 0 || next > limit || next < previous) {
         // KeReleaseSemaphore raises STATUS_SEMAPHORE_LIMIT_EXCEEDED; unhandled in a driver it bugchecks.
-        throw new GuestStop('bugcheck', `KeReleaseSemaphore(${hex(a.Semaphore)}, adjustment ${a.Adjustment}) from ${k.symbolize(k.callerAddress())} would take the count from ${previous} past its limit ${limit}: STATUS_SEMAPHORE_LIMIT_EXCEEDED raised, and kdemu does not dispatch kernel exceptions to driver handlers yet`, {
-          bugcheck: { code: 0x1e, params: [BigInt(STATUS.SEMAPHORE_LIMIT_EXCEEDED), k.callerAddress(), 0n, 0n] },
-        });
+        raiseFromExport(k, STATUS.SEMAPHORE_LIMIT_EXCEEDED, [], `KeReleaseSemaphore(${hex(a.Semaphore)}, adjustment ${a.Adjustment}) from ${k.symbolize(k.callerAddress())} would take the count from ${previous} past its limit ${limit}: STATUS_SEMAPHORE_LIMIT_EXCEEDED raised`, EXCEPTION_NONCONTINUABLE);
       }
       k.m.setU32(signal(k, a.Semaphore), next);
       if (a.Wait) setWaitNext(k, raiseIrql(k, Math.max(k.irql, DISPATCH_LEVEL)));

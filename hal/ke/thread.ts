@@ -43,6 +43,8 @@ export interface SavedContext {
   userSp: bigint;
   kernelSp: bigint;
   irql: number;
+  /** x86: the KPCR's NT_TIB.ExceptionList, the thread's kernel-mode SEH chain (KiSwapContext keeps it per thread). */
+  exceptionList?: number;
 }
 
 export interface KThread {
@@ -112,6 +114,7 @@ export function saveContext(k: Kernel, t: KThread, scratchSp: bigint): SavedCont
     userSp: k.m.userSp,
     kernelSp: k.m.savedKernelSp,
     irql: k.irql,
+    ...(k.arch === 'x86' && k.pcr !== 0n ? { exceptionList: k.m.actingAs(-1, () => k.m.u32(k.pcr)) } : {}),
   };
   if (e.saveFpu) {
     ctx.fpu = t.fpuBuffer = e.saveFpu(t.fpuBuffer);
@@ -138,6 +141,7 @@ export function restoreContext(k: Kernel, t: KThread, ctx: SavedContext, scratch
   k.m.userSp = ctx.userSp;
   k.m.savedKernelSp = ctx.kernelSp;
   loadIrql(k, ctx.irql);
+  if (ctx.exceptionList !== undefined) k.m.actingAs(-1, () => k.m.setU32(k.pcr, ctx.exceptionList!));
 }
 
 function writeAll(k: Kernel, regs: BigUint64Array): void {

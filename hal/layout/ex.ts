@@ -85,3 +85,10 @@ export const NPAGED_LOOKASIDE_LIST = struct('NPAGED_LOOKASIDE_LIST', {
   L: GENERAL_LOOKASIDE,
   Lock__ObsoleteButDoNotDelete: only('x86', KSPIN_LOCK),
 }, { align: { x64: 64 } });
+
+// The paged list: x86 keeps an obsolete FAST_MUTEX after the common part. LOOKASIDE_LIST_EX's L (GENERAL_LOOKASIDE_POOL)
+// has GENERAL_LOOKASIDE's fields at the same offsets.
+export const PAGED_LOOKASIDE_LIST = struct('PAGED_LOOKASIDE_LIST', {
+  L: GENERAL_LOOKASIDE,
+  Lock__ObsoleteButDoNotDelete: only('x86', FAST_MUTEX),
+});

@@ -1,7 +1,7 @@
 // Layouts of the kernel (Ke) objects: spin lock, dispatcher header and the waitable objects, DPC, APC, device queue.
 
 import { LIST_ENTRY, ULARGE_INTEGER } from './rtl.js';
-import { i16, i32, i64, i8, only, ptr, struct, typedef, u16, u32, u8, union, usize } from './struct.js';
+import { array, i16, i32, i64, i8, only, ptr, struct, typedef, u16, u32, u8, union, usize } from './struct.js';
 
 export const KSPIN_LOCK = typedef('KSPIN_LOCK', usize);
 
@@ -91,4 +91,39 @@ export const KDEVICE_QUEUE = struct('KDEVICE_QUEUE', {
   Lock: KSPIN_LOCK,
   // On x64 Busy shares a LONG64 with the Reserved:8 / Hint:56 bit fields, which makes the queue 8 bytes longer.
   $u: union({ Busy: u8, $hint: only('x64', i64) }),
+});
+
+// The queued spin lock's per-acquisition entry, and the in-stack handle KeAcquireInStackQueuedSpinLock fills.
+export const KSPIN_LOCK_QUEUE = struct('KSPIN_LOCK_QUEUE', { Next: ptr, Lock: ptr });
+export const KLOCK_QUEUE_HANDLE = struct('KLOCK_QUEUE_HANDLE', { LockQueue: KSPIN_LOCK_QUEUE, OldIrql: u8 });
+
+// A processor by group and group-relative number; a group's affinity mask (KAFFINITY is a ULONG_PTR).
+export const PROCESSOR_NUMBER = struct('PROCESSOR_NUMBER', { Group: u16, Number: u8, Reserved: u8 });
+export const GROUP_AFFINITY = struct('GROUP_AFFINITY', { Mask: usize, Group: u16, Reserved: array(u16, 3) });
+
+export const KQUEUE = struct('KQUEUE', {
+  Header: DISPATCHER_HEADER,
+  EntryListHead: LIST_ENTRY,
+  CurrentCount: u32,
+  MaximumCount: u32,
+  ThreadListHead: LIST_ENTRY,
+});
+
+export const KBUGCHECK_CALLBACK_RECORD = struct('KBUGCHECK_CALLBACK_RECORD', {
+  Entry: LIST_ENTRY,
+  CallbackRoutine: ptr,
+  Buffer: ptr,
+  Length: u32,
+  Component: ptr,
+  Checksum: usize,
+  State: u8,
+});
+
+export const KBUGCHECK_REASON_CALLBACK_RECORD = struct('KBUGCHECK_REASON_CALLBACK_RECORD', {
+  Entry: LIST_ENTRY,
+  CallbackRoutine: ptr,
+  Component: ptr,
+  Checksum: usize,
+  Reason: u32,
+  State: u8,
 });

@@ -1,6 +1,6 @@
 // Layouts of the basic runtime-library structures: lists, 64-bit integers, counted strings, object attributes, versions.
 
-import { alias, array, handle, i32, i64, ptr, struct, u16, u32, u64, u8, union } from './struct.js';
+import { alias, array, handle, i16, i32, i64, i8, ptr, struct, u16, u32, u64, u8, union } from './struct.js';
 
 export const LIST_ENTRY = struct('LIST_ENTRY', { Flink: ptr, Blink: ptr });
 
@@ -73,4 +73,59 @@ export const RTL_OSVERSIONINFOEXW = struct('RTL_OSVERSIONINFOEXW', {
   wSuiteMask: u16,
   wProductType: u8,
   wReserved: u8,
+});
+
+// A bitmap: its size in bits and a buffer of ULONGs (bit n is bit n%32 of ULONG n/32).
+export const RTL_BITMAP = struct('RTL_BITMAP', { SizeOfBitMap: u32, Buffer: ptr });
+
+export const RTL_BITMAP_RUN = struct('RTL_BITMAP_RUN', { StartingIndex: u32, NumberOfBits: u32 });
+
+// CSHORT fields; Weekday 0 is Sunday.
+export const TIME_FIELDS = struct('TIME_FIELDS', {
+  Year: i16,
+  Month: i16,
+  Day: i16,
+  Hour: i16,
+  Minute: i16,
+  Second: i16,
+  Milliseconds: i16,
+  Weekday: i16,
+});
+
+// The node header of a generic (splay) table element; the caller's data follows it.
+export const RTL_SPLAY_LINKS = struct('RTL_SPLAY_LINKS', { Parent: ptr, LeftChild: ptr, RightChild: ptr });
+
+export const RTL_GENERIC_TABLE = struct('RTL_GENERIC_TABLE', {
+  TableRoot: ptr,
+  InsertOrderList: LIST_ENTRY,
+  OrderedPointer: ptr,
+  WhichOrderedElement: u32,
+  NumberGenericTableElements: u32,
+  CompareRoutine: ptr,
+  AllocateRoutine: ptr,
+  FreeRoutine: ptr,
+  TableContext: ptr,
+});
+
+// The node header of an AVL table element; the table's BalancedRoot is a sentinel whose RightChild is the real root.
+export const RTL_BALANCED_LINKS = struct('RTL_BALANCED_LINKS', {
+  Parent: ptr,
+  LeftChild: ptr,
+  RightChild: ptr,
+  Balance: i8,
+  Reserved: array(u8, 3),
+});
+
+export const RTL_AVL_TABLE = struct('RTL_AVL_TABLE', {
+  BalancedRoot: RTL_BALANCED_LINKS,
+  OrderedPointer: ptr,
+  WhichOrderedElement: u32,
+  NumberGenericTableElements: u32,
+  DepthOfTree: u32,
+  RestartKey: ptr,
+  DeleteCount: u32,
+  CompareRoutine: ptr,
+  AllocateRoutine: ptr,
+  FreeRoutine: ptr,
+  TableContext: ptr,
 });

@@ -2,7 +2,7 @@
 // IO_SECURITY_CONTEXT.AccessState, its subject context and privilege sets, and the auxiliary data it points to.
 
 import { GUID, LUID, UNICODE_STRING } from './rtl.js';
-import { array, i32, ptr, struct, u32, u8, union } from './struct.js';
+import { array, i32, ptr, struct, u16, u32, u8, union } from './struct.js';
 
 // winnt.h/wdm.h declare it inside pshpack4.h (it changes nothing: no member needs more than 4).
 export const LUID_AND_ATTRIBUTES = struct('LUID_AND_ATTRIBUTES', { Luid: LUID, Attributes: u32 }, { pack: 4 });
@@ -77,3 +77,115 @@ export const AUX_ACCESS_DATA = struct(
   },
   { mingw: { headers: 'none' } },
 );
+
+// Security identifiers, ACLs and descriptors (winnt.h; ntddk.h declares only ACL, ntifs.h the rest).
+
+export const SID_IDENTIFIER_AUTHORITY = struct('SID_IDENTIFIER_AUTHORITY', { Value: array(u8, 6) }, { mingw: { headers: 'none' } });
+
+/** A SID with ANYSIZE_ARRAY (1) sub-authorities; real ones have SubAuthorityCount. */
+export const SID = struct('SID', {
+  Revision: u8,
+  SubAuthorityCount: u8,
+  IdentifierAuthority: SID_IDENTIFIER_AUTHORITY,
+  SubAuthority: array(u32, 1),
+}, { mingw: { headers: 'none' } });
+
+export const ACL = struct('ACL', { AclRevision: u8, Sbz1: u8, AclSize: u16, AceCount: u16, Sbz2: u16 });
+
+export const ACE_HEADER = struct('ACE_HEADER', { AceType: u8, AceFlags: u8, AceSize: u16 }, { mingw: { headers: 'none' } });
+
+/** ACCESS_ALLOWED_ACE: the SID starts at SidStart. */
+export const ACCESS_ALLOWED_ACE = struct('ACCESS_ALLOWED_ACE', { Header: ACE_HEADER, Mask: u32, SidStart: u32 }, { mingw: { headers: 'none' } });
+
+/** The absolute form: pointers to the owner, group, SACL and DACL. */
+export const SECURITY_DESCRIPTOR = struct('SECURITY_DESCRIPTOR', {
+  Revision: u8,
+  Sbz1: u8,
+  Control: u16,
+  Owner: ptr,
+  Group: ptr,
+  Sacl: ptr,
+  Dacl: ptr,
+}, { mingw: { headers: 'none' } });
+
+/** The self-relative form (SE_SELF_RELATIVE): offsets from the descriptor instead of pointers. */
+export const SECURITY_DESCRIPTOR_RELATIVE = struct('SECURITY_DESCRIPTOR_RELATIVE', {
+  Revision: u8,
+  Sbz1: u8,
+  Control: u16,
+  Owner: u32,
+  Group: u32,
+  Sacl: u32,
+  Dacl: u32,
+}, { mingw: { headers: 'none' } });
+
+export const SID_AND_ATTRIBUTES = struct('SID_AND_ATTRIBUTES', { Sid: ptr, Attributes: u32 }, { mingw: { headers: 'none' } });
+
+/** What the SeExports variable points to: the privileges' LUIDs and the well-known SIDs (ntifs.h). */
+export const SE_EXPORTS = struct('SE_EXPORTS', {
+  SeCreateTokenPrivilege: LUID,
+  SeAssignPrimaryTokenPrivilege: LUID,
+  SeLockMemoryPrivilege: LUID,
+  SeIncreaseQuotaPrivilege: LUID,
+  SeUnsolicitedInputPrivilege: LUID,
+  SeTcbPrivilege: LUID,
+  SeSecurityPrivilege: LUID,
+  SeTakeOwnershipPrivilege: LUID,
+  SeLoadDriverPrivilege: LUID,
+  SeCreatePagefilePrivilege: LUID,
+  SeIncreaseBasePriorityPrivilege: LUID,
+  SeSystemProfilePrivilege: LUID,
+  SeSystemtimePrivilege: LUID,
+  SeProfileSingleProcessPrivilege: LUID,
+  SeCreatePermanentPrivilege: LUID,
+  SeBackupPrivilege: LUID,
+  SeRestorePrivilege: LUID,
+  SeShutdownPrivilege: LUID,
+  SeDebugPrivilege: LUID,
+  SeAuditPrivilege: LUID,
+  SeSystemEnvironmentPrivilege: LUID,
+  SeChangeNotifyPrivilege: LUID,
+  SeRemoteShutdownPrivilege: LUID,
+  SeNullSid: ptr,
+  SeWorldSid: ptr,
+  SeLocalSid: ptr,
+  SeCreatorOwnerSid: ptr,
+  SeCreatorGroupSid: ptr,
+  SeNtAuthoritySid: ptr,
+  SeDialupSid: ptr,
+  SeNetworkSid: ptr,
+  SeBatchSid: ptr,
+  SeInteractiveSid: ptr,
+  SeLocalSystemSid: ptr,
+  SeAliasAdminsSid: ptr,
+  SeAliasUsersSid: ptr,
+  SeAliasGuestsSid: ptr,
+  SeAliasPowerUsersSid: ptr,
+  SeAliasAccountOpsSid: ptr,
+  SeAliasSystemOpsSid: ptr,
+  SeAliasPrintOpsSid: ptr,
+  SeAliasBackupOpsSid: ptr,
+  SeAuthenticatedUsersSid: ptr,
+  SeRestrictedSid: ptr,
+  SeAnonymousLogonSid: ptr,
+  SeUndockPrivilege: LUID,
+  SeSyncAgentPrivilege: LUID,
+  SeEnableDelegationPrivilege: LUID,
+  SeLocalServiceSid: ptr,
+  SeNetworkServiceSid: ptr,
+  SeManageVolumePrivilege: LUID,
+  SeImpersonatePrivilege: LUID,
+  SeCreateGlobalPrivilege: LUID,
+  SeTrustedCredManAccessPrivilege: LUID,
+  SeRelabelPrivilege: LUID,
+  SeIncreaseWorkingSetPrivilege: LUID,
+  SeTimeZonePrivilege: LUID,
+  SeCreateSymbolicLinkPrivilege: LUID,
+  SeIUserSid: ptr,
+  SeUntrustedMandatorySid: ptr,
+  SeLowMandatorySid: ptr,
+  SeMediumMandatorySid: ptr,
+  SeHighMandatorySid: ptr,
+  SeSystemMandatorySid: ptr,
+  SeOwnerRightsSid: ptr,
+}, { mingw: { headers: 'none' } });

@@ -21,6 +21,7 @@ export const MDL_PAGES_LOCKED = 0x2;
 export const MDL_SOURCE_IS_NONPAGED_POOL = 0x4;
 export const MDL_ALLOCATED_FIXED_SIZE = 0x8;
 export const MDL_PARTIAL = 0x10;
+export const MDL_PARTIAL_HAS_BEEN_MAPPED = 0x20;
 export const MDL_WRITE_OPERATION = 0x80;
 
 export const KernelMode = 0;
@@ -45,8 +46,9 @@ export interface MdlView {
 class MmState {
   /** Page (its first address) → PFN, for every page an MDL described or a view shows. */
   readonly pfnOf = new Map<bigint, bigint>();
-  /** PFN → the address the page was first seen at (where its memory is). */
-  readonly pageOf: bigint[] = [];
+  /** PFN → the address the page was first seen at (where its memory is); physical.ts adds pages it backs itself. */
+  readonly pageOf = new Map<bigint, bigint>();
+  private nextPfn = 0x1000n;
   readonly systemPtes: VaRange;
   readonly userViews: VaRange;
   readonly views: MdlView[] = [];
@@ -62,9 +64,10 @@ class MmState {
   pfn(page: bigint): bigint {
     let n = this.pfnOf.get(page);
     if (n === undefined) {
-      // PFNs start at 0x1000: low physical memory is the firmware's.
-      n = BigInt(0x1000 + this.pageOf.length);
-      this.pageOf.push(page);
+      // PFNs start at 0x1000: low physical memory is the firmware's. Frames physical.ts handed out are skipped.
+      while (this.pageOf.has(this.nextPfn)) this.nextPfn++;
+      n = this.nextPfn++;
+      this.pageOf.set(n, page);
       this.pfnOf.set(page, n);
     }
     return n;
@@ -177,7 +180,7 @@ export function mapLockedPages(k: Kernel, mdl: bigint, mode: number, caller: str
   const prot = mode === KernelMode ? Prot.RW : Prot.RW | Prot.User;
   for (let i = 0; i < pages; i++) {
     const pfn = k.m.ptr(f.pfnAt(i));
-    const page = st.pageOf[Number(pfn) - 0x1000];
+    const page = st.pageOf.get(pfn);
     // An MDL whose pages were never described or locked holds no valid PFNs: Windows would map whatever they name.
     if (page === undefined) throw new GuestStop('bugcheck', `MmMapLockedPagesSpecifyCache: MDL ${hex(mdl)} names PFN ${hex(pfn)}, which is no page (were its pages locked or described?)`, { bugcheck: { code: 0x4e, params: [0x99n, pfn, 0n, 0n] } });
     const at = base + BigInt(i * PAGE_SIZE);
@@ -188,7 +191,8 @@ export function mapLockedPages(k: Kernel, mdl: bigint, mode: number, caller: str
   st.views.push({ address: base, pages, mdl, mode: mode === KernelMode ? 'kernel' : 'user', caller });
   if (mode === KernelMode) {
     k.m.setPtrAt(mdl, k.L.MDL.off.MappedSystemVa, address);
-    f.setFlags(flags | MDL_MAPPED_TO_SYSTEM_VA);
+    // A partial MDL mapped on its own (not through its parent's mapping) says so: IoFreeMdl unmaps it.
+    f.setFlags(flags | MDL_MAPPED_TO_SYSTEM_VA | (flags & MDL_PARTIAL ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0));
   }
   return address;
 }
@@ -212,7 +216,7 @@ export function unmapLockedPages(k: Kernel, address: bigint, mdl: bigint): void 
   (v.mode === 'kernel' ? st.systemPtes : st.userViews).release(v.address, v.pages);
   if (v.mode === 'kernel' && mdl !== 0n) {
     const f = fields(k, mdl);
-    f.setFlags(f.flags() & ~MDL_MAPPED_TO_SYSTEM_VA);
+    f.setFlags(f.flags() & ~(MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED));
   }
 }
 
@@ -232,7 +236,9 @@ export function unlockPages(k: Kernel, mdl: bigint): void {
 export function freeMdl(k: Kernel, mdl: bigint): void {
   const f = fields(k, mdl);
   const flags = f.flags();
-  if (flags & MDL_MAPPED_TO_SYSTEM_VA && !(flags & MDL_SOURCE_IS_NONPAGED_POOL)) unmapLockedPages(k, k.m.ptrAt(mdl, k.L.MDL.off.MappedSystemVa), mdl);
+  // A partial MDL's system address is its parent's mapping unless it was mapped on its own.
+  const own = !(flags & MDL_PARTIAL) || (flags & MDL_PARTIAL_HAS_BEEN_MAPPED) !== 0;
+  if (flags & MDL_MAPPED_TO_SYSTEM_VA && !(flags & MDL_SOURCE_IS_NONPAGED_POOL) && own) unmapLockedPages(k, k.m.ptrAt(mdl, k.L.MDL.off.MappedSystemVa), mdl);
   mm(k).locked.delete(mdl);
   k.pool.free_(mdl, 0);
 }

@@ -3,13 +3,14 @@
 // As documented: a zero length passes; a misaligned address raises STATUS_DATATYPE_MISALIGNMENT; a range that wraps
 // or ends above MmUserProbeAddress raises STATUS_ACCESS_VIOLATION; ProbeForWrite then touches every page of the
 // range for writing (as the kernel does, rewriting its first byte), so a page that is not writable raises
-// STATUS_ACCESS_VIOLATION too. kdemu has no exception dispatching in kernel mode yet: the raised status is unhandled,
-// KMODE_EXCEPTION_NOT_HANDLED, as for a driver without __try/__except around the probe.
+// STATUS_ACCESS_VIOLATION too. The status is raised as an exception in the calling thread: the driver's
+// __try/__except around the probe takes it, or it is unhandled (KMODE_EXCEPTION_NOT_HANDLED).
 
 import { defineExport } from '../export.js';
 import type { Kernel } from '../kernel.js';
 import { GuestStop, hex } from '../machine.js';
 import { Prot } from '../../emu/engine.js';
+import { EXCEPTION_NONCONTINUABLE, raiseFromExport } from '../ke/except.js';
 
 const STATUS_DATATYPE_MISALIGNMENT = 0x80000002n;
 const STATUS_ACCESS_VIOLATION = 0xc0000005n;
@@ -19,11 +20,15 @@ export function userProbeAddress(k: Kernel): bigint {
   return k.arch === 'x64' ? 0x7fffffff0000n : 0x7fff0000n;
 }
 
-function raise(k: Kernel, routine: string, status: bigint, why: string): never {
+/**
+ * The probe's exception, raised at the caller: ExRaiseDatatypeMisalignment / ExRaiseAccessViolation (noncontinuable,
+ * no parameters), or the access violation of ProbeForWrite's own write to a page it may not write (write, address).
+ */
+function raise(k: Kernel, routine: string, status: bigint, why: string, touched?: bigint): never {
   const name = status === STATUS_ACCESS_VIOLATION ? 'STATUS_ACCESS_VIOLATION' : 'STATUS_DATATYPE_MISALIGNMENT';
-  throw new GuestStop('bugcheck', `${routine} from ${k.symbolize(k.callerAddress())} raised ${name} (${why}) and no exception handler caught it`, {
-    bugcheck: { code: 0x1e, params: [status, k.callerAddress(), 0n, 0n] },
-  });
+  const what = `${routine} from ${k.symbolize(k.callerAddress())} raised ${name} (${why})`;
+  if (touched !== undefined) raiseFromExport(k, Number(status), [1n, touched], what);
+  raiseFromExport(k, Number(status), [], what, EXCEPTION_NONCONTINUABLE);
 }
 
 function probe(k: Kernel, routine: string, address: bigint, length: number, alignment: number, write: boolean): void {
@@ -42,7 +47,7 @@ function probe(k: Kernel, routine: string, address: bigint, length: number, alig
   if (!write) return;
   for (let p = address; p < end; p = (p & ~0xfffn) + 0x1000n) {
     const prot = k.m.engine.pageProt(p);
-    if (prot === undefined || !(prot & Prot.Write)) raise(k, routine, STATUS_ACCESS_VIOLATION, `page ${hex(p & ~0xfffn)} is ${prot === undefined ? 'not mapped' : 'not writable'}`);
+    if (prot === undefined || !(prot & Prot.Write)) raise(k, routine, STATUS_ACCESS_VIOLATION, `page ${hex(p & ~0xfffn)} is ${prot === undefined ? 'not mapped' : 'not writable'}`, p);
     k.m.write(p, k.m.read(p, 1)); // the probe's write, which a page's dirty state would record
   }
 }

@@ -16,7 +16,7 @@ import { ntClose } from '../io/iofunc.js';
 import { referenceObject } from './object.js';
 import { handleCreated } from './callbacks.js';
 
-export type ObjectType = 'Event' | 'Mutant' | 'Semaphore' | 'Timer' | 'Process' | 'Thread' | 'File';
+export type ObjectType = 'Event' | 'Mutant' | 'Semaphore' | 'Timer' | 'Process' | 'Thread' | 'File' | 'Key' | 'SymbolicLink' | 'Callback' | 'Directory';
 
 export interface KObject {
   readonly type: ObjectType;
@@ -52,11 +52,16 @@ export const MAXIMUM_ALLOWED = 0x2000000;
 const TYPES: Record<ObjectType, { mapping: [number, number, number, number]; variable?: string }> = {
   Event: { mapping: [0x20001, 0x20002, 0x120000, 0x1f0003], variable: 'ExEventObjectType' },
   Mutant: { mapping: [0x20001, 0x20000, 0x120000, 0x1f0001] },
+  SymbolicLink: { mapping: [0x20001, 0x20000, 0x20001, 0xf0001] },
+  Directory: { mapping: [0x20003, 0x2000c, 0x20003, 0xf000f] },
   Semaphore: { mapping: [0x20001, 0x20002, 0x120000, 0x1f0003], variable: 'ExSemaphoreObjectType' },
   Timer: { mapping: [0x20001, 0x20002, 0x120000, 0x1f0003] },
+  // ExpCallbackMapping: read, write | CALLBACK_MODIFY_STATE, execute | SYNCHRONIZE, CALLBACK_ALL_ACCESS.
+  Callback: { mapping: [0x20000, 0x20001, 0x120000, 0x1f0001] },
   Process: { mapping: [0x20410, 0x20bea, 0x121000, 0x1fffff], variable: 'PsProcessType' },
   Thread: { mapping: [0x20048, 0x20037, 0x121800, 0x1fffff], variable: 'PsThreadType' },
   File: { mapping: [0x120089, 0x120116, 0x1200a0, 0x1f01ff], variable: 'IoFileObjectType' },
+  Key: { mapping: [0x20019, 0x20006, 0x20019, 0xf003f], variable: 'CmKeyObjectType' },
 };
 
 /** RtlMapGenericMask for the type: generic rights become the type's specific ones; MAXIMUM_ALLOWED grants all. */

@@ -22,6 +22,8 @@ export class Namespace {
   /** Canonical upper-case path → entry; the original spelling is kept for reports. */
   private readonly objects = new Map<string, { path: string; object: NamedObject }>();
   private readonly dirs = new Set(DIRECTORIES.map((d) => d.toUpperCase()));
+  /** Directories created after boot, as spelled. */
+  private readonly dirNames = new Map<string, string>();
 
   /** Normalises the directory part through the boot-time aliases (\DosDevices\X → \??\X). */
   canonical(path: string): string {
@@ -85,6 +87,55 @@ export class Namespace {
       return { object: found.object, path: found.path, remainder: rest ? '\\' + rest : '' };
     }
     return { status: STATUS.REPARSE_POINT_NOT_RESOLVED ?? STATUS.OBJECT_PATH_NOT_FOUND };
+  }
+
+  /** Whether a directory exists (canonical, any case). */
+  isDirectory(path: string): boolean {
+    return this.dirs.has(this.canonicalDirectory(path).toUpperCase());
+  }
+
+  /** A directory's own path through the boot-time aliases (\GLOBAL?? and \DosDevices are \??). */
+  canonicalDirectory(path: string): string {
+    return DIRECTORY_ALIASES[path.toLowerCase()] ?? this.canonical(path);
+  }
+
+  /** Removes an empty directory created after boot (its last handle closed). */
+  removeDirectory(path: string): void {
+    const k = this.canonicalDirectory(path).toUpperCase();
+    if (this.dirNames.has(k) && this.entries(path).length === 0) {
+      this.dirs.delete(k);
+      this.dirNames.delete(k);
+    }
+  }
+
+  /** Creates a directory in an existing one (ZwCreateDirectoryObject); fails like ObInsertObject. */
+  addDirectory(path: string): number {
+    if (!path.startsWith('\\') || path.length < 2 || path.endsWith('\\')) return STATUS.OBJECT_NAME_INVALID;
+    const p = this.canonical(path);
+    const parent = (p.slice(0, p.lastIndexOf('\\')) || '\\').toUpperCase();
+    if (!this.dirs.has(parent)) return STATUS.OBJECT_PATH_NOT_FOUND;
+    const k = p.toUpperCase();
+    if (this.dirs.has(k) || this.objects.has(k)) return STATUS.OBJECT_NAME_COLLISION;
+    this.dirs.add(k);
+    this.dirNames.set(k, p);
+    return STATUS.SUCCESS;
+  }
+
+  /** What a directory holds, in insertion order: each entry's name (within the directory) and kind. */
+  entries(dir: string): { name: string; object?: NamedObject }[] {
+    const d = this.canonicalDirectory(dir).toUpperCase();
+    const prefix = d === '\\' ? '\\' : d + '\\';
+    const out: { name: string; object?: NamedObject }[] = [];
+    for (const k of this.dirs) {
+      if (k !== d && k.startsWith(prefix) && !k.slice(prefix.length).includes('\\')) {
+        const spelled = this.dirNames.get(k) ?? DIRECTORIES.find((x) => x.toUpperCase() === k) ?? k;
+        out.push({ name: spelled.slice(spelled.lastIndexOf('\\') + 1) });
+      }
+    }
+    for (const [k, e] of this.objects) {
+      if (k.startsWith(prefix) && !k.slice(prefix.length).includes('\\')) out.push({ name: e.path.slice(e.path.lastIndexOf('\\') + 1), object: e.object });
+    }
+    return out;
   }
 
   /** Every symbolic link a driver created, in insertion order (the system's own, made at boot, are left out). */

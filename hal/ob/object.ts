@@ -12,8 +12,9 @@ import { GuestStop, hex } from '../machine.js';
 import { closeFileObject } from '../io/iofunc.js';
 import { setDriverRefs } from './handle.js';
 import { internalObjectType } from '../boot.js';
+import { isTokenBody } from '../se/tokens.js';
 
-export type ObjectTypeName = 'Driver' | 'Device' | 'File' | 'Process' | 'Thread' | 'Event' | 'Mutant' | 'Semaphore' | 'Timer';
+export type ObjectTypeName = 'Driver' | 'Device' | 'File' | 'Process' | 'Thread' | 'Event' | 'Mutant' | 'Semaphore' | 'Timer' | 'Key' | 'Token' | 'SymbolicLink' | 'Callback' | 'Directory';
 
 /** REFERENCE_BY_POINTER: (object type, object, reserved, reserved). */
 export const REFERENCE_BY_POINTER = 0x18;
@@ -27,6 +28,8 @@ const TYPE_VARIABLE: Partial<Record<ObjectTypeName, string>> = {
   Thread: 'PsThreadType',
   Event: 'ExEventObjectType',
   Semaphore: 'ExSemaphoreObjectType',
+  Token: 'SeTokenObjectType',
+  Key: 'CmKeyObjectType',
   // Mutant and Timer have no exported variable: their OBJECT_TYPEs are the kernel's own (boot.ts).
 };
 
@@ -52,6 +55,7 @@ export function objectTypeOf(k: Kernel, address: bigint): ObjectTypeName | undef
   if (o) return o.type;
   const held = references(k).get(address);
   if (held) return held.type;
+  if (isTokenBody(k, address)) return 'Token';
   return k.ps.objectAt(address);
 }
 

@@ -11,6 +11,7 @@ import type { Kernel } from '../kernel.js';
 import { GuestStop, hex } from '../machine.js';
 import type { KThread } from '../ke/thread.js';
 import { STATUS } from '../rtl/ntstatus.js';
+import { systemTime } from '../ke/clock.js';
 
 export const enum ProcessContext {
   System = 0,
@@ -87,6 +88,7 @@ export class Processes {
     k.m.setPtr(eprocess + BigInt(L.pid), BigInt(pid));
     k.m.write(eprocess + BigInt(L.imageFileName), imageFileName(name));
     const p: KProcess = { pid, parentPid, name, imagePath, eprocess, kind, threads: [] };
+    createTimes.set(p, systemTime(k));
     this.processes.push(p);
     // The process holds itself while it lives; handles and drivers' references keep its object after that.
     k.ob.create('Process', eprocess, { systemRefs: 1 });
@@ -108,6 +110,7 @@ export class Processes {
       priority: NORMAL_PRIORITY, state: 'initialized', seq: 0, baseDepth: -1, started: false,
       returnTrap: 0n, expectSp: 0n, kernelStack: 0n, userStack: 0n, teb: 0n, fx: k.systemAlloc(512, 16), mutants: new Set(), suspendCount: 0,
     };
+    createTimes.set(t, systemTime(k));
     process.threads.push(t);
     this.threads.push(t);
     k.ob.create('Thread', ethread, { systemRefs: 1 });
@@ -307,6 +310,13 @@ export class Processes {
 }
 
 const stackSlots = new WeakMap<KThread, number>();
+
+/** When each process and thread was created (system time, 100 ns units since 1601). */
+const createTimes = new WeakMap<KProcess | KThread, bigint>();
+
+export function createTimeOf(o: KProcess | KThread): bigint {
+  return createTimes.get(o) ?? 0n;
+}
 
 /** EPROCESS.ImageFileName: the first 15 bytes of the name, NUL-padded to 15 (the field is UCHAR[15]). */
 function imageFileName(name: string): Uint8Array {

@@ -11,7 +11,7 @@ import { bindImports, mapImage, type PeImage } from '../../emu/pe/index.js';
 import type { Kernel } from '../kernel.js';
 import { GuestStop, hex } from '../machine.js';
 import { ProcessContext } from '../ps/process.js';
-import { OS_VERSION } from '../rtl/version.js';
+import { osVersion } from '../rtl/version.js';
 import { ntClose } from '../io/iofunc.js';
 import { deliver } from '../ke/clock.js';
 import { cancelFileIo } from '../io/cancel.js';
@@ -114,9 +114,10 @@ export class ClientProcess {
     m.setPtrAt(this.peb, P.ImageBaseAddress, base);
     m.setPtrAt(this.peb, P.ProcessHeap, l.user);
     m.setU32At(this.peb, P.NumberOfProcessors, 1);
-    m.setU32At(this.peb, P.OSMajorVersion, OS_VERSION.major);
-    m.setU32At(this.peb, P.OSMinorVersion, OS_VERSION.minor);
-    m.setU16At(this.peb, P.OSBuildNumber, OS_VERSION.build);
+    const version = osVersion(k);
+    m.setU32At(this.peb, P.OSMajorVersion, version.major);
+    m.setU32At(this.peb, P.OSMinorVersion, version.minor);
+    m.setU16At(this.peb, P.OSBuildNumber, version.build);
     m.setU32At(this.peb, P.OSPlatformId, 2); // VER_PLATFORM_WIN32_NT
     void heap;
     const R = L.RTL_USER_PROCESS_PARAMETERS;

@@ -75,7 +75,7 @@ describe('kdemu refuses bad arguments', () => {
   it('a --wait that is not a number of milliseconds', () => expectBadInput(['run', driver, '--wait', 'soon'], /--wait: 'soon' is not a number/));
   it('a --script wait without ms', () => expectBadInput(['run', driver, '--script', file('bad3.json', '[{"op":"wait"}]')], /"ms" is required/));
   it('a --load driver that does not exist', () => expectBadInput(['run', driver, '--load', '/nonexistent/filter.sys'], /filter\.sys: no such file/));
-  it('an option the contract has but kdemu does not support yet, by name', () => expectBadInput(['run', driver, '--registry', 'x.reg'], /option --registry is not supported yet/));
+  it('a --registry file that does not exist', () => expectBadInput(['run', driver, '--registry', 'x.reg'], /--registry: cannot read x\.reg: ENOENT/));
 });
 
 describe('kdemu info', () => {
@@ -104,5 +104,13 @@ describe('kdemu exports', () => {
     expect(list.find((e) => e.name === 'IofCompleteRequest')).toMatchObject({ module: 'ntoskrnl.exe', convention: 'fastcall' });
     expect(list.find((e) => e.name === 'DbgPrint')?.prototype).toBe('ULONG DbgPrint(PCSTR Format, ...)');
     mkdirSync(dir, { recursive: true });
+  });
+
+  it('implements at least 400 kernel-mode exports (ntoskrnl, hal and the other kernel modules), each with its prototype', () => {
+    const list = JSON.parse(kdemu(['exports', '--json']).stdout) as { module: string; name: string; prototype: string }[];
+    const kernel = new Set(list.filter((e) => !['kernel32.dll', 'msvcrt.dll', 'ucrtbase.dll'].includes(e.module)).map((e) => `${e.module}!${e.name}`));
+    expect(kernel.size).toBeGreaterThanOrEqual(400);
+    expect(list.every((e) => e.prototype.includes(e.name))).toBe(true);
+    for (const m of ['ntoskrnl.exe', 'hal.dll', 'ksecdd.sys']) expect([...kernel].some((n) => n.startsWith(m + '!')), m).toBe(true);
   });
 });

@@ -324,8 +324,9 @@ describe('IoDeleteDevice of something that is not a live device object bugchecks
   it.each(ARCHES)('%s: an unmapped address faults where IoDeleteDevice first reads it', (arch) => {
     const r = runDriverVariant(arch, 'BAD_POINTER');
     expect(r.outcome).toBe('fault');
-    expect(r.stop?.bugcheck?.code).toBe('0x00000050');
-    expect(r.stop?.bugcheck?.params[0]).toBe(`0x${(0x1000 + (arch === 'x64' ? 0x30 : 0x1c)).toString(16).toUpperCase()}`);
+    // A user-space address: an access violation in the thread, which the driver does not handle.
+    expect(r.stop?.bugcheck?.code).toBe('0x0000001E');
+    expect(r.stop?.bugcheck?.params[3]).toBe(`0x${(0x1000 + (arch === 'x64' ? 0x30 : 0x1c)).toString(16).toUpperCase()}`);
     expect(r.stop?.export).toBe('ntoskrnl.exe!IoDeleteDevice');
   });
 });

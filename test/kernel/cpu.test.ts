@@ -35,11 +35,12 @@ describe.each(ARCHES)('%s', (arch) => {
       expect(report.stop?.instruction).toBe('rdmsr');
     });
 
-    it('port I/O stops the run naming the instruction (no device model yet)', () => {
-      const { report } = run(buildDriver('cpu', arch, { defines: { PORT_IO: true } }), [], { engine });
-      expect(report.outcome).toBe('unsupported-call');
-      expect(report.stop?.export).toBe('port I/O');
-      expect(report.stop?.reason).toMatch(/in al,64h/);
+    it('port I/O reaches the device model: in al,64h reads the keyboard controller status, traced as an instruction and a port access', () => {
+      const { report, trace } = run(buildDriver('cpu', arch, { defines: { PORT_IO: true } }), [], { engine });
+      expect(report.outcome).toBe('completed');
+      expect(report.dbgPrint.at(-1)).toBe('port 1c\n');
+      expect(events(trace, 'cpu').map((e) => e.instruction)).toContain('in al,64h');
+      expect(events(trace, 'port')).toMatchObject([{ direction: 'in', port: '0x0064', width: 8, value: '0x1C' }]);
     });
 
     it('iret to the same level continues after it, and enter builds frames that leave unwinds', () => {

@@ -1,4 +1,5 @@
-// Unhandled page faults in driver code: PAGE_FAULT_IN_NONPAGED_AREA at the faulting instruction in the driver.
+// Unhandled page faults in driver code: a NULL (user-space) pointer is an access violation raised in the thread,
+// unhandled KMODE_EXCEPTION_NOT_HANDLED at the faulting instruction in the driver.
 import { describe, expect, it } from 'vitest';
 import { ARCHES, buildDriver } from '../fixtures/build.js';
 import { cli, cliJson, events, run } from './harness.js';
@@ -6,7 +7,7 @@ import { cli, cliJson, events, run } from './harness.js';
 describe.each(ARCHES)('%s', (arch) => {
   const driver = () => buildDriver('nullwrite', arch);
 
-  it('a NULL pointer write in DriverEntry is a fault in the driver with bugcheck 0x50', () => {
+  it('a NULL pointer write in DriverEntry is a fault in the driver, an access violation no handler takes (0x1E)', () => {
     const { report, trace } = run(driver());
     expect(report.outcome).toBe('fault');
     const stop = report.stop!;
@@ -18,8 +19,8 @@ describe.each(ARCHES)('%s', (arch) => {
     expect(offset).toBeLessThan(0x2000);
     expect(BigInt(stop.pc!)).toBe(BigInt(report.driver.imageBase) + BigInt(offset));
     expect(stop.fault).toEqual({ access: 'write', address: '0x0' });
-    // PAGE_FAULT_IN_NONPAGED_AREA(address, 1 = write, faulting instruction, 0).
-    expect(stop.bugcheck).toEqual({ code: '0x00000050', name: 'PAGE_FAULT_IN_NONPAGED_AREA', params: ['0x0', '0x1', stop.pc, '0x0'] });
+    // KMODE_EXCEPTION_NOT_HANDLED(STATUS_ACCESS_VIOLATION, faulting instruction, 1 = write, address).
+    expect(stop.bugcheck).toEqual({ code: '0x0000001E', name: 'KMODE_EXCEPTION_NOT_HANDLED', params: ['0xC0000005', stop.pc, '0x1', '0x0'] });
     expect(report.dbgPrint).toEqual(['counting\n']);
     expect(report.driverEntry).toBeNull();
     expect(events(trace, 'stop')).toEqual([expect.objectContaining({ outcome: 'fault' })]);

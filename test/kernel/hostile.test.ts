@@ -183,7 +183,7 @@ describe('large requests and images', () => {
       const ok = cliJson(['run', big, '--engine', engine]);
       expect(ok.status).toBe(1);
       expect(ok.json.outcome).toBe('fault');
-      expect(ok.json.stop?.bugcheck?.code).toBe('0x00000050');
+      expect(ok.json.stop?.bugcheck?.code).toBe('0x0000001E');
     }
   }, 60_000);
 

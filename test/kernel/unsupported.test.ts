@@ -6,14 +6,14 @@ import { cli, cliJson, events, run } from './harness.js';
 describe.each(ARCHES)('%s', (arch) => {
   const driver = () => buildDriver('unsupported', arch);
 
-  it('a call to ZwQuerySystemInformation stops the run as unsupported-call, naming the export and the caller', () => {
+  it('a call to IoReportResourceForDetection stops the run as unsupported-call, naming the export and the caller', () => {
     const { report, trace } = run(driver());
     expect(report.outcome).toBe('unsupported-call');
-    expect(report.stop?.export).toBe('ntoskrnl.exe!ZwQuerySystemInformation');
+    expect(report.stop?.export).toBe('ntoskrnl.exe!IoReportResourceForDetection');
     expect(report.stop?.module).toBe('unsupported.sys');
     expect(report.stop?.offset).toMatch(/^0x[0-9a-f]+$/);
-    expect(report.stop?.reason).toContain('ntoskrnl.exe!ZwQuerySystemInformation');
-    expect(report.unsupportedCalls).toEqual(['ntoskrnl.exe!ZwQuerySystemInformation']);
+    expect(report.stop?.reason).toContain('ntoskrnl.exe!IoReportResourceForDetection');
+    expect(report.unsupportedCalls).toEqual(['ntoskrnl.exe!IoReportResourceForDetection']);
     // Nothing after the call ran: no made-up return value reached the driver.
     expect(report.dbgPrint).toEqual(['querying\n']);
     expect(report.driverEntry).toBeNull();
@@ -33,9 +33,9 @@ describe.each(ARCHES)('%s', (arch) => {
   it('a pointer from MmGetSystemRoutineAddress to an export kdemu lacks stops the run the same way when called', () => {
     const { report } = run(buildDriver('unsupported', arch, { defines: { KD_VIA_POINTER: true } }));
     expect(report.outcome).toBe('unsupported-call');
-    expect(report.stop?.export).toBe('ntoskrnl.exe!ZwQuerySystemInformation');
+    expect(report.stop?.export).toBe('ntoskrnl.exe!IoReportResourceForDetection');
     expect(report.stop?.module).toBe('unsupported.sys');
-    expect(report.unsupportedCalls).toEqual(['ntoskrnl.exe!ZwQuerySystemInformation']);
+    expect(report.unsupportedCalls).toEqual(['ntoskrnl.exe!IoReportResourceForDetection']);
     expect(report.dbgPrint).toEqual(['querying\n']);
   });
 
@@ -43,14 +43,14 @@ describe.each(ARCHES)('%s', (arch) => {
     const r = cliJson(['run', driver().path]);
     expect(r.status).toBe(1);
     expect(r.json.outcome).toBe('unsupported-call');
-    expect(r.json.stop?.export).toBe('ntoskrnl.exe!ZwQuerySystemInformation');
+    expect(r.json.stop?.export).toBe('ntoskrnl.exe!IoReportResourceForDetection');
     expect(r.stderr).toBe('');
     const human = cli(['run', driver().path]);
     expect(human.status).toBe(1);
-    expect(human.stdout).toContain('ntoskrnl.exe!ZwQuerySystemInformation');
+    expect(human.stdout).toContain('ntoskrnl.exe!IoReportResourceForDetection');
     const info = cliJson<{ missing: string[] }>(['info', driver().path]);
     expect(info.status).toBe(0);
-    expect(info.json.missing).toEqual(['ntoskrnl.exe!ZwQuerySystemInformation']);
+    expect(info.json.missing).toEqual(['ntoskrnl.exe!IoReportResourceForDetection']);
   });
 });
 

@@ -23,7 +23,8 @@ const TRIPLE: Record<Arch, string> = { x86: 'i686-w64-mingw32', x64: 'x86_64-w64
 export type HeaderSet = 'ddk' | 'sdk';
 
 const HEADERS: Record<HeaderSet, string[]> = {
-  ddk: ['#include <stddef.h>', '#include <ntddk.h>'],
+  // ntifs.h includes ntddk.h and adds what file-system and filter drivers see (KQUEUE ...).
+  ddk: ['#include <stddef.h>', '#include <ntifs.h>'],
   sdk: ['#include <stddef.h>', '#include <windows.h>', '#include <winternl.h>', '#include <stdio.h>'],
 };
 

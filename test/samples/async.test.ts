@@ -89,10 +89,14 @@ describe.each(ARCHES)('%s', (arch) => {
     expect(r.client?.stdout.split('\r\n')).toEqual(['kernel input: 0 998', 'unmapped input: 0 998', 'empty: 1 0', 'closed handle: 0 6', '']);
   });
 
-  it('a METHOD_NEITHER pointer to unmapped user memory faults in the driver that reads it', () => {
+  it('a METHOD_NEITHER pointer to unmapped user memory faults in the copy the driver makes, with no handler: 0x1E', () => {
     const r = withClient(arch, file(arch, 'ioctl.sys'), buildClient('badbuf', arch, { defines: { NEITHER_UNMAPPED: true } }));
     expect(r.outcome).toBe('fault');
-    expect(r.stop?.module).toBe('ioctl.sys');
+    // The driver copies with ntoskrnl's memmove; the access violation finds no __except on the way up.
+    expect(r.stop?.export).toBe('ntoskrnl.exe!memmove');
+    expect(r.stop?.stack?.[0]).toMatch(/^ioctl\.sys\+0x[0-9a-f]+$/);
+    expect(r.stop?.bugcheck).toMatchObject({ code: '0x0000001E', name: 'KMODE_EXCEPTION_NOT_HANDLED' });
+    expect(r.stop?.bugcheck?.params[0]).toBe('0xC0000005');
     expect(r.stop?.fault).toEqual({ access: 'read', address: '0x1000' });
   });
 

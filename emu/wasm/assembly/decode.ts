@@ -15,6 +15,8 @@ import { long, linMask, resetExit } from './cpu';
 import * as cpu from './cpu';
 import { fetchHost, markCode, frameOf, frameGen, lastProt, PROT_USER } from './mem';
 import * as O from './ops';
+import * as X from './sse';
+import * as B from './bmi';
 
 // ---- trap ranges ------------------------------------------------------------------------------------------------
 export let trapCount: u32 = 0;
@@ -644,6 +646,7 @@ function decodeOneByte(rec: u32, op: u32): void {
       unsupported(rec);
       return;
     case 0xd6: setOp(rec, O.OP_UD); return;
+    case 0xc4: case 0xc5: decodeVex(rec, op); return;
     default:
       unsupported(rec);
   }
@@ -683,8 +686,7 @@ function decodeSse(rec: u32, op: u32): bool {
     case 0x7e: kind = pf3 ? O.SSE_MOVQ_LOAD : p66 ? O.SSE_FROM_XMM : -1; if (kind < 0) return false; break;
     case 0xd6: if (!p66 || pf3) return false; kind = O.SSE_MOVQ_STORE; break;
     // movlps/movlpd, movhps/movhpd xmm, m64: one half loaded, the other kept. Without 66 the register forms are
-    // movhlps/movlhps; with 66 they are #UD. F3/F2 (movsldup, movshdup, movddup) are SSE3, which CPUID does not
-    // announce (f2 is turned away above).
+    // movhlps/movlhps; with 66 they are #UD. F3/F2 (movsldup, movshdup, movddup: SSE3) are decodeSseX's.
     case 0x12: case 0x16:
       if (pf3) return false;
       kind = op == 0x12 ? O.SSE_LOW_LOAD : O.SSE_HIGH_LOAD;
@@ -793,6 +795,9 @@ function decodeSse(rec: u32, op: u32): bool {
 function decodeTwoByte(rec: u32): void {
   const op = fetch8();
   if (decodeSse(rec, op)) return;
+  if (decodeSseX(rec, op)) return;
+  if (op == 0x38) { decode38(rec); return; }
+  if (op == 0x3a) { decode3A(rec); return; }
   if (op >= 0x80 && op <= 0x8f) {
     if (pOsz16) { unsupported(rec); return; }
     const rel = sx32(fetch32());
@@ -815,6 +820,12 @@ function decodeTwoByte(rec: u32): void {
     store<u8>(rec, <u8>(((op & 7) | rexB) << 3), R_REG);
     return;
   }
+  if (op == 0x0d) {
+    // prefetch / prefetchw m8 (any ModRM.reg): a hint, never an access; the register form is #UD.
+    modrm(rec);
+    setOp(rec, isMem(rec) ? O.OP_NOP : O.OP_UD);
+    return;
+  }
   if (op >= 0x18 && op <= 0x1f) {
     // Hint nops, prefetch, endbr: a ModRM operand that is never accessed.
     modrm(rec);
@@ -835,7 +846,8 @@ function decodeTwoByte(rec: u32): void {
       // fxsave, fxrstor (REX.W: the 64-bit forms, the same here: the x87 pointers are stored as zeros), ldmxcsr,
       // stmxcsr, clflush; /4 /5 /6 are xsave, xrstor, xsaveopt, which CPUID does not announce.
       const g = mRegRaw;
-      if (g > 3 && g != 7) { unsupported(rec); return; }
+      // xsave, xrstor, xsaveopt (/4 /5 /6): #UD, as on a CPU whose CPUID has no XSAVE (libunicorn2's has none either).
+      if (g > 3 && g != 7) { setOp(rec, O.OP_UD); return; }
       setOp(rec, O.OP_FXSTATE);
       setX(rec, g);
       return;
@@ -850,6 +862,7 @@ function decodeTwoByte(rec: u32): void {
       const m = fetch8();
       if (m == 0xf9) { setOp(rec, O.OP_RDTSCP); return; }
       if (m == 0xf8 && long) { setOp(rec, O.OP_PRIVILEGED); return; } // swapgs
+      if (m == 0xd0 || m == 0xd1) { setOp(rec, O.OP_UD); return; } // xgetbv, xsetbv: #UD without XSAVE (CR4.OSXSAVE clear)
       const g = (m >> 3) & 7;
       if ((m >> 6) != 3 && (g <= 3 || g == 7)) {
         // sgdt, sidt, lgdt, lidt, invlpg m: decode the memory operand for the length.
@@ -921,7 +934,13 @@ function decodeTwoByte(rec: u32): void {
       return;
     }
     case 0xc7: {
+      const sz = osz();
       modrm(rec);
+      if (!isMem(rec) && !pRep && !pRepne && (mRegRaw == 6 || mRegRaw == 7)) {
+        // rdrand / rdseed r16/32/64.
+        setOp(rec, O.OP_BMI); setX(rec, B.B_RDRAND); setSz(rec, sz); rmAsReg(rec, sz);
+        return;
+      }
       if (mRegRaw != 1 || !isMem(rec)) { unsupported(rec); return; }
       lockOk = true;
       setSz(rec, rexW ? 4 : 3);
@@ -995,4 +1014,392 @@ export function decodeBlock(addr: u64): u32 {
 
 export function setTrapCount(n: u32): void {
   trapCount = n;
+}
+
+// ---- SSE beyond decodeSse: OP_SSEX (sse.ts) --------------------------------------------------------------------------
+/** An OP_SSEX record: xmm R_REG op= xmm R_RM / memory of width code w (16-byte aligned when align); imm8 when imm. */
+function sx(rec: u32, kind: u16, w: u32, align: bool, imm: bool): bool {
+  pOsz16 = false; pRep = false; pRepne = false;
+  modrm(rec);
+  setOp(rec, O.OP_SSEX);
+  store<u16>(rec, kind, R_IMM2);
+  store<u8>(rec, <u8>mReg, R_REG);
+  if (!isMem(rec)) store<u8>(rec, <u8>mRm, R_RM);
+  store<u8>(rec, <u8>(w | (align ? X.W_ALIGN : 0)), R_SZ2);
+  if (imm) setImm(rec, <u64>fetch8());
+  return true;
+}
+/** A floating-point OP_SSEX: ty 0 ps, 1 pd, 2 ss, 3 sd (the source width follows). */
+function sxf(rec: u32, op: u16, ty: i32, imm: bool): bool {
+  sx(rec, X.K_FP + op, ty == 2 ? 2 : ty == 3 ? 3 : 4, ty < 2, imm);
+  setSz(rec, ty);
+  return true;
+}
+/** Prefix class of an SSE opcode: 0 none, 1 66, 2 F3, 3 F2 (F2/F3 take precedence over 66, as the last of them). */
+@inline function pfx(): i32 {
+  return pRepne ? 3 : pRep ? 2 : pOsz16 ? 1 : 0;
+}
+
+/** 0F xx SSE forms that decodeSse leaves; false when op is none of them (the caller goes on). */
+function decodeSseX(rec: u32, op: u32): bool {
+  const p = pfx();
+  switch (op) {
+    case 0x12: if (p == 3) return sx(rec, X.K_MOVDDUP, 3, false, false); if (p == 2) return sx(rec, X.K_MOVSLDUP, 4, true, false); return false;
+    case 0x16: if (p == 2) return sx(rec, X.K_MOVSHDUP, 4, true, false); return false;
+    case 0x14: if (p < 2) return sx(rec, p == 0 ? X.K_UNPCKLPS : X.K_UNPCKLPD, 4, true, false); return false;
+    case 0x15: if (p < 2) return sx(rec, p == 0 ? X.K_UNPCKHPS : X.K_UNPCKHPD, 4, true, false); return false;
+    case 0x2a: {
+      if (p < 2) return false; // cvtpi2ps/pd: MMX
+      const sz = rexW ? 3 : 2;
+      sx(rec, p == 2 ? X.K_CVTSI2SS : X.K_CVTSI2SD, 0, false, false);
+      setSz(rec, sz);
+      if (!isMem(rec)) store<u8>(rec, <u8>(mRm << 3), R_RM);
+      return true;
+    }
+    case 0x2b: { // movntps/movntpd m128, xmm: an aligned store
+      if (p > 1) return false;
+      pOsz16 = false;
+      modrm(rec);
+      if (!isMem(rec)) { setOp(rec, O.OP_UD); return true; }
+      setOp(rec, O.OP_SSE_MOV); setX(rec, O.SSE_STORE); store<u8>(rec, 1, R_SZ2);
+      store<u8>(rec, <u8>mReg, R_REG);
+      return true;
+    }
+    case 0x2c: case 0x2d: {
+      if (p < 2) return false;
+      const t = op == 0x2c;
+      const sz = rexW ? 3 : 2;
+      sx(rec, p == 2 ? (t ? X.K_CVTTSS2SI : X.K_CVTSS2SI) : (t ? X.K_CVTTSD2SI : X.K_CVTSD2SI), 0, false, false);
+      setSz(rec, sz);
+      store<u8>(rec, <u8>(mReg << 3), R_REG);
+      return true;
+    }
+    case 0x2e: case 0x2f: // ucomiss/comiss, ucomisd/comisd (no exceptions are raised: the two are the same here)
+      if (p > 1) return false;
+      sx(rec, X.K_COMIS, 0, false, false);
+      setSz(rec, p == 0 ? 2 : 3);
+      return true;
+    case 0x50: {
+      if (p > 1) return false;
+      sx(rec, p == 0 ? X.K_MOVMSKPS : X.K_MOVMSKPD, 0, false, false);
+      if (isMem(rec)) { setOp(rec, O.OP_UD); return true; }
+      setSz(rec, 2);
+      store<u8>(rec, <u8>(mReg << 3), R_REG);
+      return true;
+    }
+    case 0x51: return sxf(rec, X.FP_SQRT, p == 0 ? 0 : p == 1 ? 1 : p == 2 ? 2 : 3, false);
+    case 0x52: case 0x53: { // rsqrtps/rsqrtss, rcpps/rcpss
+      if (p == 1 || p == 3) return false;
+      sx(rec, op == 0x52 ? X.K_RSQRT : X.K_RCP, p == 0 ? 4 : 2, p == 0, false);
+      setSz(rec, p == 0 ? 0 : 2);
+      return true;
+    }
+    case 0xf7: { // maskmovdqu xmm1, xmm2 (register form only)
+      if (p != 1) return false;
+      sx(rec, X.K_MASKMOVDQU, 0, false, false);
+      if (isMem(rec)) setOp(rec, O.OP_UD);
+      return true;
+    }
+    case 0x58: case 0x59: case 0x5c: case 0x5d: case 0x5e: case 0x5f: {
+      const o: u16 = op == 0x58 ? X.FP_ADD : op == 0x59 ? X.FP_MUL : op == 0x5c ? X.FP_SUB : op == 0x5d ? X.FP_MIN : op == 0x5e ? X.FP_DIV : X.FP_MAX;
+      return sxf(rec, o, p == 0 ? 0 : p == 1 ? 1 : p == 2 ? 2 : 3, false);
+    }
+    case 0x5a:
+      if (p == 0) return sx(rec, X.K_CVTPS2PD, 3, false, false);
+      if (p == 1) return sx(rec, X.K_CVTPD2PS, 4, true, false);
+      if (p == 2) return sx(rec, X.K_CVTSS2SD, 2, false, false);
+      return sx(rec, X.K_CVTSD2SS, 3, false, false);
+    case 0x5b:
+      if (p == 3) return false;
+      return sx(rec, p == 0 ? X.K_CVTDQ2PS : p == 1 ? X.K_CVTPS2DQ : X.K_CVTTPS2DQ, 4, true, false);
+    case 0x63: case 0x64: case 0x65: case 0x66: case 0x6b:
+      if (p != 1) return false;
+      return sx(rec, op == 0x63 ? X.K_PACKSSWB : op == 0x64 ? X.K_PCMPGTB : op == 0x65 ? X.K_PCMPGTW : op == 0x66 ? X.K_PCMPGTD : X.K_PACKSSDW, 4, true, false);
+    case 0x70:
+      if (p < 2) return false;
+      return sx(rec, p == 2 ? X.K_PSHUFHW : X.K_PSHUFLW, 4, true, true);
+    case 0x7c: case 0x7d:
+      if (p == 1) return sxf(rec, op == 0x7c ? X.FP_HADD : X.FP_HSUB, 1, false);
+      if (p == 3) return sxf(rec, op == 0x7c ? X.FP_HADD : X.FP_HSUB, 0, false);
+      return false;
+    case 0xc2: return sxf(rec, X.FP_CMP, p == 0 ? 0 : p == 1 ? 1 : p == 2 ? 2 : 3, true);
+    case 0xc3: { // movnti m32/64, r32/64: a plain store
+      if (p != 0) return false;
+      const sz = rexW ? 3 : 2;
+      modrm(rec);
+      if (!isMem(rec)) { setOp(rec, O.OP_UD); return true; }
+      setSz(rec, sz); setReg(rec, sz); setOp(rec, O.OP_MOV_MR);
+      return true;
+    }
+    case 0xc4: {
+      if (p != 1) return false;
+      sx(rec, X.K_PINSR, 1, false, true);
+      setSz(rec, 1);
+      if (!isMem(rec)) store<u8>(rec, <u8>(mRm << 3), R_RM);
+      return true;
+    }
+    case 0xc5: {
+      if (p != 1) return false;
+      sx(rec, X.K_PEXTR, 0, false, true);
+      if (isMem(rec)) { setOp(rec, O.OP_UD); return true; }
+      setSz(rec, 1);
+      // pextrw r32, xmm: here ModRM.reg is the general register and rm the xmm register.
+      store<u8>(rec, <u8>mRm, R_REG);
+      store<u8>(rec, <u8>(mReg << 3), R_RM);
+      return true;
+    }
+    case 0xc6: if (p > 1) return false; return sx(rec, p == 0 ? X.K_SHUFPS : X.K_SHUFPD, 4, true, true);
+    case 0xd0:
+      if (p == 1) return sxf(rec, X.FP_ADDSUB, 1, false);
+      if (p == 3) return sxf(rec, X.FP_ADDSUB, 0, false);
+      return false;
+    case 0xe6:
+      if (p == 0) return false;
+      return sx(rec, p == 1 ? X.K_CVTTPD2DQ : p == 2 ? X.K_CVTDQ2PD : X.K_CVTPD2DQ, p == 2 ? 3 : 4, p != 2, false);
+    case 0xe7: { // movntdq m128, xmm
+      if (p != 1) return false;
+      pOsz16 = false;
+      modrm(rec);
+      if (!isMem(rec)) { setOp(rec, O.OP_UD); return true; }
+      setOp(rec, O.OP_SSE_MOV); setX(rec, O.SSE_STORE); store<u8>(rec, 1, R_SZ2);
+      store<u8>(rec, <u8>mReg, R_REG);
+      return true;
+    }
+    case 0xf0: {
+      if (p != 3) return false;
+      sx(rec, X.K_COPY, 4, false, false);
+      if (!isMem(rec)) setOp(rec, O.OP_UD);
+      return true;
+    }
+    default: break;
+  }
+  if (p != 1) return false;
+  let k: u16 = 0;
+  switch (op) {
+    case 0xd1: k = X.K_PSRLW; break;
+    case 0xd2: k = X.K_PSRLD; break;
+    case 0xd3: k = X.K_PSRLQ; break;
+    case 0xd5: k = X.K_PMULLW; break;
+    case 0xd8: k = X.K_PSUBUSB; break;
+    case 0xd9: k = X.K_PSUBUSW; break;
+    case 0xdc: k = X.K_PADDUSB; break;
+    case 0xdd: k = X.K_PADDUSW; break;
+    case 0xde: k = X.K_PMAXUB; break;
+    case 0xe0: k = X.K_PAVGB; break;
+    case 0xe1: k = X.K_PSRAW; break;
+    case 0xe2: k = X.K_PSRAD; break;
+    case 0xe3: k = X.K_PAVGW; break;
+    case 0xe4: k = X.K_PMULHUW; break;
+    case 0xe5: k = X.K_PMULHW; break;
+    case 0xe8: k = X.K_PSUBSB; break;
+    case 0xe9: k = X.K_PSUBSW; break;
+    case 0xea: k = X.K_PMINSW; break;
+    case 0xec: k = X.K_PADDSB; break;
+    case 0xed: k = X.K_PADDSW; break;
+    case 0xee: k = X.K_PMAXSW; break;
+    case 0xf1: k = X.K_PSLLW; break;
+    case 0xf2: k = X.K_PSLLD; break;
+    case 0xf3: k = X.K_PSLLQ; break;
+    case 0xf4: k = X.K_PMULUDQ; break;
+    case 0xf5: k = X.K_PMADDWD; break;
+    case 0xf6: k = X.K_PSADBW; break;
+    default: return false;
+  }
+  return sx(rec, k, 4, true, false);
+}
+
+/** 0F 38 xx: SSSE3/SSE4.1/SSE4.2 (66), movbe (none or 66), crc32 (F2). */
+function decode38(rec: u32): void {
+  const op = fetch8();
+  const p = pfx();
+  if (op == 0xf6 && (p == 1 || p == 2)) {
+    // adcx (66), adox (F3): r32/64 += r/m with CF / OF.
+    const sz = rexW ? 3 : 2;
+    pOsz16 = false; pRep = false;
+    modrm(rec);
+    setOp(rec, O.OP_BMI); setX(rec, p == 1 ? B.B_ADCX : B.B_ADOX); setSz(rec, sz);
+    store<u8>(rec, <u8>(mReg << 3), R_REG);
+    store<u8>(rec, <u8>(mReg << 3), R_SZ2);
+    if (!isMem(rec)) store<u8>(rec, <u8>(mRm << 3), R_RM);
+    return;
+  }
+  if (op == 0xf0 || op == 0xf1) {
+    if (p == 3) {
+      // crc32 r32/64, r/m8 (F0) or r/m16/32/64 (F1).
+      const src = op == 0xf0 ? 0 : rexW ? 3 : pOsz16 ? 1 : 2;
+      const dst = rexW ? 3 : 2;
+      sx(rec, X.K_CRC32, 0, false, false);
+      setSz(rec, src);
+      store<u8>(rec, <u8>dst, R_SZ2);
+      store<u8>(rec, <u8>(mReg << 3), R_REG);
+      if (!isMem(rec)) store<u8>(rec, regOff(mRm, src), R_RM);
+      return;
+    }
+    if (p == 2) { unsupported(rec); return; }
+    const sz = osz();
+    sx(rec, op == 0xf0 ? X.K_MOVBE_LOAD : X.K_MOVBE_STORE, 0, false, false);
+    if (!isMem(rec)) { setOp(rec, O.OP_UD); return; }
+    setSz(rec, sz);
+    store<u8>(rec, <u8>(mReg << 3), R_REG);
+    return;
+  }
+  if (p != 1) { unsupported(rec); return; }
+  let k: u16 = 0;
+  let w: u32 = 4;
+  switch (op) {
+    case 0x00: k = X.K_PSHUFB; break;
+    case 0x01: k = X.K_PHADDW; break;
+    case 0x02: k = X.K_PHADDD; break;
+    case 0x03: k = X.K_PHADDSW; break;
+    case 0x04: k = X.K_PMADDUBSW; break;
+    case 0x05: k = X.K_PHSUBW; break;
+    case 0x06: k = X.K_PHSUBD; break;
+    case 0x07: k = X.K_PHSUBSW; break;
+    case 0x08: k = X.K_PSIGNB; break;
+    case 0x09: k = X.K_PSIGNW; break;
+    case 0x0a: k = X.K_PSIGND; break;
+    case 0x0b: k = X.K_PMULHRSW; break;
+    case 0x10: k = X.K_PBLENDVB; break;
+    case 0x14: k = X.K_BLENDVPS; break;
+    case 0x15: k = X.K_BLENDVPD; break;
+    case 0x17: k = X.K_PTEST; break;
+    case 0x1c: k = X.K_PABSB; break;
+    case 0x1d: k = X.K_PABSW; break;
+    case 0x1e: k = X.K_PABSD; break;
+    case 0x28: k = X.K_PMULDQ; break;
+    case 0x29: k = X.K_PCMPEQQ; break;
+    case 0x2a: {
+      sx(rec, X.K_COPY, 4, true, false);
+      if (!isMem(rec)) setOp(rec, O.OP_UD);
+      return;
+    }
+    case 0x2b: k = X.K_PACKUSDW; break;
+    case 0x37: k = X.K_PCMPGTQ; break;
+    case 0x38: k = X.K_PMINSB; break;
+    case 0x39: k = X.K_PMINSD; break;
+    case 0x3a: k = X.K_PMINUW; break;
+    case 0x3b: k = X.K_PMINUD; break;
+    case 0x3c: k = X.K_PMAXSB; break;
+    case 0x3d: k = X.K_PMAXSD; break;
+    case 0x3e: k = X.K_PMAXUW; break;
+    case 0x3f: k = X.K_PMAXUD; break;
+    case 0x40: k = X.K_PMULLD; break;
+    case 0x41: k = X.K_PHMINPOSUW; break;
+    default: {
+      if ((op >= 0x20 && op <= 0x25) || (op >= 0x30 && op <= 0x35)) {
+        const f = op & 7;
+        k = X.K_PMOVX + <u16>f + (op < 0x30 ? 8 : 0);
+        // Memory source: half, quarter or eighth of 16 bytes, unaligned.
+        w = f == 0 || f == 3 || f == 5 ? 3 : f == 1 || f == 4 ? 2 : 1;
+        sx(rec, k, w, false, false);
+        return;
+      }
+      unsupported(rec);
+      return;
+    }
+  }
+  sx(rec, k, w, true, false);
+}
+
+/** 0F 3A xx imm8 (66): SSSE3 palignr, SSE4.1 round/blend/insert/extract. */
+function decode3A(rec: u32): void {
+  const op = fetch8();
+  if (pfx() != 1) { unsupported(rec); return; }
+  switch (op) {
+    case 0x08: sxf(rec, X.FP_ROUND, 0, true); return;
+    case 0x09: sxf(rec, X.FP_ROUND, 1, true); return;
+    case 0x0a: sxf(rec, X.FP_ROUND, 2, true); return;
+    case 0x0b: sxf(rec, X.FP_ROUND, 3, true); return;
+    case 0x0c: sx(rec, X.K_BLENDPS, 4, true, true); return;
+    case 0x0d: sx(rec, X.K_BLENDPD, 4, true, true); return;
+    case 0x0e: sx(rec, X.K_PBLENDW, 4, true, true); return;
+    case 0x0f: sx(rec, X.K_PALIGNR, 4, true, true); return;
+    case 0x40: sx(rec, X.K_DPPS, 4, true, true); return;
+    case 0x41: sx(rec, X.K_DPPD, 4, true, true); return;
+    case 0x42: sx(rec, X.K_MPSADBW, 4, true, true); return;
+    case 0x60: case 0x61: case 0x62: case 0x63: {
+      // pcmpestrm, pcmpestri, pcmpistrm, pcmpistri: no alignment required for the memory operand.
+      const w = rexW ? 3 : 2;
+      sx(rec, op == 0x60 ? X.K_PCMPESTRM : op == 0x61 ? X.K_PCMPESTRI : op == 0x62 ? X.K_PCMPISTRM : X.K_PCMPISTRI, 4, false, true);
+      setSz(rec, w);
+      return;
+    }
+    case 0x14: case 0x15: case 0x16: case 0x17: {
+      // pextrb, pextrw, pextrd/q, extractps r/m, xmm, imm8.
+      const w = rexW;
+      const sz = op == 0x14 ? 0 : op == 0x15 ? 1 : op == 0x16 && w ? 3 : 2;
+      sx(rec, X.K_PEXTR, 0, false, true);
+      setSz(rec, sz);
+      if (!isMem(rec)) store<u8>(rec, <u8>(mRm << 3), R_RM);
+      if (w && sz == 3) store<u8>(rec, 0x40, R_SZ2);
+      return;
+    }
+    case 0x20: case 0x22: {
+      const sz = op == 0x20 ? 0 : rexW ? 3 : 2;
+      sx(rec, X.K_PINSR, 0, false, true);
+      setSz(rec, sz);
+      if (!isMem(rec)) store<u8>(rec, <u8>(mRm << 3), R_RM);
+      return;
+    }
+    case 0x21: {
+      sx(rec, X.K_INSERTPS, 2, false, true);
+      // A memory source is the 32 bits read (imm8[7:6] does not select): clear the selector for it.
+      if (isMem(rec)) setImm(rec, load<u64>(rec, R_IMM) & 0x3f);
+      return;
+    }
+    default: unsupported(rec);
+  }
+}
+
+/** VEX (C4 / C5): the BMI1/BMI2 general-register instructions; the AVX forms stay unsupported (no AVX in CPUID). */
+function decodeVex(rec: u32, op: u32): void {
+  if (!long) {
+    // In 32-bit mode C4/C5 are les/lds unless ModRM.mod would be 11.
+    const nx = fetch8();
+    dPos--;
+    if ((nx >> 6) != 3) { unsupported(rec); return; }
+  }
+  const b1 = fetch8();
+  let map: u32 = 1, w = false, vvvv: u32, l: u32, pp: u32;
+  if (op == 0xc5) {
+    rexR = ((~b1 >> 7) & 1) << 3; rexX = 0; rexB = 0;
+    vvvv = (~b1 >> 3) & 15; l = (b1 >> 2) & 1; pp = b1 & 3;
+  } else {
+    rexR = ((~b1 >> 7) & 1) << 3; rexX = ((~b1 >> 6) & 1) << 3; rexB = ((~b1 >> 5) & 1) << 3;
+    map = b1 & 31;
+    const b2 = fetch8();
+    w = (b2 >> 7) != 0; vvvv = (~b2 >> 3) & 15; l = (b2 >> 2) & 1; pp = b2 & 3;
+  }
+  if (!long) { rexR = 0; rexX = 0; rexB = 0; vvvv &= 7; }
+  const opc = fetch8();
+  // A 66, F2, F3 or REX prefix before VEX is #UD.
+  const bad = pOsz16 || pRep || pRepne || hasRex;
+  hasRex = false; rexW = false; pOsz16 = false; pRep = false; pRepne = false;
+  const sz = long && w ? 3 : 2;
+  let k: i32 = -1;
+  if (map == 2) {
+    if (opc == 0xf2 && pp == 0) k = B.B_ANDN;
+    else if (opc == 0xf3 && pp == 0) k = 0x100; // group 17: by ModRM.reg
+    else if (opc == 0xf5) k = pp == 0 ? B.B_BZHI : pp == 2 ? B.B_PEXT : pp == 3 ? B.B_PDEP : -1;
+    else if (opc == 0xf6 && pp == 3) k = B.B_MULX;
+    else if (opc == 0xf7) k = pp == 0 ? B.B_BEXTR : pp == 1 ? B.B_SHLX : pp == 2 ? B.B_SARX : B.B_SHRX;
+  } else if (map == 3 && opc == 0xf0 && pp == 3) k = B.B_RORX;
+  if (k < 0) { unsupported(rec); return; }
+  modrm(rec);
+  if (k == 0x100) {
+    k = mRegRaw == 1 ? B.B_BLSR : mRegRaw == 2 ? B.B_BLSMSK : mRegRaw == 3 ? B.B_BLSI : -1;
+    if (k < 0) { unsupported(rec); return; }
+    store<u8>(rec, <u8>(vvvv << 3), R_REG);
+  } else {
+    store<u8>(rec, <u8>(mReg << 3), R_REG);
+  }
+  setOp(rec, O.OP_BMI); setX(rec, <u32>k); setSz(rec, sz);
+  store<u8>(rec, <u8>(vvvv << 3), R_SZ2);
+  if (!isMem(rec)) store<u8>(rec, <u8>(mRm << 3), R_RM);
+  if (k == B.B_RORX) {
+    setImm(rec, <u64>fetch8());
+    // VEX.vvvv must be 1111 (register number 0 once inverted).
+    if (vvvv != 0) { setOp(rec, O.OP_UD); return; }
+  }
+  if (bad || l != 0) setOp(rec, O.OP_UD);
 }

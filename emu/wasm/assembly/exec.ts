@@ -17,6 +17,8 @@ import {
 import { rd, wr, probeRead } from './mem';
 import { lookupBlock, decodeBlock } from './decode';
 import * as O from './ops';
+import { sseX, setMxcsrMirror } from './sse';
+import { bmi } from './bmi';
 
 const RAX: u32 = 0;
 const RCX: u32 = 8;
@@ -101,7 +103,7 @@ export function fpuSet(i: i32, v: u64): void {
   if (i == 0) fcw = v;
   else if (i == 1) fsw = v;
   else if (i == 2) ftw = v;
-  else mxcsr = v;
+  else { mxcsr = v; setMxcsrMirror(v); }
 }
 /** The MXCSR bits that exist (fxsave's MXCSR_MASK, as Unicorn's QEMU reports it: DAZ included); others are reserved. */
 const MXCSR_MASK: u64 = 0xffff;
@@ -184,6 +186,7 @@ function fxrstor(p: u32, a: u64): void {
   }
   const m = rd((a + 24) & linMask, 2); if (flt) return;
   mxcsr = m;
+  setMxcsrMirror(m);
   const n: u32 = C.long ? 16 : 8;
   for (let i: u32 = 0; i < n; i++) {
     const at = a + 160 + (<u64>i << 4);
@@ -206,6 +209,7 @@ function fxState(p: u32, kind: u32): void {
       // Reserved bits: #GP(0), as the CPU raises it (Unicorn's QEMU loads them; its engine checks first, see there).
       if ((v & ~MXCSR_MASK) != 0) { C.raiseInterrupt(13, load<u64>(p, R_ADDR)); return; }
       mxcsr = v;
+      setMxcsrMirror(v);
       return;
     }
     case O.FX_STMXCSR: wr(a, 2, mxcsr); return;
@@ -1549,6 +1553,8 @@ export function run(pc: u64, budget: u64): i32 {
         case O.OP_SSE_MOV: sseMov(p); break;
         case O.OP_SSE_ALU: sseAlu(p); break;
         case O.OP_PMOVMSKB: pmovmskb(p); break;
+        case O.OP_SSEX: sseX(p); break;
+        case O.OP_BMI: bmi(p); break;
         default: { // OP_UNSUPPORTED
           C.raiseUnsupported(load<u64>(p, R_ADDR));
           i--;

@@ -99,6 +99,11 @@ export const FX_LDMXCSR: u8 = 2;
 export const FX_STMXCSR: u8 = 3;
 export const FX_CLFLUSH: u8 = 7;
 
+/** The SSE operations of sse.ts (kind in R_IMM2): arithmetic, shuffles, conversions, SSSE3/SSE4, crc32, movbe. */
+export const OP_SSEX: u16 = 78;
+/** BMI1/BMI2 (VEX) and ADX: R_X a B_* kind of bmi.ts. */
+export const OP_BMI: u16 = 79;
+
 // Specialized forms of the hottest ALU instructions (decoded instead of OP_ALU_RR / OP_ALU_RI with that kind),
 // so the operation is a constant inside the handler: kind k has ids OP_ALU_RR_K + k and OP_ALU_RI_K + k.
 export const OP_ALU_RR_K: u16 = 80; // .. 88
