@@ -67,6 +67,7 @@ export function renderReport(r: Report): string {
     out.push(c.red(c.bold(`Stopped: ${r.outcome}`)) + ` — ${r.stop.reason}`);
     if (r.stop.bugcheck) out.push(`  bugcheck ${r.stop.bugcheck.code} ${r.stop.bugcheck.name} (${r.stop.bugcheck.params.join(', ')})`);
     if (r.stop.pc) out.push(`  at ${r.stop.module ? `${r.stop.module}+${r.stop.offset}` : r.stop.pc}${r.stop.instruction ? `: ${r.stop.instruction}` : ''}`);
+    if (r.stop.stack?.length) out.push(`  call stack: ${r.stop.stack.join(' ← ')}`);
   }
   out.push(c.dim(`${r.stats.engine} engine, ${r.stats.instructions} instructions, ${r.stats.apiCalls} API calls, ${r.stats.wallMs} ms`));
   return out.join('\n') + '\n';

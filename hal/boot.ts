@@ -1,5 +1,7 @@
 // Machine start-up as the kernel leaves it for drivers: KPCR/KPRCB behind fs/gs, KUSER_SHARED_DATA, data exports.
 
+import { processorFeatures } from './ex/feature.js';
+import { ramPages } from './mm/physical.js';
 import { Prot } from '../emu/engine.js';
 import { defineData, type DataExportDecl } from './export.js';
 import type { Kernel } from './kernel.js';
@@ -58,8 +60,9 @@ export function boot(k: Kernel): void {
   m.setU16At(sud, K.NativeProcessorArchitecture, k.arch === 'x64' ? 9 : 0); // PROCESSOR_ARCHITECTURE_AMD64 / _INTEL
   m.setU32At(sud, K.NtMajorVersion, version.major);
   m.setU32At(sud, K.NtMinorVersion, version.minor);
-  m.setU32At(sud, K.NumberOfPhysicalPages, 0x100000); // 4 GiB
+  m.setU32At(sud, K.NumberOfPhysicalPages, ramPages(k.arch).count); // the RAM map of mm/physical.ts
   m.setU32At(sud, K.ActiveProcessorCount, 1);
+  m.write(sud + BigInt(K.ProcessorFeatures), processorFeatures(k.arch));
   // Drivers only read it; the kernel writes it.
   m.protect(sud, 0x1000, Prot.Read);
 }

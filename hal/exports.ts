@@ -6,6 +6,7 @@ import { exports as cmKey } from './cm/key.js';
 import { exports as rtlRegistry } from './rtl/registry.js';
 import { exports as ioRegistry } from './io/registry.js';
 import { exports as bcrypt } from './ksecdd/bcrypt.js';
+import { exports as feature } from './ex/feature.js';
 import { exports as dbgPrint } from './dbg/print.js';
 import { exports as pool } from './ex/pool-exports.js';
 import { exports as interlocked } from './ex/interlocked.js';
@@ -109,7 +110,7 @@ import { exports as mmMdlSup } from './mm/mdlsup.js';
 import { exports as ioFsInfo } from './io/fsinfo.js';
 
 export const EXPORTS: readonly AnyExport[] = [
-  ...cmCallback, ...cmKey, ...rtlRegistry, ...ioRegistry, ...bcrypt, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...devstack, ...cancel, ...csq, ...apc, ...bug, ...event, ...clock, ...dpc, ...timer, ...irql,
+  ...cmCallback, ...cmKey, ...rtlRegistry, ...ioRegistry, ...bcrypt, ...feature, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...devstack, ...cancel, ...csq, ...apc, ...bug, ...event, ...clock, ...dpc, ...timer, ...irql,
   ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...probe, ...mdl, ...ps, ...psThread, ...psNotify, ...handle, ...obCallbacks, ...exEvent, ...ioFile, ...fastMutex, ...semaphore, ...exWork, ...ioWork, ...slist, ...processor, ...rundown, ...pushlock, ...lookaside, ...crt, ...unicode, ...rtlString, ...rtlConvert, ...rtlMemory, ...version, ...bitmap, ...genericTable, ...avlTable, ...rtlTime, ...halPorts, ...physical, ...seSid, ...seAcl, ...seSd, ...etw, ...sysinfo, ...irpAlloc, ...psInfo, ...ioThread, ...obClose, ...seToken, ...obName, ...devQueue, ...shareAccess, ...psQuery, ...obSymlink, ...ioShutdown, ...devEnum, ...errorLog, ...obDuplicate, ...obDirectory,
   ...seh, ...exCallback, ...keQueue, ...bugCheckCallback, ...fsrtlName, ...kePriority, ...keStack, ...exUuid, ...keUnbiased, ...exTimer, ...poPower, ...ioPnp, ...keYield,
   ...mmPaging, ...mmVirtual, ...mmMdlSup, ...ioFsInfo,

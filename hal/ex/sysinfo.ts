@@ -12,6 +12,7 @@
 // Classes kdemu does not answer stop the run naming the class; classes no Windows version defines (0x100 and up) get
 // STATUS_INVALID_INFO_CLASS.
 
+import { ramPages } from '../mm/physical.js';
 import { defineExport } from '../export.js';
 import type { Kernel } from '../kernel.js';
 import { GuestStop } from '../machine.js';
@@ -57,12 +58,12 @@ function basic(k: Kernel, length: number): Answer {
   if (length !== L.size) return { status: STATUS.INFO_LENGTH_MISMATCH, returnLength: L.size };
   const { b, v } = buffer(L.size);
   const o = L.off;
-  const pages = k.m.actingAs(-1, () => k.m.u32(k.m.layout.sharedUserData + BigInt(k.L.KUSER_SHARED_DATA.off.NumberOfPhysicalPages)));
+  const ram = ramPages(k.arch);
   v.setUint32(o.TimerResolution, Number(TIME_INCREMENT), true);
   v.setUint32(o.PageSize, 0x1000, true);
-  v.setUint32(o.NumberOfPhysicalPages, pages, true);
-  v.setUint32(o.LowestPhysicalPageNumber, 1, true);
-  v.setUint32(o.HighestPhysicalPageNumber, pages, true);
+  v.setUint32(o.NumberOfPhysicalPages, ram.count, true);
+  v.setUint32(o.LowestPhysicalPageNumber, ram.lowest, true);
+  v.setUint32(o.HighestPhysicalPageNumber, ram.highest, true);
   v.setUint32(o.AllocationGranularity, 0x10000, true);
   setPtr(k, v, o.MinimumUserModeAddress, 0x10000n);
   setPtr(k, v, o.MaximumUserModeAddress, k.ptrSize === 8 ? 0x7ffffffeffffn : 0x7ffeffffn);

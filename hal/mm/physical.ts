@@ -30,6 +30,14 @@ const RAM: Record<'x86' | 'x64', readonly (readonly [bigint, bigint])[]> = {
   x64: [...RAM_BELOW_4G, [0x100000000n, 0x140000000n]],
 };
 
+/** The RAM map in pages: how many, and the lowest and highest page frame numbers (what KUSER_SHARED_DATA and
+ * SystemBasicInformation report). */
+export function ramPages(arch: 'x86' | 'x64'): { count: number; lowest: number; highest: number } {
+  const r = RAM[arch];
+  const count = r.reduce((n, [b, e]) => n + Number((e - b) / 0x1000n), 0);
+  return { count, lowest: Number(r[0][0] / 0x1000n), highest: Number((r[r.length - 1][1] - 1n) / 0x1000n) };
+}
+
 /** The window of system space where physical pages this module backs are mapped. */
 const WINDOW: Record<'x86' | 'x64', { base: bigint; size: number }> = {
   x64: { base: 0xfffffa8000000000n, size: 0x40000000 },

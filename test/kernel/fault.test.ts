@@ -36,6 +36,7 @@ describe.each(ARCHES)('%s', (arch) => {
     expect(human.status).toBe(1);
     expect(human.stdout).toMatch(/Stopped: fault/);
     expect(human.stdout).toMatch(/at nullwrite\.sys\+0x[0-9a-f]+/);
+    expect(human.stdout).toMatch(/call stack: nullwrite\.sys\+0x[0-9a-f]+/);
     expect(human.stderr).toBe('');
     expect(human.stdout + human.stderr).not.toMatch(/\n\s+at .*\.(js|ts):\d+/);
   });

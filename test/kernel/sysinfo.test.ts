@@ -15,8 +15,8 @@ describe.each(ARCHES)('%s', (arch) => {
     expect(line('basic')).toEqual([
       `basic, 4 bytes too many: c0000004 length ${x64 ? 64 : 44}`,
       x64
-        ? 'basic: 00000000 length 64 resolution 156250 page 4096 pages 1..1048576 of 1048576 granularity 10000 user 0000000000010000..00007FFFFFFEFFFF affinity 0000000000000001 processors 1'
-        : 'basic: 00000000 length 44 resolution 156250 page 4096 pages 1..1048576 of 1048576 granularity 10000 user 00010000..7FFEFFFF affinity 00000001 processors 1',
+        ? 'basic: 00000000 length 64 resolution 156250 page 4096 pages 1..1310719 of 1048478 granularity 10000 user 0000000000010000..00007FFFFFFEFFFF affinity 0000000000000001 processors 1'
+        : 'basic: 00000000 length 44 resolution 156250 page 4096 pages 1..786431 of 786334 granularity 10000 user 00010000..7FFEFFFF affinity 00000001 processors 1',
     ]);
   });
 
