@@ -113,8 +113,8 @@ export class Kernel {
   private userDataCursor = 0n;
   private dataCursor: bigint;
   private readonly dataEnd: bigint;
-  private readonly exportsByName: Map<string, AnyExport>;
-  private readonly dataByName: Map<string, DataExportDecl>;
+  private readonly exportsByName: ReadonlyMap<string, AnyExport>;
+  private readonly dataByName: ReadonlyMap<string, DataExportDecl>;
   private readonly dataAddr = new Map<string, bigint>();
 
   constructor(engine: Engine, table: { exports: readonly AnyExport[]; data: readonly DataExportDecl[] }, sink?: ConstructorParameters<typeof Tracer>[0]) {
@@ -126,12 +126,7 @@ export class Kernel {
     this.nextStub = this.m.layout.stubs + STUB_SLOT; // slot 0 is the return trap
     this.dataCursor = this.m.layout.systemData;
     this.dataEnd = this.m.layout.systemData + BigInt(this.m.layout.systemDataSize);
-    this.exportsByName = new Map();
-    for (const d of table.exports) {
-      if (d.arch && d.arch !== this.arch) continue;
-      for (const n of [d.name, ...(d.aliases ?? [])]) this.exportsByName.set(key(d.module, n), d);
-    }
-    this.dataByName = new Map(table.data.filter((d) => !d.arch || d.arch === this.arch).map((d) => [key(d.module, d.name), d]));
+    ({ exports: this.exportsByName, data: this.dataByName } = nameMaps(table, this.arch));
     this.modules.push({ name: 'ntoskrnl.exe', base: this.m.layout.stubs, size: this.m.layout.stubsSize });
     this.ob = new ObjectManager(this);
     this.npfs = new Npfs(this);
@@ -674,6 +669,26 @@ function x86StackSlots(cc: CallConv, kinds: readonly ParamKind[]): number {
     else slots += n;
   }
   return slots;
+}
+
+type ExportTable = { exports: readonly AnyExport[]; data: readonly DataExportDecl[] };
+const nameMapCache = new WeakMap<ExportTable, Partial<Record<Arch, { exports: ReadonlyMap<string, AnyExport>; data: ReadonlyMap<string, DataExportDecl> }>>>();
+
+/** The table's exports and data exports by module!name for an architecture: built once per table, shared by every run. */
+function nameMaps(table: ExportTable, arch: Arch): { exports: ReadonlyMap<string, AnyExport>; data: ReadonlyMap<string, DataExportDecl> } {
+  let perArch = nameMapCache.get(table);
+  if (!perArch) nameMapCache.set(table, (perArch = {}));
+  let maps = perArch[arch];
+  if (!maps) {
+    const exports = new Map<string, AnyExport>();
+    for (const d of table.exports) {
+      if (d.arch && d.arch !== arch) continue;
+      for (const n of [d.name, ...(d.aliases ?? [])]) exports.set(key(d.module, n), d);
+    }
+    const data = new Map(table.data.filter((d) => !d.arch || d.arch === arch).map((d) => [key(d.module, d.name), d] as const));
+    perArch[arch] = maps = { exports, data };
+  }
+  return maps;
 }
 
 /** The user-mode system DLLs kdemu implements: only programs bind to them. */
