@@ -7,6 +7,7 @@ import { REGS, SEGBASE, WMASKS, R_REG, R_RM, R_IDX, R_SCALE, R_SEG, R_ASZ, R_FL,
 import * as C from './cpu';
 import { mask, flt, linMask, msb, ARITH, CF, ZF, SF, OF, getCF, getOF } from './cpu';
 import { rd } from './mem';
+import { rget, rset, ea } from './operand';
 
 export const B_ANDN: u8 = 0;
 export const B_BLSR: u8 = 1;
@@ -40,19 +41,6 @@ function nextRandom(): u64 {
   return z ^ (z >> 31);
 }
 
-@inline function rget(off: u32, sz: i32): u64 {
-  return load<u64>(REGS + off) & mask(sz);
-}
-@inline function rset(off: u32, sz: i32, v: u64): void {
-  const a = REGS + off;
-  const w = load<u64>(WMASKS + (<u32>sz << 3));
-  store<u64>(a, (load<u64>(a) & ~w) | (v & mask(sz)));
-}
-@inline function ea(p: u32): u64 {
-  let a = load<u64>(p, R_DISP) + load<u64>(REGS + load<u8>(p, R_RM)) + (load<u64>(REGS + load<u8>(p, R_IDX)) << load<u8>(p, R_SCALE));
-  a &= mask(load<u8>(p, R_ASZ));
-  return (a + load<u64>(SEGBASE + load<u8>(p, R_SEG))) & linMask;
-}
 
 /** Sets the arithmetic flags to f (the ones an instruction leaves undefined are cleared). */
 @inline function flags(f: u64): void {

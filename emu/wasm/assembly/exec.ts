@@ -15,6 +15,7 @@ import {
   F_ADD, F_SUB, F_LOGIC, F_INC, F_DEC, F_SHL, F_SHR, F_MUL, CF, ZF, OF, DF, ARITH,
 } from './cpu';
 import { rd, wr, probeRead } from './mem';
+import { rget, rset, ea } from './operand';
 import { lookupBlock, decodeBlock } from './decode';
 import * as O from './ops';
 import { sseX, setMxcsrMirror } from './sse';
@@ -42,15 +43,6 @@ export function setCpuidCount(n: u32): void {
 }
 
 // ---- operands ------------------------------------------------------------------------------------------------------
-@inline function rget(off: u32, sz: i32): u64 {
-  return load<u64>(REGS + off) & mask(sz);
-}
-/** Register write: 8/16-bit merge, 32-bit zero-extends, 64-bit replaces. */
-@inline function rset(off: u32, sz: i32, v: u64): void {
-  const a = REGS + off;
-  const w = load<u64>(WMASKS + (<u32>sz << 3));
-  store<u64>(a, (load<u64>(a) & ~w) | (v & mask(sz)));
-}
 @inline function reg64(off: u32): u64 {
   return load<u64>(REGS + off);
 }
@@ -58,12 +50,6 @@ export function setCpuidCount(n: u32): void {
   store<u64>(REGS + off, v);
 }
 
-/** The linear address of the record's memory operand. */
-@inline function ea(p: u32): u64 {
-  let a = load<u64>(p, R_DISP) + load<u64>(REGS + load<u8>(p, R_RM)) + (load<u64>(REGS + load<u8>(p, R_IDX)) << load<u8>(p, R_SCALE));
-  a &= mask(load<u8>(p, R_ASZ));
-  return (a + load<u64>(SEGBASE + load<u8>(p, R_SEG))) & linMask;
-}
 
 /** The memory operand's address moved by adj bytes before the address-size wrap (bt with a register offset). */
 function eaMoved(p: u32, adj: u64): u64 {

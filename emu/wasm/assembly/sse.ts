@@ -12,6 +12,7 @@ import { XMM, SCRATCH, REGS, SEGBASE, WMASKS, R_REG, R_RM, R_IDX, R_SCALE, R_SEG
 import * as C from './cpu';
 import { mask, flt, linMask, ARITH } from './cpu';
 import { rd, wr } from './mem';
+import { rget, rset, ea, isMem } from './operand';
 
 // ---- kinds ----------------------------------------------------------------------------------------------------------
 // Integer, two operands (xmm op= xmm/m128).
@@ -169,22 +170,6 @@ export const W_ALIGN: u8 = 0x80;
 // ---- operands ---------------------------------------------------------------------------------------------------------
 @inline function xmm(i: u32): u32 {
   return XMM + (i << 4);
-}
-@inline function ea(p: u32): u64 {
-  let a = load<u64>(p, R_DISP) + load<u64>(REGS + load<u8>(p, R_RM)) + (load<u64>(REGS + load<u8>(p, R_IDX)) << load<u8>(p, R_SCALE));
-  a &= mask(load<u8>(p, R_ASZ));
-  return (a + load<u64>(SEGBASE + load<u8>(p, R_SEG))) & linMask;
-}
-@inline function rget(off: u32, sz: i32): u64 {
-  return load<u64>(REGS + off) & mask(sz);
-}
-@inline function rset(off: u32, sz: i32, v: u64): void {
-  const a = REGS + off;
-  const w = load<u64>(WMASKS + (<u32>sz << 3));
-  store<u64>(a, (load<u64>(a) & ~w) | (v & mask(sz)));
-}
-@inline function isMem(p: u32): bool {
-  return (load<u8>(p, R_FL) & RF_MEM) != 0;
 }
 
 const S: u32 = SCRATCH; // the source operand's 16 bytes
