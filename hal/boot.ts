@@ -181,4 +181,5 @@ export const data: DataExportDecl[] = [
   objectTypeVariable('ExEventObjectType', 'Event'),
   objectTypeVariable('ExSemaphoreObjectType', 'Semaphore'),
   objectTypeVariable('CmKeyObjectType', 'Key'),
+  objectTypeVariable('MmSectionObjectType', 'Section'),
 ];

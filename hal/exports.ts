@@ -106,14 +106,21 @@ import { exports as ioPnp } from './io/pnp.js';
 import { exports as keYield } from './ke/yield.js';
 import { exports as mmPaging } from './mm/paging.js';
 import { exports as mmVirtual } from './mm/virtual.js';
+import { exports as mmSection } from './mm/section.js';
 import { exports as mmMdlSup } from './mm/mdlsup.js';
 import { exports as ioFsInfo } from './io/fsinfo.js';
+import { exports as ioExtension } from './io/extension.js';
+import { exports as ioTimer } from './io/iotimer.js';
+import { exports as ioConfig } from './io/config.js';
+import { exports as ioInterface } from './io/interface.js';
+import { exports as keFloat } from './ke/float.js';
 
 export const EXPORTS: readonly AnyExport[] = [
   ...cmCallback, ...cmKey, ...rtlRegistry, ...ioRegistry, ...bcrypt, ...feature, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...devstack, ...cancel, ...csq, ...apc, ...bug, ...event, ...clock, ...dpc, ...timer, ...irql,
   ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...probe, ...mdl, ...ps, ...psThread, ...psNotify, ...handle, ...obCallbacks, ...exEvent, ...ioFile, ...fastMutex, ...semaphore, ...exWork, ...ioWork, ...slist, ...processor, ...rundown, ...pushlock, ...lookaside, ...crt, ...unicode, ...rtlString, ...rtlConvert, ...rtlMemory, ...version, ...bitmap, ...genericTable, ...avlTable, ...rtlTime, ...halPorts, ...physical, ...seSid, ...seAcl, ...seSd, ...etw, ...sysinfo, ...irpAlloc, ...psInfo, ...ioThread, ...obClose, ...seToken, ...obName, ...devQueue, ...shareAccess, ...psQuery, ...obSymlink, ...ioShutdown, ...devEnum, ...errorLog, ...obDuplicate, ...obDirectory,
   ...seh, ...exCallback, ...keQueue, ...bugCheckCallback, ...fsrtlName, ...kePriority, ...keStack, ...exUuid, ...keUnbiased, ...exTimer, ...poPower, ...ioPnp, ...keYield,
-  ...mmPaging, ...mmVirtual, ...mmMdlSup, ...ioFsInfo,
+  ...mmPaging, ...mmVirtual, ...mmSection, ...mmMdlSup, ...ioFsInfo,
+  ...ioExtension, ...ioTimer, ...ioConfig, ...ioInterface, ...keFloat,
   // User mode: the DLLs a client program imports.
   ...k32File, ...k32Process, ...k32Sync, ...k32Pipe, ...k32ProcThreads, ...crtErrno, ...crtStdio, ...crtStdlib, ...crtString,
 ].sort((a, b) => (a.module + '!' + a.name).localeCompare(b.module + '!' + b.name));

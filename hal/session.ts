@@ -29,6 +29,7 @@ import { UserSession } from './user/fileapi.js';
 import { takenReferences } from './ob/object.js';
 import { mm } from './mm/mdl.js';
 import { armedTimers } from './ke/timer.js';
+import { ioManagerTimer, startedIoTimers } from './io/iotimer.js';
 import { queuedDpcs } from './ke/dpc.js';
 import { registeredNotifyRoutines } from './ps/notify.js';
 import { registeredObCallbacks } from './ob/callbacks.js';
@@ -36,6 +37,7 @@ import { registeredCallbacks } from './cm/callback.js';
 import { etwRegistrations } from './etw/etw.js';
 import { isWorkerThread, queuedWorkItems } from './ex/work.js';
 import { physicalLeaks } from './mm/physical.js';
+import { sectionLeaks } from './mm/section.js';
 import { callbackLeaks } from './ex/callback.js';
 import { bugCheckCallbackLeaks } from './ke/bugcheck-callback.js';
 import { plugPlayLeaks } from './io/pnp.js';
@@ -172,9 +174,14 @@ export class DriverSession {
       out.push({ kind: 'mapping', detail: `${v.pages} page${v.pages === 1 ? '' : 's'} of MDL ${hex(v.mdl)} mapped at ${hex(v.address)} in ${v.mode === 'user' ? 'the user process' : 'system space'}, never unmapped`, caller: v.caller });
     }
     for (const mdl of st.locked) out.push({ kind: 'locked-pages', detail: `MDL ${hex(mdl)} still has its pages locked (MmProbeAndLockPages without MmUnlockPages)` });
-    out.push(...physicalLeaks(k));
+    out.push(...physicalLeaks(k), ...sectionLeaks(k));
     for (const [irp, p] of k.io.pendingIrps) out.push({ kind: 'irp', detail: `${p.major} IRP ${hex(irp)} to ${p.device}, still pending` });
-    for (const t of armedTimers(k)) out.push({ kind: 'timer', detail: `timer ${hex(t)} still set (KeSetTimer without KeCancelTimer)${k.moduleOf(t) ? ` in ${k.symbolize(t)}` : ''}` });
+    for (const t of startedIoTimers(k)) {
+      const dev = k.io.devices.find((d) => d.address === t.device);
+      if (dev && owners.includes(dev.driver)) out.push({ kind: 'timer', detail: `IoTimer ${hex(t.timer)} of device ${dev.name ?? hex(t.device)} still started (routine ${k.symbolize(t.routine)})`, ...owner(dev.driver) });
+    }
+    // The I/O manager's own timer runs the device timers above: not a driver's.
+    for (const t of armedTimers(k)) if (t !== ioManagerTimer(k)) out.push({ kind: 'timer', detail: `timer ${hex(t)} still set (KeSetTimer without KeCancelTimer)${k.moduleOf(t) ? ` in ${k.symbolize(t)}` : ''}` });
     for (const d of queuedDpcs(k)) out.push({ kind: 'dpc', detail: `DPC ${hex(d)} still queued` });
     // Kernel handles (OBJ_KERNEL_HANDLE) and the System process's handles are the drivers' to close.
     for (const { handle, object } of [...k.ob.kernelHandles(), ...k.ob.handlesOf(k.ps.system).map((h) => ({ handle: h, object: k.ob.lookup(h, 0, k.ps.system)!.object }))]) {

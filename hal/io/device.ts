@@ -2,6 +2,7 @@
 
 import { initializeDeviceQueue } from './devqueue.js';
 import { unregisterShutdown } from './shutdown.js';
+import { deleteDeviceTimer } from './iotimer.js';
 import { defineExport } from '../export.js';
 import type { Kernel } from '../kernel.js';
 import { STATUS } from '../rtl/ntstatus.js';
@@ -81,6 +82,8 @@ export function deleteDevice(k: Kernel, device: bigint): void {
   if (!rec) return;
   // A device still registered for shutdown notification is unregistered first.
   unregisterShutdown(k, device);
+  // Its IoTimer goes with it.
+  deleteDeviceTimer(k, device);
   const m = k.m;
   const L = k.L;
   // Unlink from the driver's device list.

@@ -14,6 +14,7 @@ import { tagOf } from './device.js';
 import type { DriverRecord } from './state.js';
 import { readUnicodeString } from '../rtl/unicode.js';
 import { initGuard } from '../ke/guard.js';
+import { freeDriverExtensions } from './extension.js';
 
 /** Spacing between loaded driver images. */
 const IMAGE_STRIDE = 0x1000000n;
@@ -241,6 +242,7 @@ export function createDriver(k: Kernel, driverName: bigint, init: bigint): numbe
       k.ns.remove(record.objectName);
       if (!k.io.devices.some((d) => d.driver === record && !d.deleted)) {
         k.io.drivers.splice(k.io.drivers.indexOf(record), 1);
+        freeDriverExtensions(k, obj);
         free();
       }
       return status;

@@ -1,7 +1,7 @@
 // Layouts of the I/O manager's smaller public structures drivers fill or read: share access and error log entries.
 
-import { LARGE_INTEGER } from './rtl.js';
-import { array, i32, struct, u16, u32, u8 } from './struct.js';
+import { array, i16, i32, ptr, struct, u16, u32, u8 } from './struct.js';
+import { LARGE_INTEGER, LIST_ENTRY } from './rtl.js';
 
 /** A file's sharing state, kept by the driver that owns the file (IoCheckShareAccess ...). */
 export const SHARE_ACCESS = struct('SHARE_ACCESS', {
@@ -29,4 +29,29 @@ export const IO_ERROR_LOG_PACKET = struct('IO_ERROR_LOG_PACKET', {
   IoControlCode: u32,
   DeviceOffset: LARGE_INTEGER,
   DumpData: array(u32, 1),
+});
+
+/** A device's IoTimer registration (IoInitializeTimer); opaque in the DDK headers, Windows' layout. */
+export const IO_TIMER = struct('IO_TIMER', {
+  Type: i16,
+  TimerFlag: i16,
+  TimerList: LIST_ENTRY,
+  TimerRoutine: ptr,
+  Context: ptr,
+  DeviceObject: ptr,
+}, { mingw: { headers: 'none' } });
+
+/** The system's device counts (IoGetConfigurationInformation). */
+export const CONFIGURATION_INFORMATION = struct('CONFIGURATION_INFORMATION', {
+  DiskCount: u32,
+  FloppyCount: u32,
+  CdRomCount: u32,
+  TapeCount: u32,
+  ScsiPortCount: u32,
+  SerialCount: u32,
+  ParallelCount: u32,
+  AtDiskPrimaryAddressClaimed: u8,
+  AtDiskSecondaryAddressClaimed: u8,
+  Version: u32,
+  MediumChangerCount: u32,
 });

@@ -127,3 +127,16 @@ export const KBUGCHECK_REASON_CALLBACK_RECORD = struct('KBUGCHECK_REASON_CALLBAC
   Reason: u32,
   State: u8,
 });
+
+/** What KeSaveFloatingPointState saves: the x87 environment on x86; one ULONG on x64. */
+export const KFLOATING_SAVE = struct('KFLOATING_SAVE', {
+  ControlWord: only('x86', u32),
+  StatusWord: only('x86', u32),
+  ErrorOffset: only('x86', u32),
+  ErrorSelector: only('x86', u32),
+  DataOffset: only('x86', u32),
+  DataSelector: only('x86', u32),
+  Cr0NpxState: only('x86', u32),
+  Spare1: only('x86', u32),
+  Dummy: only('x64', u32),
+});

@@ -176,7 +176,7 @@ function devicePage(pfn: bigint): Uint8Array | undefined {
  * The page holding the memory of page frame `pfn`: the kernel page it names, else a page created for it now (zero
  * RAM, a device's registers, or the shared all-ones page for addresses nothing decodes).
  */
-function homeOf(k: Kernel, pfn: bigint): bigint | null {
+export function homeOf(k: Kernel, pfn: bigint): bigint | null {
   const known = mm(k).pageOf.get(pfn);
   if (known !== undefined) return known;
   const device = devicePage(pfn);

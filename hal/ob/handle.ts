@@ -16,7 +16,7 @@ import { ntClose } from '../io/iofunc.js';
 import { referenceObject } from './object.js';
 import { handleCreated } from './callbacks.js';
 
-export type ObjectType = 'Event' | 'Mutant' | 'Semaphore' | 'Timer' | 'Process' | 'Thread' | 'File' | 'Key' | 'SymbolicLink' | 'Callback' | 'Directory';
+export type ObjectType = 'Event' | 'Mutant' | 'Semaphore' | 'Timer' | 'Process' | 'Thread' | 'File' | 'Key' | 'SymbolicLink' | 'Callback' | 'Directory' | 'Section';
 
 export interface KObject {
   readonly type: ObjectType;
@@ -62,6 +62,8 @@ const TYPES: Record<ObjectType, { mapping: [number, number, number, number]; var
   Thread: { mapping: [0x20048, 0x20037, 0x121800, 0x1fffff], variable: 'PsThreadType' },
   File: { mapping: [0x120089, 0x120116, 0x1200a0, 0x1f01ff], variable: 'IoFileObjectType' },
   Key: { mapping: [0x20019, 0x20006, 0x20019, 0xf003f], variable: 'CmKeyObjectType' },
+  // MmpSectionMapping: read | SECTION_QUERY | SECTION_MAP_READ, write | SECTION_MAP_WRITE, execute | SECTION_MAP_EXECUTE, SECTION_ALL_ACCESS.
+  Section: { mapping: [0x20005, 0x20002, 0x20008, 0xf001f], variable: 'MmSectionObjectType' },
 };
 
 /** RtlMapGenericMask for the type: generic rights become the type's specific ones; MAXIMUM_ALLOWED grants all. */

@@ -14,7 +14,7 @@ import { setDriverRefs } from './handle.js';
 import { internalObjectType } from '../boot.js';
 import { isTokenBody } from '../se/tokens.js';
 
-export type ObjectTypeName = 'Driver' | 'Device' | 'File' | 'Process' | 'Thread' | 'Event' | 'Mutant' | 'Semaphore' | 'Timer' | 'Key' | 'Token' | 'SymbolicLink' | 'Callback' | 'Directory';
+export type ObjectTypeName = 'Driver' | 'Device' | 'File' | 'Process' | 'Thread' | 'Event' | 'Mutant' | 'Semaphore' | 'Timer' | 'Key' | 'Token' | 'SymbolicLink' | 'Callback' | 'Directory' | 'Section';
 
 /** REFERENCE_BY_POINTER: (object type, object, reserved, reserved). */
 export const REFERENCE_BY_POINTER = 0x18;
@@ -30,6 +30,7 @@ const TYPE_VARIABLE: Partial<Record<ObjectTypeName, string>> = {
   Semaphore: 'ExSemaphoreObjectType',
   Token: 'SeTokenObjectType',
   Key: 'CmKeyObjectType',
+  Section: 'MmSectionObjectType',
   // Mutant and Timer have no exported variable: their OBJECT_TYPEs are the kernel's own (boot.ts).
 };
 
