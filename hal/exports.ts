@@ -45,6 +45,7 @@ import { exports as rtlConvert } from './rtl/convert.js';
 import { exports as rtlMemory } from './rtl/memory.js';
 import { exports as version } from './rtl/version.js';
 import { exports as bitmap } from './rtl/bitmap.js';
+import { exports as rtlCompress } from './rtl/compress.js';
 import { exports as genericTable } from './rtl/generic.js';
 import { exports as avlTable } from './rtl/avl.js';
 import { exports as rtlTime } from './rtl/time.js';
@@ -85,6 +86,9 @@ import { exports as obName } from './ob/name.js';
 import { exports as devQueue } from './io/devqueue.js';
 import { exports as shareAccess } from './io/share.js';
 import { exports as psQuery } from './ps/query.js';
+import { exports as psOpen } from './ps/open.js';
+import { exports as psTerminate } from './ps/terminate.js';
+import { exports as mmCopy } from './mm/copy.js';
 import { exports as obSymlink } from './ob/symlink.js';
 import { exports as ioShutdown } from './io/shutdown.js';
 import { exports as devEnum } from './io/devenum.js';
@@ -114,13 +118,15 @@ import { exports as ioTimer } from './io/iotimer.js';
 import { exports as ioConfig } from './io/config.js';
 import { exports as ioInterface } from './io/interface.js';
 import { exports as keFloat } from './ke/float.js';
+import { exports as ioReinit } from './io/reinit.js';
+import { exports as ioInterrupt } from './io/interrupt.js';
 
 export const EXPORTS: readonly AnyExport[] = [
   ...cmCallback, ...cmKey, ...rtlRegistry, ...ioRegistry, ...bcrypt, ...feature, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...devstack, ...cancel, ...csq, ...apc, ...bug, ...event, ...clock, ...dpc, ...timer, ...irql,
-  ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...probe, ...mdl, ...ps, ...psThread, ...psNotify, ...handle, ...obCallbacks, ...exEvent, ...ioFile, ...fastMutex, ...semaphore, ...exWork, ...ioWork, ...slist, ...processor, ...rundown, ...pushlock, ...lookaside, ...crt, ...unicode, ...rtlString, ...rtlConvert, ...rtlMemory, ...version, ...bitmap, ...genericTable, ...avlTable, ...rtlTime, ...halPorts, ...physical, ...seSid, ...seAcl, ...seSd, ...etw, ...sysinfo, ...irpAlloc, ...psInfo, ...ioThread, ...obClose, ...seToken, ...obName, ...devQueue, ...shareAccess, ...psQuery, ...obSymlink, ...ioShutdown, ...devEnum, ...errorLog, ...obDuplicate, ...obDirectory,
+  ...mutex, ...spinlock, ...wait, ...object, ...sysroutine, ...probe, ...mdl, ...ps, ...psThread, ...psNotify, ...handle, ...obCallbacks, ...exEvent, ...ioFile, ...fastMutex, ...semaphore, ...exWork, ...ioWork, ...slist, ...processor, ...rundown, ...pushlock, ...lookaside, ...crt, ...unicode, ...rtlString, ...rtlConvert, ...rtlMemory, ...version, ...bitmap, ...rtlCompress, ...genericTable, ...avlTable, ...rtlTime, ...halPorts, ...physical, ...seSid, ...seAcl, ...seSd, ...etw, ...sysinfo, ...irpAlloc, ...psInfo, ...ioThread, ...obClose, ...seToken, ...obName, ...devQueue, ...shareAccess, ...psQuery, ...psOpen, ...psTerminate, ...mmCopy, ...obSymlink, ...ioShutdown, ...devEnum, ...errorLog, ...obDuplicate, ...obDirectory,
   ...seh, ...exCallback, ...keQueue, ...bugCheckCallback, ...fsrtlName, ...kePriority, ...keStack, ...exUuid, ...keUnbiased, ...exTimer, ...poPower, ...ioPnp, ...keYield,
   ...mmPaging, ...mmVirtual, ...mmSection, ...mmMdlSup, ...ioFsInfo,
-  ...ioExtension, ...ioTimer, ...ioConfig, ...ioInterface, ...keFloat,
+  ...ioExtension, ...ioTimer, ...ioConfig, ...ioInterface, ...keFloat, ...ioReinit, ...ioInterrupt,
   // User mode: the DLLs a client program imports.
   ...k32File, ...k32Process, ...k32Sync, ...k32Pipe, ...k32ProcThreads, ...crtErrno, ...crtStdio, ...crtStdlib, ...crtString,
 ].sort((a, b) => (a.module + '!' + a.name).localeCompare(b.module + '!' + b.name));

@@ -124,7 +124,7 @@ export interface OpReport {
 }
 
 export interface LeakReport {
-  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp' | 'reference' | 'mapping' | 'locked-pages' | 'physical-memory' | 'timer' | 'dpc' | 'callback' | 'thread' | 'work-item';
+  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp' | 'reference' | 'mapping' | 'locked-pages' | 'physical-memory' | 'timer' | 'dpc' | 'callback' | 'thread' | 'work-item' | 'interrupt';
   detail: string;
   /** symlink: the target it still points to. */
   target?: string;

@@ -8,6 +8,7 @@ import type { OpReport, Operation, Report, RunOptions, StopReport } from './repo
 import { STATUS, formatStatus, ntSuccess, rtlNtStatusToDosError } from './rtl/ntstatus.js';
 import { spawnProcess, terminateProcess } from './ps/notify.js';
 import { isWorkerThread } from './ex/work.js';
+import { reinitializeDrivers } from './io/reinit.js';
 import { ProcessContext } from './ps/process.js';
 import { UserSession, INVALID_HANDLE_VALUE, type Win32Result } from './user/fileapi.js';
 import { bugcheckName } from './ke/bugcodes.js';
@@ -90,6 +91,8 @@ export function runDriver(options: RunOptions): Report {
           driverEntry: { status: formatStatus(r.status) },
         });
       }
+      // IopReinitializeDrivers: the reinitialization routines the drivers registered, now that all have loaded.
+      reinitializeDrivers(k);
       if (options.load?.length) listObjects();
       if (options.client && clientImage) {
         const stop = runClient(k, clientImage, options.client);

@@ -28,6 +28,7 @@ import { tagText } from './ex/pool.js';
 import { UserSession } from './user/fileapi.js';
 import { takenReferences } from './ob/object.js';
 import { mm } from './mm/mdl.js';
+import { interruptLeaks } from './io/interrupt.js';
 import { armedTimers } from './ke/timer.js';
 import { ioManagerTimer, startedIoTimers } from './io/iotimer.js';
 import { queuedDpcs } from './ke/dpc.js';
@@ -192,6 +193,7 @@ export class DriverSession {
     for (const r of etwRegistrations(k).values()) out.push({ kind: 'callback', detail: `ETW provider ${r.provider} (registration ${hex(r.handle)}) never unregistered`, caller: r.caller });
     for (const r of registeredObCallbacks(k)) out.push({ kind: 'callback', detail: `ObRegisterCallbacks registration ${hex(r.handle)} (altitude ${r.altitude}, ${k.symbolize(r.routine)}) never unregistered` });
     out.push(...callbackLeaks(k), ...bugCheckCallbackLeaks(k), ...plugPlayLeaks(k), ...systemStateLeaks(k));
+    out.push(...interruptLeaks(k));
     for (const w of queuedWorkItems(k)) out.push({ kind: 'work-item', detail: `work item ${hex(w.item)} (routine ${k.symbolize(w.routine)}) still queued` });
     // A system thread still alive runs code of an unloaded driver the next time it is scheduled.
     for (const t of k.ps.threads) {

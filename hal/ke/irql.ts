@@ -2,6 +2,7 @@
 
 import { defineExport } from '../export.js';
 import { dpcsQueued, drainDpcs } from './dpc.js';
+import { irqlDroppedToPassive } from './apc.js';
 import type { Kernel } from '../kernel.js';
 import { GuestStop } from '../machine.js';
 import { KPCR } from '../boot.js';
@@ -21,6 +22,8 @@ export function setIrql(k: Kernel, irql: number): void {
   if (k.pcr !== 0n) k.m.setU8(k.pcr + BigInt(KPCR[k.arch].irql), irql);
   // Dropping below DISPATCH_LEVEL takes the DPC interrupt if DPCs are queued.
   if (old >= 2 && irql < 2 && dpcsQueued(k)) drainDpcs(k);
+  // Dropping to PASSIVE_LEVEL takes the APC interrupt if kernel APCs wait for the current thread.
+  if (old >= 1 && irql === 0) irqlDroppedToPassive(k);
 }
 
 /** KeRaiseIrql's core: sets a higher IRQL and returns the previous one. */

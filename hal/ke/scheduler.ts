@@ -16,6 +16,7 @@ import type { Kernel } from '../kernel.js';
 import { GuestStop, hex } from '../machine.js';
 import { deliver, skipTime, virtualUs } from './clock.js';
 import { nextTimerDue } from './timer.js';
+import { deliverApcs } from './apc.js';
 import { restoreContext, saveContext, type KThread, type SavedContext, type WaitSpec } from './thread.js';
 
 /** Instructions in a quantum: two clock ticks (31.25 ms) of virtual time at 1,000 instructions per µs. */
@@ -309,6 +310,9 @@ export class Scheduler {
       e.setCpl(0);
       e.setReg(k.arch === 'x64' ? 'gsBase' : 'fsBase', k.pcr);
       t.returnTrap = m.returnTrap;
+      // Kernel APCs queued before the thread first ran run first, on its stack.
+      m.sp = t.kernelStack;
+      deliverApcs(k);
     }
     t.expectSp = m.pushCall(t.user ? t.userStack : t.kernelStack, [t.param], t.returnTrap);
     const r = m.runToReturn(t.start, t.returnTrap, t.expectSp);
@@ -323,6 +327,8 @@ export class Scheduler {
     const k = this.k;
     restoreContext(k, t, t.context!, this.scratchSp);
     t.context = undefined;
+    // Kernel APCs queued while the thread was switched out run as it goes on (a user thread's: not here).
+    if (!t.user) deliverApcs(k);
     let pc: bigint;
     const r = t.resume;
     if (r) {

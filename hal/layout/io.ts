@@ -363,3 +363,50 @@ export const IO_CSQ_IRP_CONTEXT = struct('IO_CSQ_IRP_CONTEXT', {
   Irp: ptr,
   Csq: ptr,
 });
+
+/** IoConnectInterruptEx's parameters (wdm.h): the Version selects the member of the union. */
+export const IO_CONNECT_INTERRUPT_PARAMETERS = struct('IO_CONNECT_INTERRUPT_PARAMETERS', {
+  Version: u32,
+  $u: union({
+    FullySpecified: struct({
+      PhysicalDeviceObject: ptr,
+      InterruptObject: ptr,
+      ServiceRoutine: ptr,
+      ServiceContext: ptr,
+      SpinLock: ptr,
+      SynchronizeIrql: u8,
+      FloatingSave: u8,
+      ShareVector: u8,
+      Vector: u32,
+      Irql: u8,
+      InterruptMode: u32,
+      ProcessorEnableMask: usize,
+      Group: u16,
+    }),
+    LineBased: struct({
+      PhysicalDeviceObject: ptr,
+      InterruptObject: ptr,
+      ServiceRoutine: ptr,
+      ServiceContext: ptr,
+      SpinLock: ptr,
+      SynchronizeIrql: u8,
+      FloatingSave: u8,
+    }),
+    MessageBased: struct({
+      PhysicalDeviceObject: ptr,
+      ConnectionContext: ptr,
+      MessageServiceRoutine: ptr,
+      ServiceContext: ptr,
+      SpinLock: ptr,
+      SynchronizeIrql: u8,
+      FloatingSave: u8,
+      FallBackServiceRoutine: ptr,
+    }),
+  }),
+});
+
+/** IoDisconnectInterruptEx's parameters (wdm.h). */
+export const IO_DISCONNECT_INTERRUPT_PARAMETERS = struct('IO_DISCONNECT_INTERRUPT_PARAMETERS', {
+  Version: u32,
+  ConnectionContext: ptr,
+});

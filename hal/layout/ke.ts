@@ -140,3 +140,40 @@ export const KFLOATING_SAVE = struct('KFLOATING_SAVE', {
   Spare1: only('x86', u32),
   Dummy: only('x64', u32),
 });
+
+/**
+ * KINTERRUPT, opaque to drivers (wdm.h declares only the pointer): Windows 10's, described up to DispatchCount, the
+ * members that are laid out the same on both architectures; the rest (the passive-level event, the ISR/DPC
+ * statistics, the redirect object) is padding up to Windows 10's sizeof.
+ */
+export const KINTERRUPT = struct(
+  'KINTERRUPT',
+  {
+    Type: i16,
+    Size: i16,
+    InterruptListEntry: LIST_ENTRY,
+    ServiceRoutine: ptr,
+    MessageServiceRoutine: ptr,
+    MessageIndex: u32,
+    ServiceContext: ptr,
+    SpinLock: KSPIN_LOCK,
+    TickCount: u32,
+    ActualLock: ptr,
+    DispatchAddress: ptr,
+    Vector: u32,
+    Irql: u8,
+    SynchronizeIrql: u8,
+    FloatingSave: u8,
+    Connected: u8,
+    Number: u32,
+    ShareVector: u8,
+    EmulateActiveBoth: u8,
+    ActiveCount: u16,
+    InternalState: i32,
+    Mode: u32,
+    Polarity: u32,
+    ServiceCount: u32,
+    DispatchCount: u32,
+  },
+  { size: { x86: 0xd0, x64: 0x120 }, mingw: { headers: 'none' } },
+);

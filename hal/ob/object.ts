@@ -10,7 +10,8 @@ import { defineExport } from '../export.js';
 import type { Kernel } from '../kernel.js';
 import { GuestStop, hex } from '../machine.js';
 import { closeFileObject } from '../io/iofunc.js';
-import { setDriverRefs } from './handle.js';
+import { referenceByHandle, setDriverRefs } from './handle.js';
+import { STATUS } from '../rtl/ntstatus.js';
 import { internalObjectType } from '../boot.js';
 import { isTokenBody } from '../se/tokens.js';
 
@@ -159,5 +160,59 @@ export const exports = [
     // The exported function behind old binaries' calls (the header maps ObDereferenceObject to ObfDereferenceObject).
     proto: 'LONG_PTR ObDereferenceObject(PVOID Object)',
     impl: (k, a) => BigInt(dereferenceObject(k, a.Object, 'ObDereferenceObject')),
+  }),
+  // The *WithTag forms count in the same pointer count; the tag only feeds Windows' optional reference tracing.
+  defineExport({
+    ...ob,
+    name: 'ObfReferenceObjectWithTag',
+    cc: 'fastcall',
+    proto: 'LONG_PTR FASTCALL ObfReferenceObjectWithTag(PVOID Object, ULONG Tag)',
+    params: { Object: 'ptr', Tag: 'tag' },
+    impl: (k, a) => BigInt(referenceObject(k, a.Object, 'ObfReferenceObjectWithTag')),
+  }),
+  defineExport({
+    ...ob,
+    name: 'ObfDereferenceObjectWithTag',
+    cc: 'fastcall',
+    proto: 'LONG_PTR FASTCALL ObfDereferenceObjectWithTag(PVOID Object, ULONG Tag)',
+    params: { Object: 'ptr', Tag: 'tag' },
+    impl: (k, a) => BigInt(dereferenceObject(k, a.Object, 'ObfDereferenceObjectWithTag')),
+  }),
+  // DeferDelete: the same release, callable up to DISPATCH_LEVEL; Windows queues the deletion to a worker, which in
+  // kdemu's bookkeeping has nothing to wait for, so the object goes when its count reaches zero.
+  defineExport({
+    ...ob,
+    name: 'ObDereferenceObjectDeferDelete',
+    cc: 'stdcall',
+    proto: 'VOID ObDereferenceObjectDeferDelete(PVOID Object)',
+    ret: 'void',
+    impl: (k, a) => void dereferenceObject(k, a.Object, 'ObDereferenceObjectDeferDelete'),
+  }),
+  defineExport({
+    ...ob,
+    name: 'ObDereferenceObjectDeferDeleteWithTag',
+    cc: 'stdcall',
+    proto: 'VOID ObDereferenceObjectDeferDeleteWithTag(PVOID Object, ULONG Tag)',
+    params: { Object: 'ptr', Tag: 'tag' },
+    ret: 'void',
+    impl: (k, a) => void dereferenceObject(k, a.Object, 'ObDereferenceObjectDeferDeleteWithTag'),
+  }),
+  defineExport({
+    module: 'ntoskrnl.exe',
+    name: 'ObReferenceObjectByHandleWithTag',
+    cc: 'stdcall',
+    proto: 'NTSTATUS ObReferenceObjectByHandleWithTag(HANDLE Handle, ACCESS_MASK DesiredAccess, POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode, ULONG Tag, PVOID *Object, POBJECT_HANDLE_INFORMATION HandleInformation)',
+    params: { Handle: 'handle', DesiredAccess: 'access', ObjectType: 'ptr', AccessMode: 'u8', Tag: 'tag', Object: 'ptr', HandleInformation: 'ptr' },
+    ret: 'status',
+    impl: (k, a) => {
+      const r = referenceByHandle(k, a.Handle, a.DesiredAccess, a.ObjectType, a.AccessMode);
+      // As ObReferenceObjectByHandle: NULL in *Object on failure.
+      k.m.setPtr(a.Object, r.body ?? 0n);
+      if (r.status === STATUS.SUCCESS && a.HandleInformation !== 0n) {
+        k.m.setU32(a.HandleInformation, 0); // HandleAttributes
+        k.m.setU32(a.HandleInformation + 4n, r.access!); // GrantedAccess
+      }
+      return r.status;
+    },
   }),
 ];
