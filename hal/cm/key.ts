@@ -201,6 +201,26 @@ function openKey(k: Kernel, a: { DesiredAccess: number; ObjectAttributes: bigint
   return opened(k, w.key, a.DesiredAccess, kernel);
 }
 
+/**
+ * What ZwCreateKey finds or makes: the key `parts` names from `start`, or, when only its last component is missing,
+ * that key created (a missing parent is STATUS_OBJECT_NAME_NOT_FOUND). The hives hang under \REGISTRY and
+ * \REGISTRY\MACHINE (\USER): no key can be created beside them; a volatile parent takes only volatile children.
+ */
+export function findOrCreateKey(k: Kernel, start: RegKey, parts: readonly string[], o: { openLink: boolean; volatile: boolean }): { key: RegKey; created: boolean } | { status: number } {
+  const reg = registry(k);
+  const w = reg.walk(start, parts, o.openLink);
+  if ('tooManyLinks' in w) return { status: STATUS.NAME_TOO_LONG };
+  if ('key' in w) return { key: w.key, created: false };
+  if (w.rest.length !== 1) return { status: STATUS.OBJECT_NAME_NOT_FOUND };
+  const name = w.rest[0];
+  if (name.length > MAX_KEY_NAME) return { status: STATUS.INVALID_PARAMETER };
+  if (w.parent === reg.root || w.parent.parent === reg.root) return { status: STATUS.ACCESS_DENIED };
+  if (w.parent.volatile && !o.volatile) return { status: STATUS.CHILD_MUST_BE_VOLATILE };
+  const key = reg.createSubkey(w.parent, name);
+  key.volatile = o.volatile;
+  return { key, created: true };
+}
+
 function createKey(k: Kernel, a: { DesiredAccess: number; ObjectAttributes: bigint; Class: bigint; CreateOptions: number; Disposition: bigint }, kernel: boolean, openLinkOption: boolean): Opened {
   if (a.CreateOptions & ~(REG_OPTION_VOLATILE | REG_OPTION_CREATE_LINK | REG_OPTION_BACKUP_RESTORE | REG_OPTION_OPEN_LINK)) return { status: STATUS.INVALID_PARAMETER };
   const r = resolveName(k, a.ObjectAttributes);
@@ -208,33 +228,17 @@ function createKey(k: Kernel, a: { DesiredAccess: number; ObjectAttributes: bigi
     traceAccess(k, 'create', r.display, r.status);
     return { status: r.status };
   }
-  const reg = registry(k);
   const openLink = (objectAttributes(k, a.ObjectAttributes) & OBJ_OPENLINK) !== 0 || openLinkOption || (a.CreateOptions & REG_OPTION_CREATE_LINK) !== 0;
-  const w = reg.walk(r.start, r.parts, openLink);
-  let key: RegKey;
-  let disposition = REG_OPENED_EXISTING_KEY;
-  if ('tooManyLinks' in w) return { status: STATUS.NAME_TOO_LONG };
-  if ('key' in w) key = w.key;
-  else {
-    // Only the last component is created: a missing parent is STATUS_OBJECT_NAME_NOT_FOUND.
-    if (w.rest.length !== 1) {
-      traceAccess(k, 'create', r.display, STATUS.OBJECT_NAME_NOT_FOUND);
-      return { status: STATUS.OBJECT_NAME_NOT_FOUND };
-    }
-    const name = w.rest[0];
-    if (name.length > MAX_KEY_NAME) return { status: STATUS.INVALID_PARAMETER };
-    // The hives hang under \REGISTRY and \REGISTRY\MACHINE (\USER); no key can be created beside them.
-    if (w.parent === reg.root || w.parent.parent === reg.root) {
-      traceAccess(k, 'create', r.display, STATUS.ACCESS_DENIED);
-      return { status: STATUS.ACCESS_DENIED };
-    }
-    const volatile = (a.CreateOptions & REG_OPTION_VOLATILE) !== 0;
-    if (w.parent.volatile && !volatile) return { status: STATUS.CHILD_MUST_BE_VOLATILE };
-    key = reg.createSubkey(w.parent, name);
-    key.volatile = volatile;
+  const f = findOrCreateKey(k, r.start, r.parts, { openLink, volatile: (a.CreateOptions & REG_OPTION_VOLATILE) !== 0 });
+  if ('status' in f) {
+    traceAccess(k, 'create', r.display, f.status);
+    return { status: f.status };
+  }
+  const key = f.key;
+  const disposition = f.created ? REG_CREATED_NEW_KEY : REG_OPENED_EXISTING_KEY;
+  if (f.created) {
     key.link = (a.CreateOptions & REG_OPTION_CREATE_LINK) !== 0;
     if (a.Class !== 0n) key.className = readUnicodeString(k, a.Class);
-    disposition = REG_CREATED_NEW_KEY;
   }
   const o = opened(k, key, a.DesiredAccess, kernel);
   if (o.handle !== undefined && a.Disposition !== 0n) k.m.setU32(a.Disposition, disposition);

@@ -16,7 +16,7 @@ import { tagOf } from '../io/device.js';
 import { allocateString } from './nls.js';
 import { REG_EXPAND_SZ, REG_MULTI_SZ, REG_NONE, REG_SZ, Registry, utf16, type RegKey, type RegValue } from '../cm/hive.js';
 import { registry } from '../cm/registry.js';
-import { keyHandle } from '../cm/key.js';
+import { findOrCreateKey, keyHandle } from '../cm/key.js';
 
 const RTL_REGISTRY_HANDLE = 0x40000000;
 const RTL_REGISTRY_OPTIONAL = 0x80000000;
@@ -65,12 +65,13 @@ function registryKey(k: Kernel, relativeTo: number, path: bigint, create: boolea
   const parts = Registry.components(name.slice(1));
   if (!parts || parts.length === 0) return { status: STATUS.OBJECT_NAME_INVALID, name };
   if (parts[0].toUpperCase() !== 'REGISTRY') return { status: STATUS.OBJECT_NAME_NOT_FOUND, name };
-  const w = reg.walk(reg.root, parts.slice(1));
-  if ('key' in w) return { key: w.key, name };
-  if ('tooManyLinks' in w) return { status: STATUS.NAME_TOO_LONG, name };
-  if (!create || w.rest.length !== 1) return { status: STATUS.OBJECT_NAME_NOT_FOUND, name };
-  if (w.parent === reg.root || w.parent.parent === reg.root) return { status: STATUS.ACCESS_DENIED, name };
-  return { key: reg.createSubkey(w.parent, w.rest[0]), name };
+  if (!create) {
+    const w = reg.walk(reg.root, parts.slice(1));
+    return 'key' in w ? { key: w.key, name } : { status: 'tooManyLinks' in w ? STATUS.NAME_TOO_LONG : STATUS.OBJECT_NAME_NOT_FOUND, name };
+  }
+  // As RtlpGetRegistryHandle does it: ZwCreateKey with no options.
+  const f = findOrCreateKey(k, reg.root, parts.slice(1), { openLink: false, volatile: false });
+  return 'status' in f ? { status: f.status, name } : { key: f.key, name };
 }
 
 function trace(k: Kernel, op: string, key: string, status: number, value?: string): void {
