@@ -40,6 +40,8 @@ export type Command =
       osVersion?: { major: number; minor: number; build: number };
       /** --registry: the edits of regedit-format files, applied to the emulated registry in order. */
       registry?: RegEdit[];
+      /** --no-pnp: no root device for a driver with an AddDevice routine. */
+      noPnp: boolean;
     };
 
 
@@ -51,6 +53,7 @@ export const USAGE = `usage:
 
 operations (performed in order):
   --open NAME            CreateFile("\\\\.\\NAME"); a NAME starting with \\ is an NT path
+  --open-interface GUID  CreateFile of the first enabled device interface of class {GUID} (a PnP or KMDF driver's)
   --read N               ReadFile of N bytes
   --write HEX            WriteFile of the given bytes
   --ioctl CODE[:IN[:OUT]] DeviceIoControl: code (0x... or decimal), input hex, output length
@@ -78,7 +81,15 @@ options:
   --timeout MS           wall-clock budget for the whole run (default: none)
   --os-version M.m.B     the Windows version the kernel reports (default 10.0.19045, Windows 10 22H2)
   --registry FILE.reg    preload the emulated registry from a regedit-format file (repeatable, in order)
+  --no-pnp               no root-enumerated device for a driver with an AddDevice routine (PnP and KMDF drivers)
 `;
+
+/** --open-interface: a GUID, with or without braces, as {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx} in lower case. */
+function guidArg(text: string): string {
+  const m = /^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`--open-interface: '${text}' is not a GUID ({xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx})`);
+  return `{${m[1].toLowerCase()}}`;
+}
 
 /** The longest --wait: one day of virtual time. */
 const MAX_WAIT_MS = 86_400_000;
@@ -207,7 +218,7 @@ export function scriptOps(file: string): Operation[] {
 function scriptOp(o: unknown, where: string): Operation {
   if (typeof o !== 'object' || o === null) throw new UsageError(`${where}: expected an object`);
   const r = o as Record<string, unknown>;
-  const known: Record<string, string[]> = { open: ['name'], read: ['length'], write: ['data'], ioctl: ['code', 'input', 'outputLength'], close: [], wait: ['ms'], cancel: [], spawn: ['image'], kill: ['pid'] };
+  const known: Record<string, string[]> = { open: ['name'], read: ['length'], write: ['data'], ioctl: ['code', 'input', 'outputLength'], close: [], wait: ['ms'], cancel: [], spawn: ['image'], kill: ['pid'], 'open-interface': ['guid'] };
   const op = r.op;
   if (typeof op !== 'string' || !(op in known)) throw new UsageError(`${where}: "op" must be one of ${Object.keys(known).join(', ')}`);
   for (const key of Object.keys(r)) if (key !== 'op' && !known[op].includes(key)) throw new UsageError(`${where}: unknown key "${key}" for op "${op}"`);
@@ -243,6 +254,9 @@ function scriptOp(o: unknown, where: string): Operation {
       return { op: 'spawn', image: imageName(r.image, `${where}: "image"`) };
     case 'kill':
       return { op: 'kill', pid: num(r.pid, '"pid"', 0xffffffff) };
+    case 'open-interface':
+      if (typeof r.guid !== 'string') throw new UsageError(`${where}: "guid" must be a string`);
+      return { op: 'open-interface', guid: guidArg(r.guid) };
     default:
       return { op: 'close' };
   }
@@ -270,6 +284,8 @@ export function parseCommand(argv: string[]): Command {
         memory: { type: 'string' },
         timeout: { type: 'string' },
         open: { type: 'string', multiple: true },
+        'open-interface': { type: 'string', multiple: true },
+        'no-pnp': { type: 'boolean' },
         read: { type: 'string', multiple: true },
         write: { type: 'string', multiple: true },
         ioctl: { type: 'string', multiple: true },
@@ -295,7 +311,7 @@ export function parseCommand(argv: string[]): Command {
     throw new UsageError(unknown ? `unknown option ${unknown[1]} (see kdemu --help)` : msg.replace(/\.$/, ''));
   }
   const v = parsed.values as Record<string, unknown>;
-  const runOnly = ['trace', 'engine', 'no-unload', 'max-instructions', 'max-virtual-time', 'memory', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin', 'load', 'overlapped', 'wait', 'cancel', 'spawn', 'kill', 'pipe', 'fs', 'os-version', 'registry'];
+  const runOnly = ['trace', 'engine', 'no-unload', 'max-instructions', 'max-virtual-time', 'memory', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin', 'load', 'overlapped', 'wait', 'cancel', 'spawn', 'kill', 'pipe', 'fs', 'os-version', 'registry', 'open-interface', 'no-pnp'];
   if (cmd !== 'run') {
     const bad = runOnly.find((o) => v[o] !== undefined);
     if (bad) throw new UsageError(`option --${bad} only applies to kdemu run`);
@@ -325,6 +341,9 @@ export function parseCommand(argv: string[]): Command {
       case 'open':
         if (!value) throw new UsageError('--open needs a device name');
         operations.push({ op: 'open', name: value });
+        break;
+      case 'open-interface':
+        operations.push({ op: 'open-interface', guid: guidArg(value) });
         break;
       case 'read':
         operations.push({ op: 'read', length: parseNumber(value, '--read', MAX_BUFFER) });
@@ -383,6 +402,7 @@ export function parseCommand(argv: string[]): Command {
     ...(v['os-version'] !== undefined ? { osVersion: osVersionArg(v['os-version'] as string) } : {}),
     ...(v.registry !== undefined ? { registry: (v.registry as string[]).flatMap(registryArg) } : {}),
     overlapped: v.overlapped === true,
+    noPnp: v['no-pnp'] === true,
     ...(clientPath !== undefined ? { client: { path: clientPath, args: clientArgs, stdin: (v.stdin as string | undefined) ?? '' } } : {}),
   };
 }

@@ -153,6 +153,7 @@ function main(argv: string[], io: CliIo): number {
           ...(cmd.osVersion !== undefined ? { osVersion: cmd.osVersion } : {}),
           ...(cmd.registry !== undefined ? { registry: cmd.registry } : {}),
           noUnload: cmd.noUnload,
+          ...(cmd.noPnp ? { pnp: false } : {}),
           maxInstructions: cmd.maxInstructions,
           maxVirtualMs: cmd.maxVirtualMs,
           memoryMb: cmd.memoryMb,

@@ -2,7 +2,7 @@
 
 import pc from 'picocolors';
 import type { Report } from '../hal/report.js';
-import type { ExportListing, InfoReport } from '../hal/info.js';
+import type { ExportListing, InfoReport, WdfInfo } from '../hal/info.js';
 
 const c = pc.createColors(process.stdout.isTTY === true && !process.env.NO_COLOR);
 
@@ -79,13 +79,38 @@ export function renderInfo(i: InfoReport): string {
   out.push(`  image base ${i.imageBase}  entry ${i.entryPoint}  size ${i.sizeOfImage}`);
   out.push(c.bold('Sections'));
   for (const s of i.sections) out.push(`  ${s.name.padEnd(10)} ${s.rva.padEnd(10)} ${s.size.padEnd(10)} ${s.prot}`);
-  out.push(c.bold(`Imports (${i.imports.length}, ${i.missing.length} missing in kdemu)`));
+  // `missing` also names framework entries a KMDF client calls: counted in the KMDF section instead.
+  out.push(c.bold(`Imports (${i.imports.length}, ${i.imports.filter((imp) => !imp.implemented).length} missing in kdemu)`));
   for (const imp of i.imports) out.push(`  ${imp.implemented ? c.green('implemented') : c.red('missing    ')}  ${imp.module}!${imp.name}`);
+  if (i.wdf) out.push(...renderWdf(i.wdf));
   if (i.exports.length) {
     out.push(c.bold('Exports'));
     for (const e of i.exports) out.push(`  ${String(e.ordinal).padStart(4)}  ${e.name || '(by ordinal)'}  ${e.rva}`);
   }
   return out.join('\n') + '\n';
+}
+
+/** The KMDF binding and the framework entries referenced: the missing ones a line each, the rest as wrapped names. */
+function renderWdf(w: WdfInfo): string[] {
+  const out = [c.bold(`KMDF ${w.version}`) + `  ${w.funcCount} functions  bind info ${w.bindInfo}  function table ${w.functionTable}`];
+  if (!w.referenced) {
+    out.push('  no calls through the function table recognised');
+    return out;
+  }
+  const missing = w.referenced.filter((e) => !e.implemented);
+  out.push(`  ${w.referenced.length} entries referenced, ${missing.length} missing in kdemu`);
+  for (const e of missing) out.push(`  ${c.red('missing    ')}  ${e.name} (#${e.index})`);
+  const names = w.referenced.filter((e) => e.implemented).map((e) => e.name);
+  let line = '';
+  for (const n of names) {
+    if (line && line.length + n.length + 1 > 100) {
+      out.push(`  ${c.green('implemented')}  ${line}`);
+      line = '';
+    }
+    line += (line ? ' ' : '') + n;
+  }
+  if (line) out.push(`  ${c.green('implemented')}  ${line}`);
+  return out;
 }
 
 export function renderExports(list: ExportListing[]): string {

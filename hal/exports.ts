@@ -120,6 +120,25 @@ import { exports as ioInterface } from './io/interface.js';
 import { exports as keFloat } from './ke/float.js';
 import { exports as ioReinit } from './io/reinit.js';
 import { exports as ioInterrupt } from './io/interrupt.js';
+import { exports as wdfLdr } from './wdf/ldr.js';
+import { exports as wdfDriver } from './wdf/driver.js';
+import { exports as wdfDevice } from './wdf/device.js';
+import { exports as wdfQueue } from './wdf/queue.js';
+import { exports as wdfRequest } from './wdf/request.js';
+import { exports as wdfMemory } from './wdf/memory.js';
+import { exports as wdfFile } from './wdf/fileobject.js';
+import { exports as wdfString } from './wdf/string.js';
+import { exports as wdfRegistry } from './wdf/registry.js';
+import { exports as wdfCollection } from './wdf/collection.js';
+import { exports as wdfLookaside } from './wdf/lookaside.js';
+import { exports as wdfObject } from './wdf/objectapi.js';
+import { exports as wdfTimer } from './wdf/timer.js';
+import { exports as wdfDpc } from './wdf/dpc.js';
+import { exports as wdfWorkItem } from './wdf/workitem.js';
+import { exports as wdfLock } from './wdf/lock.js';
+import { exports as wdfVerifier } from './wdf/verifier.js';
+import { exports as wdfIoTarget } from './wdf/iotarget.js';
+import { exports as wdfSend } from './wdf/send.js';
 
 export const EXPORTS: readonly AnyExport[] = [
   ...cmCallback, ...cmKey, ...rtlRegistry, ...ioRegistry, ...bcrypt, ...feature, ...dbgPrint, ...pool, ...interlocked, ...resource, ...device, ...driver, ...irp, ...remlock, ...symlink, ...devstack, ...cancel, ...csq, ...apc, ...bug, ...event, ...clock, ...dpc, ...timer, ...irql,
@@ -127,6 +146,9 @@ export const EXPORTS: readonly AnyExport[] = [
   ...seh, ...exCallback, ...keQueue, ...bugCheckCallback, ...fsrtlName, ...kePriority, ...keStack, ...exUuid, ...keUnbiased, ...exTimer, ...poPower, ...ioPnp, ...keYield,
   ...mmPaging, ...mmVirtual, ...mmSection, ...mmMdlSup, ...ioFsInfo,
   ...ioExtension, ...ioTimer, ...ioConfig, ...ioInterface, ...keFloat, ...ioReinit, ...ioInterrupt,
+  // The Kernel-Mode Driver Framework: its loader (wdfldr.sys) and the framework's function table (Wdf01000.sys).
+  ...wdfLdr, ...wdfDriver, ...wdfDevice, ...wdfQueue, ...wdfRequest, ...wdfMemory, ...wdfFile, ...wdfString, ...wdfRegistry, ...wdfCollection,
+  ...wdfLookaside, ...wdfObject, ...wdfTimer, ...wdfDpc, ...wdfWorkItem, ...wdfLock, ...wdfVerifier, ...wdfIoTarget, ...wdfSend,
   // User mode: the DLLs a client program imports.
   ...k32File, ...k32Process, ...k32Sync, ...k32Pipe, ...k32ProcThreads, ...crtErrno, ...crtStdio, ...crtStdlib, ...crtString,
 ].sort((a, b) => (a.module + '!' + a.name).localeCompare(b.module + '!' + b.name));

@@ -6,6 +6,8 @@ import type { Arch } from '../emu/engine.js';
 import { DATA_EXPORTS, EXPORTS } from './exports.js';
 import { canonicalModule } from './kernel.js';
 import { hex } from './machine.js';
+import { inspectKmdf, wdfEntryName } from './wdf/inspect.js';
+import { WDF_MODULE } from './wdf/export.js';
 
 export interface InfoReport {
   path: string;
@@ -17,10 +19,21 @@ export interface InfoReport {
   entryPoint: string;
   sizeOfImage: string;
   kmdf: boolean;
+  /** A KMDF client's binding, when its WDF_BIND_INFO was found: version, table size, RVAs of the bind info and of
+   * FuncTable, and the table entries its code calls (null when no call through the table was recognised). */
+  wdf?: WdfInfo;
   sections: { name: string; rva: string; size: string; prot: string }[];
   imports: { module: string; name: string; implemented: boolean }[];
   exports: { name: string; ordinal: number; rva: string }[];
   missing: string[];
+}
+
+export interface WdfInfo {
+  version: string;
+  funcCount: number;
+  bindInfo: string;
+  functionTable: string;
+  referenced: { index: number; name: string; implemented: boolean }[] | null;
 }
 
 /** For each `module!name` kdemu implements (names and aliases), the one architecture it is limited to, or 'any'. */
@@ -59,6 +72,10 @@ export function inspectImage(bytes: Uint8Array, path: string): InfoReport {
       return { module: d.dll, name, implemented: kind.kind !== 'dll' ? implemented(d.dll, name, img.arch) : false };
     }),
   );
+  const kmdf = imports.some((i) => i.name === 'WdfVersionBind');
+  const wdf = kmdf ? wdfInfo(img, bytes) : undefined;
+  // Named as the unsupported-call stop names a framework entry.
+  const wdfMissing = (wdf?.referenced ?? []).filter((e) => !e.implemented).map((e) => `${WDF_MODULE.toLowerCase()}!${e.name}`);
   return {
     path,
     sha256: createHash('sha256').update(bytes).digest('hex'),
@@ -68,7 +85,8 @@ export function inspectImage(bytes: Uint8Array, path: string): InfoReport {
     imageBase: hex(img.imageBase),
     entryPoint: hex(img.imageBase + BigInt(img.entryRva)),
     sizeOfImage: hex(img.sizeOfImage),
-    kmdf: imports.some((i) => i.name === 'WdfVersionBind'),
+    kmdf,
+    ...(wdf ? { wdf } : {}),
     sections: img.sections.map((s) => ({
       name: s.name,
       rva: hex(s.rva),
@@ -77,7 +95,22 @@ export function inspectImage(bytes: Uint8Array, path: string): InfoReport {
     })),
     imports,
     exports: img.exports.map((e) => ({ name: e.name ?? '', ordinal: e.ordinal, rva: hex(e.rva) })),
-    missing: imports.filter((i) => !i.implemented).map((i) => `${i.module}!${i.name}`),
+    missing: [...imports.filter((i) => !i.implemented).map((i) => `${i.module}!${i.name}`), ...wdfMissing],
+  };
+}
+
+function wdfInfo(img: ReturnType<typeof parsePe>, bytes: Uint8Array): WdfInfo | undefined {
+  const w = inspectKmdf(img, bytes);
+  if (!w) return undefined;
+  return {
+    version: `${w.major}.${w.minor}`,
+    funcCount: w.funcCount,
+    bindInfo: hex(w.bindInfoRva),
+    functionTable: hex(w.functionTableRva),
+    referenced: w.referenced?.map((index) => {
+      const name = wdfEntryName(index);
+      return { index, name, implemented: implemented(WDF_MODULE, name, img.arch) };
+    }) ?? null,
   };
 }
 

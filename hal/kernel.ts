@@ -102,6 +102,8 @@ export class Kernel {
   afterUserCall?: () => void;
   /** A host folder the file system shows read-only at C:\ (--fs). */
   fsDir?: string;
+  /** The PnP manager enumerates a root device for each driver with an AddDevice routine (off: --no-pnp). */
+  pnp = true;
   /** The user-mode program running against the driver (--client), while it exists. */
   client?: ClientProcess;
 

@@ -9,6 +9,8 @@ export type { EngineName };
 /** One user-mode operation, as given on the command line or in a --script file. */
 export type Operation =
   | { op: 'open'; name: string }
+  /** Open the first enabled device interface of a class ({guid}, lower case), as SetupDi would find its path. */
+  | { op: 'open-interface'; guid: string }
   | { op: 'read'; length: number }
   | { op: 'write'; data: Uint8Array }
   | { op: 'ioctl'; code: number; input: Uint8Array; outputLength: number }
@@ -67,6 +69,11 @@ export interface RunOptions {
   fsDir?: string;
   /** Edits applied to the emulated registry before DriverEntry, in order (--registry FILE.reg, parsed). */
   registry?: readonly RegEdit[];
+  /**
+   * Root-enumerate a device for each driver that registers AddDevice (PnP and KMDF drivers) and start it; false
+   * (--no-pnp) leaves such drivers without devices.
+   */
+  pnp?: boolean;
   /** Drivers to load after the first, in order (--load): filters, driver stacks. */
   load?: { path: string; bytes: Uint8Array }[];
   /** Instruction budget for the whole run (absent: DEFAULT_MAX_INSTRUCTIONS). */
@@ -124,7 +131,7 @@ export interface OpReport {
 }
 
 export interface LeakReport {
-  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp' | 'reference' | 'mapping' | 'locked-pages' | 'physical-memory' | 'timer' | 'dpc' | 'callback' | 'thread' | 'work-item' | 'interrupt';
+  kind: 'device' | 'symlink' | 'pool' | 'handle' | 'irp' | 'reference' | 'mapping' | 'locked-pages' | 'physical-memory' | 'timer' | 'dpc' | 'callback' | 'thread' | 'work-item' | 'interrupt' | 'wdf-object' | 'wdf-request';
   detail: string;
   /** symlink: the target it still points to. */
   target?: string;
@@ -225,4 +232,9 @@ export type TraceEvent =
   /** An error log entry a driver wrote (IoWriteErrorLogEntry): the event log's record of it. */
   | { type: 'errorlog'; seq: number; object: string; errorCode: string; uniqueErrorValue: string; finalStatus: string; majorFunction: number; dumpData: string[]; strings: string[] }
   /** A process was created (a synthetic one: CreateProcess, --spawn) or ended. */
-  | { type: 'process'; seq: number; event: 'create' | 'exit'; pid: number; parentPid: number; image: string; exitCode?: string };
+  | { type: 'process'; seq: number; event: 'create' | 'exit'; pid: number; parentPid: number; image: string; exitCode?: string }
+  /**
+   * The PnP manager's work on a root-enumerated device: the driver's AddDevice, and each IRP_MJ_PNP it sends the device
+   * stack (start, query-remove, remove), with the PDO and the status.
+   */
+  | { type: 'pnp'; seq: number; event: 'add-device' | 'start' | 'query-remove' | 'remove'; device: string; driver: string; status: string };

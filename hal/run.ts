@@ -1,6 +1,7 @@
 // One run, end to end: load the driver, DriverEntry, the user operations, unload, and the report.
 
 import { createHash } from 'node:crypto';
+import { interfacePath } from './io/pnpmgr.js';
 import type { Kernel } from './kernel.js';
 import { GuestStop, MemoryBudgetError, hex } from './machine.js';
 import { internalMessage, internalStopReason, internalWhere } from './internal.js';
@@ -226,6 +227,13 @@ function runOperations(k: Kernel, user: UserSession, ops: readonly Operation[], 
     k.sched.runReady();
     if (op.op === 'open') {
       open(op.name);
+      continue;
+    }
+    if (op.op === 'open-interface') {
+      // The path SetupDiGetDeviceInterfaceDetail gives (\\?\ROOT#...#{guid}); without such an interface the open
+      // of the class's name finds nothing, as CreateFile of a path that does not exist.
+      const path = interfacePath(k, op.guid);
+      open(`\\\\?\\${path ? path.replace(/^\\\?\?\\/, '') : op.guid}`);
       continue;
     }
     if (op.op === 'wait') {

@@ -43,12 +43,13 @@ import { callbackLeaks } from './ex/callback.js';
 import { bugCheckCallbackLeaks } from './ke/bugcheck-callback.js';
 import { plugPlayLeaks } from './io/pnp.js';
 import { systemStateLeaks } from './po/power.js';
+import { wdfLeaks } from './wdf/leaks.js';
 
 export { InputError } from './errors.js';
 
 export const DEFAULT_ENGINE: EngineName = 'wasm';
 
-export type SessionOptions = Pick<RunOptions, 'driverPath' | 'driverBytes' | 'engine' | 'onTrace' | 'maxInstructions' | 'maxVirtualMs' | 'memoryMb' | 'timeoutMs' | 'fsDir' | 'osVersion' | 'registry'>;
+export type SessionOptions = Pick<RunOptions, 'driverPath' | 'driverBytes' | 'engine' | 'onTrace' | 'maxInstructions' | 'maxVirtualMs' | 'memoryMb' | 'timeoutMs' | 'fsDir' | 'osVersion' | 'registry' | 'pnp'>;
 
 /** The instruction budget of a run unless told otherwise: about 5 s on the wasm core, far above any DriverEntry. */
 export const DEFAULT_MAX_INSTRUCTIONS = 1_000_000_000;
@@ -85,6 +86,7 @@ export class DriverSession {
     if (options.fsDir !== undefined) this.k.fsDir = options.fsDir;
     if (options.osVersion !== undefined) setOsVersion(this.k, options.osVersion);
     if (options.registry) preloadRegistry(this.k, options.registry);
+    if (options.pnp === false) this.k.pnp = false;
     this.user = new UserSession(this.k);
     boot(this.k);
     this.driver = loadDriver(this.k, image, options.driverBytes, options.driverPath);
@@ -141,8 +143,7 @@ export class DriverSession {
   unload(): boolean {
     for (const d of [...this.more].reverse()) if (unloadRoutine(this.k, d) !== 0n) callDriverUnload(this.k, d);
     if (unloadRoutine(this.k, this.driver) === 0n) return false;
-    callDriverUnload(this.k, this.driver);
-    return true;
+    return callDriverUnload(this.k, this.driver);
   }
 
   /** What the driver has left behind: devices, symbolic links, pool blocks, open handles, lost IRPs. */
@@ -193,7 +194,7 @@ export class DriverSession {
     for (const r of etwRegistrations(k).values()) out.push({ kind: 'callback', detail: `ETW provider ${r.provider} (registration ${hex(r.handle)}) never unregistered`, caller: r.caller });
     for (const r of registeredObCallbacks(k)) out.push({ kind: 'callback', detail: `ObRegisterCallbacks registration ${hex(r.handle)} (altitude ${r.altitude}, ${k.symbolize(r.routine)}) never unregistered` });
     out.push(...callbackLeaks(k), ...bugCheckCallbackLeaks(k), ...plugPlayLeaks(k), ...systemStateLeaks(k));
-    out.push(...interruptLeaks(k));
+    out.push(...interruptLeaks(k), ...wdfLeaks(k));
     for (const w of queuedWorkItems(k)) out.push({ kind: 'work-item', detail: `work item ${hex(w.item)} (routine ${k.symbolize(w.routine)}) still queued` });
     // A system thread still alive runs code of an unloaded driver the next time it is scheduled.
     for (const t of k.ps.threads) {

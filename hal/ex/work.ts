@@ -40,6 +40,9 @@ export interface WorkItem {
   exItem?: boolean;
   /** A third argument (IoQueueWorkItemEx passes the IO_WORKITEM). */
   a3?: bigint;
+  /** Bookkeeping of the item's owner when a worker takes it, and after the routine returned (the framework's). */
+  taken?: () => void;
+  done?: () => void;
 }
 
 interface Worker {
@@ -158,6 +161,7 @@ function finished(k: Kernel, w: Worker, it: WorkItem): void {
     });
   }
   if (it.device !== undefined) k.m.actingAs(0, () => dereferenceObject(k, it.device!, 'IoQueueWorkItem'));
+  it.done?.();
 }
 
 /** The worker loop's wait for its next item (see the top of the file). */
@@ -177,6 +181,7 @@ const NEXT = defineExport({
         w.idle = false;
         w.current = it;
         if (it.exItem) k.m.setPtrAt(it.item, k.L.WORK_QUEUE_ITEM.off['List.Flink'], 0n);
+        it.taken?.();
         const p = BigInt(k.ptrSize);
         k.m.setPtr(w.slot, it.routine);
         k.m.setPtr(w.slot + p, it.a1);

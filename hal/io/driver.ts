@@ -12,6 +12,7 @@ import { IO_TYPE_DRIVER, IRP_MJ_MAXIMUM_FUNCTION, DO_DEVICE_INITIALIZING, DRVO_B
 import { completeRequest } from './irp.js';
 import { tagOf } from './device.js';
 import type { DriverRecord } from './state.js';
+import { enumerateRootDevice, removeRootDevices } from './pnpmgr.js';
 import { readUnicodeString } from '../rtl/unicode.js';
 import { initGuard } from '../ke/guard.js';
 import { freeDriverExtensions } from './extension.js';
@@ -105,7 +106,7 @@ function createDriverObject(k: Kernel, service: string, start: bigint, size: num
  * A zeroed DRIVER_OBJECT followed by its DRIVER_EXTENSION: Type, Size, the extension's back pointer, and every
  * MajorFunction slot at the I/O manager's IopInvalidDeviceRequest, as on Windows.
  */
-function allocateDriverObject(k: Kernel, caller: string): bigint | null {
+export function allocateDriverObject(k: Kernel, caller: string): bigint | null {
   const L = k.L;
   const m = k.m;
   const total = L.DRIVER_OBJECT.size + L.DRIVER_EXTENSION.size;
@@ -139,8 +140,9 @@ export function callDriverEntry(k: Kernel, d: DriverRecord): number {
   const registryPath = systemUnicodeString(k, `\\Registry\\Machine\\System\\CurrentControlSet\\Services\\${d.name}`);
   const entry = k.m.ptrAt(d.object, k.L.DRIVER_OBJECT.off.DriverInit);
   k.io.current = d;
+  let status: number;
   try {
-    const status = Number(k.callRoutine(entry, [d.object, registryPath], 'DriverEntry') & 0xffffffffn);
+    status = Number(k.callRoutine(entry, [d.object, registryPath], 'DriverEntry') & 0xffffffffn);
     if (ntSuccess(status)) {
       // IopReadyDeviceObjects: devices created during DriverEntry become usable.
       for (const dev of k.io.devices) {
@@ -150,10 +152,13 @@ export function callDriverEntry(k: Kernel, d: DriverRecord): number {
         }
       }
     }
-    return status;
   } finally {
     k.io.current = undefined;
   }
+  // A PnP driver gets its device once it is loaded: the PnP manager's root enumeration (its failure does not unload
+  // the driver, as a device that fails to start leaves its driver loaded).
+  if (ntSuccess(status) && k.pnp) enumerateRootDevice(k, d);
+  return status;
 }
 
 /** The unload routine, or 0 when the driver cannot be unloaded. */
@@ -161,7 +166,11 @@ export function unloadRoutine(k: Kernel, d: DriverRecord): bigint {
   return k.m.ptrAt(d.object, k.L.DRIVER_OBJECT.off.DriverUnload);
 }
 
-export function callDriverUnload(k: Kernel, d: DriverRecord): void {
+/**
+ * Unloads a driver: the PnP manager removes its devices first; a driver that vetoes the removal stays loaded (false).
+ */
+export function callDriverUnload(k: Kernel, d: DriverRecord): boolean {
+  if (!removeRootDevices(k, d)) return false;
   const routine = unloadRoutine(k, d);
   k.io.current = d;
   try {
@@ -169,6 +178,7 @@ export function callDriverUnload(k: Kernel, d: DriverRecord): void {
   } finally {
     k.io.current = undefined;
   }
+  return true;
 }
 
 // ---- IoCreateDriver -----------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ export function shutdownRegistrations(k: Kernel): Registrations {
   return r;
 }
 
-function register(k: Kernel, device: bigint, list: 'shutdown' | 'lastChance', routine: string): number {
+export function registerShutdown(k: Kernel, device: bigint, list: 'shutdown' | 'lastChance', routine: string): number {
   if (!k.io.deviceAt(device)) {
     throw new GuestStop('fault', `${routine}(${hex(device)}) from ${k.symbolize(k.callerAddress())}: not a device object`, { export: `ntoskrnl.exe!${routine}` });
   }
@@ -58,12 +58,12 @@ export const exports = [
   defineExport({
     ...io, name: 'IoRegisterShutdownNotification', proto: 'NTSTATUS IoRegisterShutdownNotification(PDEVICE_OBJECT DeviceObject)',
     params: { DeviceObject: 'ptr' }, ret: 'status',
-    impl: (k, a) => register(k, a.DeviceObject, 'shutdown', 'IoRegisterShutdownNotification'),
+    impl: (k, a) => registerShutdown(k, a.DeviceObject, 'shutdown', 'IoRegisterShutdownNotification'),
   }),
   defineExport({
     ...io, name: 'IoRegisterLastChanceShutdownNotification', proto: 'NTSTATUS IoRegisterLastChanceShutdownNotification(PDEVICE_OBJECT DeviceObject)',
     params: { DeviceObject: 'ptr' }, ret: 'status',
-    impl: (k, a) => register(k, a.DeviceObject, 'lastChance', 'IoRegisterLastChanceShutdownNotification'),
+    impl: (k, a) => registerShutdown(k, a.DeviceObject, 'lastChance', 'IoRegisterLastChanceShutdownNotification'),
   }),
   defineExport({
     ...io, name: 'IoUnregisterShutdownNotification', proto: 'VOID IoUnregisterShutdownNotification(PDEVICE_OBJECT DeviceObject)',

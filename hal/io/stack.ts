@@ -44,6 +44,15 @@ export function attachToStack(k: Kernel, source: bigint, target: bigint): bigint
   return top;
 }
 
+/** IoDetachDevice: the device attached on top of target leaves it. */
+export function detachDevice(k: Kernel, target: bigint): void {
+  const up = attached(k, target);
+  if (up === 0n) return; // nothing attached: Windows ignores it
+  const rec = k.io.deviceAt(up);
+  if (rec) rec.attachedTo = undefined;
+  k.m.setPtrAt(target, k.L.DEVICE_OBJECT.off.AttachedDevice, 0n);
+}
+
 const io = { module: 'ntoskrnl.exe', cc: 'stdcall' } as const;
 
 export const exports = [
@@ -66,13 +75,7 @@ export const exports = [
   defineExport({
     ...io, name: 'IoDetachDevice', proto: 'VOID IoDetachDevice(PDEVICE_OBJECT TargetDevice)',
     params: { TargetDevice: 'ptr' }, ret: 'void',
-    impl: (k, a) => {
-      const up = attached(k, a.TargetDevice);
-      if (up === 0n) return; // nothing attached: Windows ignores it
-      const rec = k.io.deviceAt(up);
-      if (rec) rec.attachedTo = undefined;
-      k.m.setPtrAt(a.TargetDevice, k.L.DEVICE_OBJECT.off.AttachedDevice, 0n);
-    },
+    impl: (k, a) => detachDevice(k, a.TargetDevice),
   }),
   defineExport({
     ...io, name: 'IoGetAttachedDevice', proto: 'PDEVICE_OBJECT IoGetAttachedDevice(PDEVICE_OBJECT DeviceObject)',

@@ -53,7 +53,8 @@ export class UserSession {
    * path. overlapped: FILE_FLAG_OVERLAPPED (requests may pend: their results come in `completion`).
    */
   CreateFile(name: string, desiredAccess = (GENERIC_READ | GENERIC_WRITE) >>> 0, shareMode = 0, options: { overlapped?: boolean } = {}): CreateFileResult {
-    const path = name.startsWith('\\\\.\\') ? '\\??\\' + name.slice(4) : name;
+    // \\.\X and \\?\X are both the NT path \??\X (device interface paths come in the second form).
+    const path = name.startsWith('\\\\.\\') || name.startsWith('\\\\?\\') ? '\\??\\' + name.slice(4) : name;
     const r = ntCreateFile(this.k, path, desiredAccess, shareMode, { overlapped: options.overlapped === true });
     const res = this.result({ status: r.status, information: 0n, note: r.note });
     return { ...res, handle: r.handle ?? INVALID_HANDLE_VALUE };

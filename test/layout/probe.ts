@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defs, layoutOf, type Arch, type Layout, type MingwView, type PerArch, type PerArchList } from '../../hal/layout/index.js';
 
 /** mingw-w64 include dir (ntddk.h lives in its ddk/ subdirectory). */
@@ -20,13 +21,18 @@ export const MINGW_INCLUDE = process.env.MINGW_INCLUDE ?? '/usr/share/mingw-w64/
 const TRIPLE: Record<Arch, string> = { x86: 'i686-w64-mingw32', x64: 'x86_64-w64-mingw32' };
 
 /** The header sets a probe compiles against. */
-export type HeaderSet = 'ddk' | 'sdk';
+export type HeaderSet = 'ddk' | 'sdk' | 'kmdf';
 
 const HEADERS: Record<HeaderSet, string[]> = {
   // ntifs.h includes ntddk.h and adds what file-system and filter drivers see (KQUEUE ...).
   ddk: ['#include <stddef.h>', '#include <ntifs.h>'],
   sdk: ['#include <stddef.h>', '#include <windows.h>', '#include <winternl.h>', '#include <stdio.h>'],
+  // kdemu's own KMDF header (samples/include/kmdf), over ntddk.h.
+  kmdf: ['#include <stddef.h>', '#include <wdf.h>'],
 };
+
+/** Where wdf.h lives. */
+const KMDF_INCLUDE = join(fileURLToPath(new URL('../../samples/include/kmdf', import.meta.url)));
 
 export interface ProbeItem {
   /** e.g. "IRP.Tail.Overlay.CurrentStackLocation offset". */
@@ -41,7 +47,7 @@ export interface ProbeItem {
 export interface Probe {
   items: ProbeItem[];
   /** Declarations the items need, per header set. */
-  prelude: Record<HeaderSet, string[]>;
+  prelude: Partial<Record<HeaderSet, string[]>>;
   /** Field paths (and whole types) left out, with why: "PEB.NtGlobalFlag (reserved)". */
   skipped: string[];
 }
@@ -63,7 +69,7 @@ const selfOrParent = (path: string, names: Iterable<string>): string | undefined
  */
 export function probeItems(arch: Arch): Probe {
   const items: ProbeItem[] = [];
-  const prelude: Record<HeaderSet, string[]> = { ddk: [], sdk: [] };
+  const prelude: Record<HeaderSet, string[]> = { ddk: [], sdk: [], kmdf: [] };
   const skipped: string[] = [];
   for (const [name, def] of Object.entries(defs)) {
     const l: Layout = layoutOf(def, arch);
@@ -152,10 +158,10 @@ export function probeSource(headers: HeaderSet, items: ProbeItem[], prelude: str
 /** Compiles the probe for `arch` (one compile per header set) and returns the measured values, in item order. */
 export function runProbe(arch: Arch, probe: Pick<Probe, 'items' | 'prelude'>): number[] {
   const measured = new Array<number>(probe.items.length);
-  for (const headers of ['ddk', 'sdk'] as const) {
+  for (const headers of ['ddk', 'sdk', 'kmdf'] as const) {
     const idx = probe.items.flatMap((it, i) => (it.headers === headers ? [i] : []));
     if (idx.length === 0) continue;
-    const values = compileProbe(arch, headers, idx.map((i) => probe.items[i]!), probe.prelude[headers]);
+    const values = compileProbe(arch, headers, idx.map((i) => probe.items[i]!), probe.prelude[headers] ?? []);
     idx.forEach((i, j) => (measured[i] = values[j]!));
   }
   return measured;
@@ -170,7 +176,7 @@ function compileProbe(arch: Arch, headers: HeaderSet, items: ProbeItem[], prelud
     writeFileSync(src, probeSource(headers, items, prelude));
     // Windows 10 headers (the default of current mingw-w64, pinned so the described layouts stay the measured ones);
     // msvcrt's FILE, not the UCRT's opaque one.
-    const cflags = ['-D_WIN32_WINNT=0x0A00', '-D__MSVCRT_VERSION__=0x700', ...(headers === 'ddk' ? [`-I${join(MINGW_INCLUDE, 'ddk')}`] : []), `-I${MINGW_INCLUDE}`];
+    const cflags = ['-D_WIN32_WINNT=0x0A00', '-D__MSVCRT_VERSION__=0x700', ...(headers !== 'sdk' ? [`-I${join(MINGW_INCLUDE, 'ddk')}`] : []), ...(headers === 'kmdf' ? [`-I${KMDF_INCLUDE}`] : []), `-I${MINGW_INCLUDE}`];
     try {
       execFileSync(`${TRIPLE[arch]}-gcc`, [...cflags, '-c', src, '-o', obj], { stdio: 'pipe' });
     } catch (e) {
