@@ -312,7 +312,9 @@ function readWrite(k: Kernel, handle: number, write: boolean, userBuffer: bigint
   const m = k.m;
   const L = k.L;
   const dev = f.device;
-  const devFlags = m.u32At(dev.address, L.DEVICE_OBJECT.off.Flags);
+  // The transfer method is that of the device the request goes to: the top of the opened device's stack
+  // (IoGetRelatedDeviceObject), e.g. the function driver's FDO over the PDO a device interface names.
+  const devFlags = m.u32At(attachedTop(k, dev.address), L.DEVICE_OBJECT.off.Flags);
   // The system service probes a buffered caller's buffer (direct I/O probes through its MDL; neither I/O leaves it
   // to the driver): a bad one fails the call with STATUS_ACCESS_VIOLATION instead of reaching the driver.
   if (!via.kernel && devFlags & DO_BUFFERED_IO && !userBufferOk(k, userBuffer, length, !write)) return { status: STATUS.ACCESS_VIOLATION, information: 0n };

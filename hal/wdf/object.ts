@@ -264,9 +264,11 @@ export function reference(o: FxObject): void {
  */
 export function release(k: Kernel, o: FxObject): void {
   o.refs--;
-  if (o.refs > 0) return;
-  o.state = 'destroyed';
+  if (o.refs > 0 || destroying.has(o)) return;
+  // The handle and the context still work inside EvtDestroyCallback; the object is gone once it returns.
+  destroying.add(o);
   if (o.destroy !== 0n) callEvt(k, o.destroy, [o.handle], `EvtDestroyCallback of ${o.type}`);
+  o.state = 'destroyed';
   const t = table(k);
   for (const c of o.contexts) {
     t.byContext.delete(c.address);
@@ -281,6 +283,9 @@ export function release(k: Kernel, o: FxObject): void {
     release(k, p);
   }
 }
+
+/** Objects whose EvtDestroyCallback is running (a reference it takes and drops again must not destroy them twice). */
+const destroying = new WeakSet<FxObject>();
 
 /** WdfObjectDereference: dropping the creation reference of an object that was never deleted is WDF_VIOLATION 0x7. */
 export function dereference(k: Kernel, o: FxObject, routine: string): void {

@@ -58,8 +58,14 @@ describe.each(ARCHES)('%s', (arch) => {
     expect(report.stop?.reason).toMatch(/^WdfVerifierKeBugCheck\(.*\) from kmdf_locks\.sys\+0x[0-9a-f]+$/);
   });
 
-  it('WdfVerifierDbgBreakPoint with no debugger is an unhandled breakpoint naming the caller', () => {
-    const { report } = runCase(5);
+  it("WdfVerifierDbgBreakPoint does nothing unless the driver's Parameters\\Wdf\\DbgBreakOnError asks for a break; then the run stops there", () => {
+    const driver = buildDriver('kmdf_locks', arch, { defines: { CASE: 5 } });
+    const quiet = run(driver);
+    expect(quiet.report.outcome).toBe('completed');
+    expect(quiet.trace.some((e) => e.type === 'note' && /^WdfVerifierDbgBreakPoint: no break/.test(e.text))).toBe(true);
+    const key = `\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Services\\kmdf_locks\\Parameters\\Wdf`;
+    const data = Uint8Array.of(1, 0, 0, 0);
+    const { report } = run(driver, [], { registry: [{ op: 'value', path: key, name: 'DbgBreakOnError', type: 4, data }] });
     expect(report.outcome).toBe('bugcheck');
     expect(report.stop?.bugcheck?.code).toBe('0x0000001E');
     expect(report.stop?.bugcheck?.params[0]).toBe('0x80000003');

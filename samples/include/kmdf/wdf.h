@@ -113,6 +113,9 @@ WDF_DECLARE_HANDLE(WDFCOLLECTION);
 WDF_DECLARE_HANDLE(WDFFILEOBJECT);
 WDF_DECLARE_HANDLE(WDFIOTARGET);
 WDF_DECLARE_HANDLE(WDFLOOKASIDE);
+/* WMI objects: declared so drivers that provide WMI data compile; the framework's WdfWmi* entries are not offered. */
+WDF_DECLARE_HANDLE(WDFWMIPROVIDER);
+WDF_DECLARE_HANDLE(WDFWMIINSTANCE);
 WDF_DECLARE_HANDLE(WDFCMRESLIST);
 WDF_DECLARE_HANDLE(WDFIORESLIST);
 WDF_DECLARE_HANDLE(WDFIORESREQLIST);
@@ -320,6 +323,13 @@ typedef VOID NTAPI EVT_WDF_OBJECT_CONTEXT_CLEANUP(WDFOBJECT Object);
 typedef EVT_WDF_OBJECT_CONTEXT_CLEANUP *PFN_WDF_OBJECT_CONTEXT_CLEANUP;
 typedef VOID NTAPI EVT_WDF_OBJECT_CONTEXT_DESTROY(WDFOBJECT Object);
 typedef EVT_WDF_OBJECT_CONTEXT_DESTROY *PFN_WDF_OBJECT_CONTEXT_DESTROY;
+/* The per-type names drivers give their cleanup and destroy callbacks (the same function type). */
+typedef EVT_WDF_OBJECT_CONTEXT_CLEANUP EVT_WDF_DEVICE_CONTEXT_CLEANUP;
+typedef EVT_WDF_OBJECT_CONTEXT_DESTROY EVT_WDF_DEVICE_CONTEXT_DESTROY;
+typedef EVT_WDF_OBJECT_CONTEXT_CLEANUP EVT_WDF_IO_QUEUE_CONTEXT_CLEANUP_CALLBACK;
+typedef EVT_WDF_OBJECT_CONTEXT_DESTROY EVT_WDF_IO_QUEUE_CONTEXT_DESTROY_CALLBACK;
+typedef EVT_WDF_OBJECT_CONTEXT_CLEANUP EVT_WDF_FILE_CONTEXT_CLEANUP_CALLBACK;
+typedef EVT_WDF_OBJECT_CONTEXT_DESTROY EVT_WDF_FILE_CONTEXT_DESTROY_CALLBACK;
 
 typedef VOID NTAPI EVT_WDF_IO_QUEUE_IO_DEFAULT(WDFQUEUE Queue, WDFREQUEST Request);
 typedef EVT_WDF_IO_QUEUE_IO_DEFAULT *PFN_WDF_IO_QUEUE_IO_DEFAULT;
@@ -2112,8 +2122,11 @@ static __inline NTSTATUS WdfDriverErrorReportApiMissing(WDFDRIVER Driver, PCWSTR
 /* One static type info per context type and an accessor; UniqueType points at the info itself, which is what makes
  * the type unique. Static (not selectany) because mingw-w64 drivers are single-image C: each source file that
  * declares the type gets its own info, so declare a context type in one source file only. */
+/* The type info is one object for the whole driver, whichever of its source files declare the type (a header several
+ * files include): a selectany definition, as the WDK's is, so the files' lookups find the same UniqueType. gcc honours
+ * selectany only before the type and on a first declaration. */
 #define WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(_contexttype, _castingfunction) \
-    static const WDF_OBJECT_CONTEXT_TYPE_INFO _WDF_##_contexttype##_TYPE_INFO __attribute__((unused)) = { \
+    __attribute__((selectany)) const WDF_OBJECT_CONTEXT_TYPE_INFO _WDF_##_contexttype##_TYPE_INFO = { \
         sizeof(WDF_OBJECT_CONTEXT_TYPE_INFO), #_contexttype, sizeof(_contexttype), \
         &_WDF_##_contexttype##_TYPE_INFO, NULL }; \
     static __inline __attribute__((unused)) _contexttype *_castingfunction(WDFOBJECT Handle) \
@@ -2145,6 +2158,16 @@ static __inline NTSTATUS WdfDriverErrorReportApiMissing(WDFDRIVER Driver, PCWSTR
 #endif
 
 static __inline WDFDRIVER WdfGetDriver(VOID) { return WdfDriverGlobals->Driver; }
+
+/* ---- WMI instance callbacks (types only: see WDFWMIINSTANCE) --------------------------------------------------- */
+typedef NTSTATUS NTAPI EVT_WDF_WMI_INSTANCE_QUERY_INSTANCE(WDFWMIINSTANCE WmiInstance, ULONG OutBufferSize, PVOID OutBuffer, PULONG BufferUsed);
+typedef EVT_WDF_WMI_INSTANCE_QUERY_INSTANCE *PFN_WDF_WMI_INSTANCE_QUERY_INSTANCE;
+typedef NTSTATUS NTAPI EVT_WDF_WMI_INSTANCE_SET_INSTANCE(WDFWMIINSTANCE WmiInstance, ULONG InBufferSize, PVOID InBuffer);
+typedef EVT_WDF_WMI_INSTANCE_SET_INSTANCE *PFN_WDF_WMI_INSTANCE_SET_INSTANCE;
+typedef NTSTATUS NTAPI EVT_WDF_WMI_INSTANCE_SET_ITEM(WDFWMIINSTANCE WmiInstance, ULONG DataItemId, ULONG InBufferSize, PVOID InBuffer);
+typedef EVT_WDF_WMI_INSTANCE_SET_ITEM *PFN_WDF_WMI_INSTANCE_SET_ITEM;
+typedef NTSTATUS NTAPI EVT_WDF_WMI_INSTANCE_EXECUTE_METHOD(WDFWMIINSTANCE WmiInstance, ULONG MethodId, ULONG InBufferSize, ULONG OutBufferSize, PVOID Buffer, PULONG BufferUsed);
+typedef EVT_WDF_WMI_INSTANCE_EXECUTE_METHOD *PFN_WDF_WMI_INSTANCE_EXECUTE_METHOD;
 
 /* ---- I/O targets: internal IOCTLs with "other" arguments (Argument1, Argument2, Argument4) ------------------------ */
 typedef NTSTATUS (NTAPI *PFN_WDFIOTARGETSENDINTERNALIOCTLOTHERSSYNCHRONOUSLY)(PWDF_DRIVER_GLOBALS DriverGlobals, WDFIOTARGET IoTarget,
