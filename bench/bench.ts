@@ -3,9 +3,10 @@
 //   npm run bench            a table
 //   npm run bench -- --json  one JSON object:
 //     { "<engine>": { "loadAndDriverEntryMs": n, "readRoundTripsPerSec": n, "clientRunMs": n, "ioctlRoundTripsPerSec": n,
-//                     "threadSwitchesPerSec": n } }
-// (ioctlRoundTripsPerSec: the ioctl sample's ADD, METHOD_BUFFERED, through the TS API; threadSwitchesPerSec: the
-// threadbench sample's two system threads handing an event back and forth)
+//                     "kmdfIoctlRoundTripsPerSec": n, "threadSwitchesPerSec": n } }
+// (ioctlRoundTripsPerSec: the ioctl sample's ADD, METHOD_BUFFERED, through the TS API; kmdfIoctlRoundTripsPerSec: the
+// same ADD answered by kmdf_ioctl through the framework (in-caller-context callback, sequential queue, request
+// completion); threadSwitchesPerSec: the threadbench sample's two system threads handing an event back and forth)
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ interface EngineFigures {
   readRoundTripsPerSec: number;
   clientRunMs: number;
   ioctlRoundTripsPerSec: number;
+  kmdfIoctlRoundTripsPerSec: number;
   threadSwitchesPerSec: number;
 }
 
@@ -47,9 +49,10 @@ function threadSwitches(engine: EngineName): number {
 }
 
 const ioctlPath = path.join(repo, 'samples', 'build', 'x64', 'ioctl.sys');
+const kmdfIoctlPath = path.join(repo, 'samples', 'build', 'x64', 'kmdf_ioctl.sys');
 
 /** DeviceIoControl ADD (2 + 3) on one open handle for two seconds after a warm-up: round trips per second. */
-function ioctlRoundTrips(engine: EngineName): number {
+function ioctlRoundTrips(engine: EngineName, ioctlPath: string): number {
   const bytes = new Uint8Array(readFileSync(ioctlPath));
   const s = DriverSession.load({ driverPath: ioctlPath, driverBytes: bytes, engine });
   s.start();
@@ -139,7 +142,8 @@ const ITEMS = {
   loadAndDriverEntryMs: (e: EngineName, b: Uint8Array) => loadTime(e, b),
   readRoundTripsPerSec: (e: EngineName, b: Uint8Array) => readRoundTrips(e, b),
   clientRunMs: (e: EngineName, b: Uint8Array) => round(clientRun(e, b, new Uint8Array(readFileSync(clientPath)))),
-  ioctlRoundTripsPerSec: (e: EngineName) => ioctlRoundTrips(e),
+  ioctlRoundTripsPerSec: (e: EngineName) => ioctlRoundTrips(e, ioctlPath),
+  kmdfIoctlRoundTripsPerSec: (e: EngineName) => ioctlRoundTrips(e, kmdfIoctlPath),
   threadSwitchesPerSec: (e: EngineName) => threadSwitches(e),
 } as const;
 
@@ -173,9 +177,9 @@ if (only >= 0) {
   if (json) {
     console.log(JSON.stringify(result));
   } else {
-    console.log(`readfile.sys, ioctl.sys and threadbench.sys (x64), ${process.version}`);
+    console.log(`readfile.sys, ioctl.sys, kmdf_ioctl.sys and threadbench.sys (x64), ${process.version}`);
     for (const [engine, f] of Object.entries(result)) {
-      console.log(`${engine.padEnd(8)} load + DriverEntry ${f.loadAndDriverEntryMs} ms   ReadFile round trips ${f.readRoundTripsPerSec.toLocaleString('en-US')}/s   client run ${f.clientRunMs} ms   IOCTL round trips ${f.ioctlRoundTripsPerSec.toLocaleString('en-US')}/s   thread switches ${f.threadSwitchesPerSec.toLocaleString('en-US')}/s`);
+      console.log(`${engine.padEnd(8)} load + DriverEntry ${f.loadAndDriverEntryMs} ms   ReadFile round trips ${f.readRoundTripsPerSec.toLocaleString('en-US')}/s   client run ${f.clientRunMs} ms   IOCTL round trips ${f.ioctlRoundTripsPerSec.toLocaleString('en-US')}/s (KMDF ${f.kmdfIoctlRoundTripsPerSec.toLocaleString('en-US')}/s)   thread switches ${f.threadSwitchesPerSec.toLocaleString('en-US')}/s`);
     }
   }
 }
