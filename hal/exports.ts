@@ -55,6 +55,7 @@ import { exports as k32Process } from './user/kernel32/process.js';
 import { exports as k32Sync } from './user/kernel32/sync.js';
 import { exports as k32Pipe } from './user/kernel32/pipe.js';
 import { exports as k32ProcThreads } from './user/kernel32/processthreads.js';
+import { exports as setupDevInfo } from './user/setupapi/devinfo.js';
 import { exports as exEvent } from './ex/event.js';
 import { exports as fastMutex } from './ex/fastmutex.js';
 import { exports as semaphore } from './ke/semaphore.js';
@@ -150,7 +151,7 @@ export const EXPORTS: readonly AnyExport[] = [
   ...wdfLdr, ...wdfDriver, ...wdfDevice, ...wdfQueue, ...wdfRequest, ...wdfMemory, ...wdfFile, ...wdfString, ...wdfRegistry, ...wdfCollection,
   ...wdfLookaside, ...wdfObject, ...wdfTimer, ...wdfDpc, ...wdfWorkItem, ...wdfLock, ...wdfVerifier, ...wdfIoTarget, ...wdfSend,
   // User mode: the DLLs a client program imports.
-  ...k32File, ...k32Process, ...k32Sync, ...k32Pipe, ...k32ProcThreads, ...crtErrno, ...crtStdio, ...crtStdlib, ...crtString,
+  ...k32File, ...k32Process, ...k32Sync, ...k32Pipe, ...k32ProcThreads, ...setupDevInfo, ...crtErrno, ...crtStdio, ...crtStdlib, ...crtString,
 ].sort((a, b) => (a.module + '!' + a.name).localeCompare(b.module + '!' + b.name));
 
 export const DATA_EXPORTS: readonly DataExportDecl[] = [...data, ...seData, ...crtData];

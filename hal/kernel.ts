@@ -694,7 +694,7 @@ function nameMaps(table: ExportTable, arch: Arch): { exports: ReadonlyMap<string
 }
 
 /** The user-mode system DLLs kdemu implements: only programs bind to them. */
-const USER_MODE_DLLS = new Set(['kernel32.dll', 'msvcrt.dll', 'ucrtbase.dll']);
+const USER_MODE_DLLS = new Set(['kernel32.dll', 'msvcrt.dll', 'ucrtbase.dll', 'setupapi.dll']);
 
 function key(module: string, name: string): string {
   return canonicalModule(module) + '!' + name;

@@ -30,6 +30,9 @@ function overlappedOffsets(k: Kernel) {
 function ntPath(k: Kernel, name: string, fn: string): string {
   if (name.startsWith('\\\\.\\')) return '\\??\\' + name.slice(4);
   if (name.toUpperCase().startsWith('\\\\?\\GLOBALROOT\\')) return name.slice(14);
+  // \\?\X names the NT path \??\X as it is (device interface paths from SetupDi come in this form); a drive path
+  // behind the prefix is a file-system path like any other.
+  if (name.startsWith('\\\\?\\') && !/^[a-z]:/i.test(name.slice(4))) return '\\??\\' + name.slice(4);
   throw new GuestStop('unsupported-call', `${fn}("${name}") from ${k.symbolize(k.callerAddress())} opens a path on the file system; the emulated machine has devices only (the host's disk is out of reach)`, {
     export: `kernel32.dll!${fn}`,
   });
