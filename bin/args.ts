@@ -14,11 +14,19 @@ export type Command =
   | { cmd: 'version' }
   | { cmd: 'info'; file: string; json: boolean }
   | { cmd: 'exports'; json: boolean }
+  /** kdemu schema report|trace: the JSON Schema of the report or of a trace event. */
+  | { cmd: 'schema'; which: 'report' | 'trace' }
   | {
       cmd: 'run';
       file: string;
       json: boolean;
       trace?: string;
+      /** --timeline: a Chrome/Perfetto trace-event JSON file of the run on the virtual clock. */
+      timeline?: string;
+      /** --junit: where the JUnit XML report goes. */
+      junit?: string;
+      /** --trace-limit: stop the run after this many trace events. */
+      traceLimit?: number;
       engine?: EngineName;
       noUnload: boolean;
       maxInstructions?: number | 'unlimited';
@@ -50,6 +58,7 @@ export const USAGE = `usage:
   kdemu run  DRIVER [options] [operations]
   kdemu run  DRIVER --client CLIENT.exe [--stdin TEXT] [options] [-- CLIENT-ARGS]
   kdemu exports [--json]
+  kdemu schema report|trace   print the JSON Schema of the --json report or of a --trace event
 
 operations (performed in order):
   --open NAME            CreateFile("\\\\.\\NAME"); a NAME starting with \\ is an NT path
@@ -73,7 +82,10 @@ options:
   --stdin TEXT           the client's standard input (EOF after it)
   --engine wasm|unicorn  CPU engine (default: wasm)
   --json                 print the JSON report
-  --trace FILE           write every trace event as NDJSON (- for stdout)
+  --trace FILE           write every trace event as NDJSON (- for stdout: the summary goes to stderr; FILE.gz: gzip)
+  --junit FILE           write the run as a JUnit XML report (CI test results), also when the run stops
+  --timeline FILE.json   write a timeline of the run on its virtual clock (Chrome trace-event JSON: ui.perfetto.dev)
+  --trace-limit N        stop the run (outcome trace-limit) when the trace would go past N events
   --no-unload            skip the driver's unload routine
   --max-instructions N   instruction budget for the whole run (default 1000000000; 'unlimited' for none)
   --max-virtual-time MS  virtual-time budget for the whole run (default 600000, ten minutes; 'unlimited' for none)
@@ -112,6 +124,12 @@ function positive(text: string, what: string, alt = ''): number {
   const v = parseNumber(text, what);
   if (v === 0) throw new UsageError(`${what}: 0 would stop the run before it starts; give a positive number${alt}`);
   return v;
+}
+
+/** --trace-limit N: a positive count, and only with a --trace to limit. */
+function traceLimitArg(text: string, trace: string | undefined): number {
+  if (trace === undefined) throw new UsageError('--trace-limit limits a --trace; there is none');
+  return positive(text, '--trace-limit');
 }
 
 /** The guest memory budget, MiB: from 16 (the kernel's own regions need a few) to the 4 GiB a 32-bit wasm memory holds. */
@@ -164,6 +182,18 @@ function pipeArg(text: string): string {
   const name = text.replace(/^\\\\\.\\pipe\\/i, '');
   if (!name || name.length > 256 || /[\\\x00-\x1f]/.test(name)) throw new UsageError(`--pipe: '${text}' is not a pipe name (NAME or \\\\.\\pipe\\NAME)`);
   return name;
+}
+
+/** --junit FILE: a file name (whether it can be written is checked before the run). */
+function junitArg(text: string): string {
+  if (!text) throw new UsageError('--junit needs a file name');
+  return text;
+}
+
+/** --timeline FILE: a file (the report or --trace - may hold stdout). */
+function timelineArg(text: string): string {
+  if (text === '' || text === '-') throw new UsageError('--timeline needs a file to write (FILE.json)');
+  return text;
 }
 
 /** --fs DIR: an existing directory. */
@@ -266,7 +296,12 @@ export function parseCommand(argv: string[]): Command {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') return { cmd: 'help' };
   if (cmd === '--version' || cmd === 'version') return { cmd: 'version' };
-  if (cmd !== 'info' && cmd !== 'run' && cmd !== 'exports') throw new UsageError(`unknown command '${cmd}' (expected info, run or exports)`);
+  if (cmd === 'schema') {
+    const which = rest[0];
+    if (rest.length !== 1 || (which !== 'report' && which !== 'trace')) throw new UsageError(`kdemu schema: expected 'report' or 'trace'${which === undefined ? '' : `, got '${rest.join(' ')}'`}`);
+    return { cmd: 'schema', which };
+  }
+  if (cmd !== 'info' && cmd !== 'run' && cmd !== 'exports') throw new UsageError(`unknown command '${cmd}' (expected info, run, exports or schema)`);
   let parsed;
   try {
     parsed = parseArgs({
@@ -277,6 +312,9 @@ export function parseCommand(argv: string[]): Command {
       options: {
         json: { type: 'boolean' },
         trace: { type: 'string' },
+        timeline: { type: 'string' },
+        junit: { type: 'string' },
+        'trace-limit': { type: 'string' },
         engine: { type: 'string' },
         'no-unload': { type: 'boolean' },
         'max-instructions': { type: 'string' },
@@ -311,7 +349,7 @@ export function parseCommand(argv: string[]): Command {
     throw new UsageError(unknown ? `unknown option ${unknown[1]} (see kdemu --help)` : msg.replace(/\.$/, ''));
   }
   const v = parsed.values as Record<string, unknown>;
-  const runOnly = ['trace', 'engine', 'no-unload', 'max-instructions', 'max-virtual-time', 'memory', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin', 'load', 'overlapped', 'wait', 'cancel', 'spawn', 'kill', 'pipe', 'fs', 'os-version', 'registry', 'open-interface', 'no-pnp'];
+  const runOnly = ['trace', 'timeline', 'junit', 'trace-limit', 'engine', 'no-unload', 'max-instructions', 'max-virtual-time', 'memory', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin', 'load', 'overlapped', 'wait', 'cancel', 'spawn', 'kill', 'pipe', 'fs', 'os-version', 'registry', 'open-interface', 'no-pnp'];
   if (cmd !== 'run') {
     const bad = runOnly.find((o) => v[o] !== undefined);
     if (bad) throw new UsageError(`option --${bad} only applies to kdemu run`);
@@ -358,7 +396,8 @@ export function parseCommand(argv: string[]): Command {
         operations.push({ op: 'close' });
         break;
       case 'script':
-        operations.push(...scriptOps(value));
+        // One at a time: spreading a script of a million operations overflows the stack.
+        for (const o of scriptOps(value)) operations.push(o);
         break;
       case 'wait':
         operations.push({ op: 'wait', ms: parseNumber(value, '--wait', MAX_WAIT_MS) });
@@ -382,6 +421,7 @@ export function parseCommand(argv: string[]): Command {
     if (!clientPath) throw new UsageError('--client needs a program file');
     if (operations.length) throw new UsageError('--client runs a program against the driver instead of operations: give one or the other');
   }
+  if (v.json === true && v.trace === '-') throw new UsageError('--json and --trace - both want stdout: write the trace to a file (--trace FILE)');
   const engine = v.engine as string | undefined;
   if (engine !== undefined && engine !== 'unicorn' && engine !== 'wasm') throw new UsageError(`--engine: '${engine}' is not an engine (wasm or unicorn)`);
   return {
@@ -389,6 +429,9 @@ export function parseCommand(argv: string[]): Command {
     file,
     json: v.json === true,
     trace: v.trace as string | undefined,
+    ...(v.timeline !== undefined ? { timeline: timelineArg(v.timeline as string) } : {}),
+    ...(v.junit !== undefined ? { junit: junitArg(v.junit as string) } : {}),
+    ...(v['trace-limit'] !== undefined ? { traceLimit: traceLimitArg(v['trace-limit'] as string, v.trace as string | undefined) } : {}),
     engine: engine as EngineName | undefined,
     noUnload: v['no-unload'] === true,
     maxInstructions: budget(v['max-instructions'] as string | undefined, '--max-instructions'),

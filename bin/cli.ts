@@ -3,6 +3,7 @@
 // 2 bad input, 3 an internal error of kdemu (a bug: the report says where, and asks for a report).
 
 import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { PeFormatError } from '../emu/pe/index.js';
 import { EngineUnavailableError } from '../emu/engine.js';
@@ -12,7 +13,10 @@ import { internalErrorLine } from '../hal/internal.js';
 import type { RunOptions } from '../hal/report.js';
 import type { TraceEvent } from '../hal/report.js';
 import { USAGE, UsageError, parseCommand } from './args.js';
+import { timelineWriter } from './timeline.js';
 import { renderExports, renderInfo, renderReport } from './render.js';
+import { openJunit } from './junit.js';
+import { schemaText } from './schema.js';
 
 /** Where the command line writes: the process's streams, or a test's buffers. */
 export interface CliIo {
@@ -47,28 +51,68 @@ function readImage(file: string, what = 'driver file'): Uint8Array {
   }
 }
 
+/** Uncompressed trace text gathered before it is gzipped as one member of a FILE.gz trace. */
+const GZIP_CHUNK = 1 << 20;
+
 function traceWriter(target: string, io: CliIo): { write: (e: TraceEvent) => void; close: () => void } {
   // The process's stdout is written synchronously (a long trace is never queued in memory); another io gets lines.
   const fd = target !== '-' ? openTrace(target) : io === processIo ? 1 : -1;
   const replacer = (_k: string, v: unknown) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v);
+  // FILE.gz: each chunk is a gzip member of its own (a concatenation of members is one valid gzip file, which zcat
+  // and gunzip read whole), so memory stays bounded by the chunk however long the trace.
+  const gzip = target !== '-' && /\.gz$/i.test(target);
+  let pending: string[] = [];
+  let pendingLength = 0;
   let open = true;
+  const put = (data: string | Uint8Array) => {
+    try {
+      writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    } catch (err) {
+      // A reader that went away (| head) ends the trace, not the run.
+      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+      open = false;
+    }
+  };
+  const flush = () => {
+    if (!pending.length) return;
+    const text = pending.join('');
+    pending = [];
+    pendingLength = 0;
+    put(gzipSync(text));
+  };
   return {
     write: (e) => {
       if (!open) return;
       const line = JSON.stringify(e, replacer) + '\n';
       if (fd < 0) return io.stdout(line);
-      try {
-        writeSync(fd, line);
-      } catch (err) {
-        // A reader that went away (| head) ends the trace, not the run.
-        if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
-        open = false;
-      }
+      if (!gzip) return put(line);
+      pending.push(line);
+      pendingLength += line.length;
+      if (pendingLength >= GZIP_CHUNK) flush();
     },
     close: () => {
+      if (gzip && open) flush();
       if (fd > 1) closeSync(fd);
     },
   };
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * All of the bytes, however the fd takes them: a non-blocking pipe (a parent's spawnSync, a slow reader) accepts
+ * part of a write or none (EAGAIN) while it is full, so the rest waits for the reader.
+ */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) {
+    try {
+      done += writeSync(fd, bytes, done);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
 }
 
 function openTrace(path: string): number {
@@ -101,6 +145,9 @@ function main(argv: string[], io: CliIo): number {
       io.stdout(`kdemu ${pkg.version}\n`);
       return 0;
     }
+    case 'schema':
+      io.stdout(schemaText(cmd.which));
+      return 0;
     case 'exports': {
       const list = listExports();
       io.stdout(cmd.json ? JSON.stringify(list, null, 2) + '\n' : renderExports(list));
@@ -116,6 +163,10 @@ function main(argv: string[], io: CliIo): number {
       const bytes = readImage(cmd.file);
       let client: RunOptions['client'];
       let lastOutputByte: number | undefined;
+      // With --trace - stdout carries the trace alone (NDJSON a pipe can parse): the rest goes to stderr.
+      const toStderr = cmd.trace === '-';
+      const text = (t: string) => (toStderr ? io.stderr(t) : io.stdout(t));
+      const bytesOut = (b: Uint8Array) => (!toStderr ? io.stdout(b) : io === processIo ? void process.stderr.write(b) : io.stderr(Buffer.from(b).toString('utf8')));
       if (cmd.client) {
         const arch = withFile(cmd.file, () => parseDriver(bytes).arch);
         const path = cmd.client.path;
@@ -127,13 +178,16 @@ function main(argv: string[], io: CliIo): number {
           args: cmd.client.args,
           stdin: new TextEncoder().encode(cmd.client.stdin),
           // The human summary shows the program's output as it comes; --json keeps stdout for the report.
-          ...(cmd.json || cmd.trace === '-' ? {} : { onOutput: (_s: 1 | 2, b: Uint8Array) => {
+          ...(cmd.json ? {} : { onOutput: (_s: 1 | 2, b: Uint8Array) => {
             if (b.length) lastOutputByte = b[b.length - 1];
-            io.stdout(b);
+            bytesOut(b);
           } }),
         };
       }
+      // --junit is checked before the run and written whatever its end: a stopped run is when CI needs it.
+      const junit = cmd.junit !== undefined ? openJunit(cmd.junit) : undefined;
       const trace = cmd.trace ? traceWriter(cmd.trace, io) : undefined;
+      const timeline = cmd.timeline !== undefined ? timelineWriter(cmd.timeline, `kdemu ${cmd.file.replace(/^.*[\\/]/, '')}`) : undefined;
       try {
         const load = cmd.load.map((path) => {
           const b = readImage(path);
@@ -158,14 +212,21 @@ function main(argv: string[], io: CliIo): number {
           maxVirtualMs: cmd.maxVirtualMs,
           memoryMb: cmd.memoryMb,
           timeoutMs: cmd.timeoutMs,
-          onTrace: trace?.write,
+          onTrace: timeline ? (e, c) => (trace?.write(e), timeline.write(e, c)) : trace?.write,
+          ...(cmd.traceLimit !== undefined ? { traceLimit: cmd.traceLimit } : {}),
         }));
+        junit?.report(report, { operations: cmd.operations, load: cmd.load, client: cmd.client?.path, noUnload: cmd.noUnload });
         // The report starts on a line of its own after the program's output.
-        if (lastOutputByte !== undefined && lastOutputByte !== 0x0a) io.stdout('\n');
-        io.stdout(cmd.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report));
+        if (lastOutputByte !== undefined && lastOutputByte !== 0x0a) text('\n');
+        // Colours follow the stream the summary goes to (none when it is not the process's own).
+        text(cmd.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report, io === processIo ? (toStderr ? process.stderr : process.stdout) : {}));
         return report.outcome === 'completed' ? 0 : report.outcome === 'internal-error' ? 3 : 1;
+      } catch (e) {
+        junit?.failed(cmd.file, e);
+        throw e;
       } finally {
         trace?.close();
+        timeline?.close();
       }
     }
   }

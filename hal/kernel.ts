@@ -124,7 +124,7 @@ export class Kernel {
     this.arch = engine.arch;
     this.L = layouts(this.arch);
     this.pool = new Pool(this.m);
-    this.trace = new Tracer(sink);
+    this.trace = new Tracer(sink, this);
     this.nextStub = this.m.layout.stubs + STUB_SLOT; // slot 0 is the return trap
     this.dataCursor = this.m.layout.systemData;
     this.dataEnd = this.m.layout.systemData + BigInt(this.m.layout.systemDataSize);

@@ -3,6 +3,7 @@
 import type { Arch } from '../emu/engine.js';
 import type { RegEdit } from './cm/regfile.js';
 import type { EngineName } from '../emu/index.js';
+import type { TraceContext } from './trace.js';
 
 export type { EngineName };
 
@@ -86,8 +87,10 @@ export interface RunOptions {
   timeoutMs?: number;
   /** The Windows version the kernel reports (--os-version; absent: 10.0.19045, Windows 10 22H2). */
   osVersion?: { major: number; minor: number; build: number };
-  /** Receives every trace event as it happens (NDJSON writer, tests). */
-  onTrace?: (event: TraceEvent) => void;
+  /** Receives every trace event as it happens (NDJSON writer, the --timeline writer, tests), with the machine's state then. */
+  onTrace?: (event: TraceEvent, context: TraceContext) => void;
+  /** Stop the run (outcome 'trace-limit') when the trace would go past this many events (--trace-limit; absent: none). */
+  traceLimit?: number;
 }
 
 export type Outcome =
@@ -102,6 +105,8 @@ export type Outcome =
   | 'client-fault'
   /** A bound of kdemu's own was reached while the guest ran (a host-side table or region full); exit 1. */
   | 'resource-limit'
+  /** The trace reached --trace-limit events; the run stopped there; exit 1. */
+  | 'trace-limit'
   /** A bug in kdemu: stop.internal says where; exit 3. */
   | 'internal-error';
 
@@ -184,7 +189,12 @@ export interface ProcessReport {
   exitCode: string | null;
 }
 
+/** The report's schema version (schema/report.schema.json): fields are only ever added, and each addition increments it. */
+export const REPORT_SCHEMA_VERSION = 1;
+
 export interface Report {
+  /** REPORT_SCHEMA_VERSION of the kdemu that wrote the report. */
+  schemaVersion: number;
   driver: { path: string; sha256: string; arch: Arch; imageBase: string; entryPoint: string };
   outcome: Outcome;
   driverEntry: { status: string } | null;

@@ -5,7 +5,7 @@ import { interfacePath } from './io/pnpmgr.js';
 import type { Kernel } from './kernel.js';
 import { GuestStop, MemoryBudgetError, hex } from './machine.js';
 import { internalMessage, internalStopReason, internalWhere } from './internal.js';
-import type { OpReport, Operation, Report, RunOptions, StopReport } from './report.js';
+import { REPORT_SCHEMA_VERSION, type OpReport, type Operation, type Report, type RunOptions, type StopReport } from './report.js';
 import { STATUS, formatStatus, ntSuccess, rtlNtStatusToDosError } from './rtl/ntstatus.js';
 import { spawnProcess, terminateProcess } from './ps/notify.js';
 import { isWorkerThread } from './ex/work.js';
@@ -34,9 +34,11 @@ export function runDriver(options: RunOptions): Report {
     const img = parseDriver(more.bytes);
     if (img.arch !== arch) throw new InputError(`it is ${img.arch} but the first driver is ${arch}: all must be the same architecture`, more.path);
   }
-  const s = DriverSession.load(options);
+  const limit = traceLimit(options);
+  const s = DriverSession.load(limit.options);
   const k = s.k;
   const report: Report = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
     driver: {
       path: options.driverPath,
       sha256: createHash('sha256').update(options.driverBytes).digest('hex'),
@@ -128,6 +130,12 @@ export function runDriver(options: RunOptions): Report {
       k.trace.emit({ type: 'stop', outcome: 'internal-error', reason: report.stop.reason });
     }
   } finally {
+    if (limit.hit() && report.outcome === 'completed') {
+      // Some handler swallowed the stop (a callback that may fail, say): the trace is cut short all the same.
+      report.outcome = 'trace-limit';
+      report.stop = { reason: limit.reason };
+      k.trace.emit({ type: 'stop', outcome: 'trace-limit', reason: limit.reason });
+    }
     if (k.client) report.client = clientReport(k.client, options.client!.path, s.image.arch);
     report.pipes = k.npfs.report();
     report.threads = k.ps.threads.map((t) => ({ tid: t.tid, pid: t.process.pid, start: t.root || t.start === 0n ? null : isWorkerThread(k, t) ? 'ntoskrnl.exe!ExpWorkerThread' : k.symbolize(t.start), state: t.state, exitStatus: t.exitStatus === undefined ? null : hex(t.exitStatus, 8) }));
@@ -136,6 +144,32 @@ export function runDriver(options: RunOptions): Report {
     s.close();
   }
   return report;
+}
+
+/**
+ * --trace-limit: the sink stops the run (a GuestStop, as the instruction budget does) at the first event past the
+ * limit. Only once: handlers that run during the unwinding trace too, and must not fail. After that only the stop
+ * event goes through, so the trace ends saying why.
+ */
+function traceLimit(options: RunOptions): { options: RunOptions; hit: () => boolean; reason: string } {
+  const { traceLimit: limit, onTrace: sink } = options;
+  const reason = `the trace reached its limit of ${limit} events (--trace-limit)`;
+  if (limit === undefined || !sink) return { options, hit: () => false, reason };
+  let count = 0;
+  let hit = false;
+  const onTrace: RunOptions['onTrace'] = (e, context) => {
+    if (hit) {
+      if (e.type === 'stop') sink(e, context);
+      return;
+    }
+    if (count === limit) {
+      hit = true;
+      throw new GuestStop('trace-limit', reason);
+    }
+    count++;
+    sink(e, context);
+  };
+  return { options: { ...options, onTrace }, hit: () => hit, reason };
 }
 
 /** The typed stop an error escaping the guest's run is, or undefined for a bug of kdemu's. */
@@ -179,6 +213,8 @@ function runClient(k: Kernel, img: PeImage, o: NonNullable<RunOptions["client"]>
 /** Whether a stop happened on the client's side of the machine (user-mode code or a user-mode DLL function). */
 function clientSide(k: Kernel, e: GuestStop): boolean {
   if (e.outcome === 'client-fault') return true;
+  // The trace limit ends the whole run, wherever it was reached.
+  if (e.outcome === 'trace-limit') return false;
   if (e.detail.export && /^(kernel32|msvcrt|ucrtbase|ntdll)\.dll!/.test(e.detail.export)) return true;
   const pc = e.detail.pc;
   const userTop = k.arch === 'x64' ? 0x800000000000n : 0x80000000n;

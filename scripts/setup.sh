@@ -42,7 +42,7 @@ fi
 
 # 3. TypeScript → dist/, when a source changed.
 stamp=dist/.build-stamp
-if [ ! -f "$stamp" ] || [ -n "$(find emu hal bin bench fuzz tsconfig.json package.json -newer "$stamp" -name '*.ts' -o -newer "$stamp" -name '*.json' 2>/dev/null | head -n 1)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find emu hal bin bench fuzz lib tsconfig.json package.json -newer "$stamp" -name '*.ts' -o -newer "$stamp" -name '*.json' 2>/dev/null | head -n 1)" ]; then
   say "tsc"
   npx tsc -p tsconfig.json
   touch "$stamp"

@@ -1,9 +1,12 @@
 // Shared test helpers: paths inside the repository, running the built CLI.
 
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { createEngine, engineAvailable, ENGINES, type EngineName } from '../emu/index.js';
+import { validateReport, validateTraceText } from './schema-validate.js';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -24,7 +27,24 @@ export function kdemu(args: string[], options: { cwd?: string } = {}): CliResult
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
   });
+  if (args[0] === 'run') validateOutput(args, r.stdout, options.cwd ?? repo);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The run's --json report and --trace events (stdout or a file) must follow the published schemas. */
+function validateOutput(args: string[], stdout: string, cwd: string): void {
+  const at = args.indexOf('--trace');
+  const target = at >= 0 ? args[at + 1] : undefined;
+  if (target === '-') validateTraceText(stdout);
+  else if (target !== undefined) {
+    const file = path.resolve(cwd, target);
+    if (existsSync(file)) {
+      const raw = readFileSync(file);
+      validateTraceText((/\.gz$/i.test(file) ? gunzipSync(raw) : raw).toString('utf8'));
+    }
+  }
+  // A usage error prints no report: only a report the run printed is checked.
+  if (args.includes('--json') && stdout.trimStart().startsWith('{')) validateReport(JSON.parse(stdout));
 }
 
 /** In CI a missing engine fails the suite (CI services set CI=true; some set 1). Read at each call. */

@@ -41,8 +41,9 @@ describe('internal errors', () => {
       stderr: (t) => void err.push(t),
     });
     expect(code).toBe(3);
-    expect(out.join('')).toMatch(/Stopped: internal-error/);
-    expect(err.join('')).toBe('');
+    // With --trace - the summary goes to stderr: stdout holds the trace alone.
+    expect(err.join('')).toMatch(/Stopped: internal-error/);
+    expect(out.join('')).not.toMatch(/Stopped/);
   });
 
   it('names the innermost kdemu function of a stack, without machine paths', () => {

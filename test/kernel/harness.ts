@@ -6,22 +6,31 @@ import path from 'node:path';
 import { runDriver } from '../../hal/run.js';
 import type { Operation, Report, RunOptions, TraceEvent } from '../../hal/report.js';
 import { repoRoot, type BuiltDriver } from '../fixtures/build.js';
+import { validateReport, validateTraceEvent } from '../schema-validate.js';
 
 export interface Run {
   report: Report;
   trace: TraceEvent[];
 }
 
-/** Runs a built driver with the given user operations, recording every trace event. */
+/**
+ * Runs a built driver with the given user operations, recording every trace event. The report and the events are
+ * checked against the published schemas (an onTrace of the options' own is still validated, through a wrapper).
+ */
 export function run(driver: BuiltDriver, operations: Operation[] = [], options: Partial<RunOptions> = {}): Run {
   const trace: TraceEvent[] = [];
+  const sink = options.onTrace ?? ((e: TraceEvent) => void trace.push(e));
   const report = runDriver({
     driverPath: driver.path,
     driverBytes: driver.bytes,
     operations,
-    onTrace: (e) => trace.push(e),
     ...options,
+    onTrace: (e, context) => {
+      validateTraceEvent(e);
+      sink(e, context);
+    },
   });
+  validateReport(report);
   return { report, trace };
 }
 

@@ -46,8 +46,8 @@ describe.each(['x86', 'x64'] as const)('readfile.sys (%s)', (arch) => {
   });
 
   it('gives byte-identical traces on two runs', () => {
-    const a = kdemu(['run', driver, '--read', '10', '--ioctl', '0x222003:41414141:16', '--trace', '-', '--json']);
-    const b = kdemu(['run', driver, '--read', '10', '--ioctl', '0x222003:41414141:16', '--trace', '-', '--json']);
+    const a = kdemu(['run', driver, '--read', '10', '--ioctl', '0x222003:41414141:16', '--trace', '-']);
+    const b = kdemu(['run', driver, '--read', '10', '--ioctl', '0x222003:41414141:16', '--trace', '-']);
     expect(a.code).toBe(0);
     const events = (s: string) => s.split('\n').filter((l) => l.startsWith('{"seq"'));
     expect(events(a.stdout).length).toBeGreaterThan(30);
@@ -55,7 +55,7 @@ describe.each(['x86', 'x64'] as const)('readfile.sys (%s)', (arch) => {
   });
 
   it('traces each kernel call with decoded arguments and its caller, and each IRP sent and completed', () => {
-    const r = kdemu(['run', driver, '--read', '4', '--trace', '-', '--json']);
+    const r = kdemu(['run', driver, '--read', '4', '--trace', '-']);
     const events = r.stdout.split('\n').filter((l) => l.startsWith('{"seq"')).map((l) => JSON.parse(l));
     const create = events.find((e) => e.type === 'call' && e.export === 'ntoskrnl.exe!IoCreateDevice');
     expect(create.args.DeviceName).toMatch(/"\\\\Device\\\\My_Device"$/);
