@@ -7,6 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { createEngine, engineAvailable, ENGINES, type EngineName } from '../emu/index.js';
 import { validateReport, validateTraceText } from './schema-validate.js';
+import { REPORT_SCHEMA_VERSION, type Report } from '../hal/report.js';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -82,4 +83,28 @@ export function requireEngines(suite: string, ...names: EngineName[]): boolean {
  */
 export function enginesHere(suite: string, wanted: readonly EngineName[] = ENGINES): EngineName[] {
   return wanted.filter((e) => requireEngines(`${suite} on the ${e} engine`, e));
+}
+
+/** A completed report with nothing in it, for rendering and report-writer tests the CLI cannot easily produce. */
+export function blankReport(over: Partial<Report> = {}): Report {
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    driver: { path: 'd.sys', sha256: '', arch: 'x64', imageBase: '0xFFFFF80001000000', entryPoint: '0xFFFFF80001001000' },
+    outcome: 'completed',
+    driverEntry: { status: '0x00000000' },
+    devices: [],
+    symlinks: [],
+    ops: [],
+    dbgPrint: [],
+    unload: { called: true, leaks: [] },
+    stop: null,
+    client: null,
+    loaded: [],
+    pipes: [],
+    threads: [],
+    processes: [],
+    unsupportedCalls: [],
+    stats: { engine: 'wasm', instructions: 1, apiCalls: 1, wallMs: 1 },
+    ...over,
+  };
 }

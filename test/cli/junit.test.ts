@@ -8,7 +8,7 @@ import { USAGE, UsageError, parseCommand } from '../../bin/args.js';
 import { junitXml, openJunit, xmlEscape, type JunitRequest } from '../../bin/junit.js';
 import type { Report } from '../../hal/report.js';
 import { buildDriver } from '../fixtures/build.js';
-import { kdemu, sample } from '../helpers.js';
+import { kdemu, sample, blankReport } from '../helpers.js';
 import { findAll, parseXml, type XmlElement } from './junit-xml.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kdemu-junit-'));
@@ -167,29 +167,6 @@ describe('--junit on the command line', () => {
   });
 });
 
-/** A completed report with nothing in it, for the cases the CLI cannot easily produce. */
-function emptyReport(over: Partial<Report> = {}): Report {
-  return {
-    driver: { path: 'd.sys', sha256: '', arch: 'x64', imageBase: '0x0', entryPoint: '0x0' },
-    outcome: 'completed',
-    driverEntry: { status: '0x00000000' },
-    devices: [],
-    symlinks: [],
-    ops: [],
-    dbgPrint: [],
-    unload: { called: true, leaks: [] },
-    stop: null,
-    client: null,
-    loaded: [],
-    pipes: [],
-    threads: [],
-    processes: [],
-    unsupportedCalls: [],
-    stats: { engine: 'wasm', instructions: 0, apiCalls: 0, wallMs: 1234.5 },
-    ...over,
-  };
-}
-
 const request = (over: Partial<JunitRequest> = {}): JunitRequest => ({ operations: [], load: [], noUnload: false, ...over });
 
 describe('junitXml', () => {
@@ -199,12 +176,13 @@ describe('junitXml', () => {
     expect(xmlEscape('\t\n\r', true)).toBe('&#9;&#10;&#13;');
     expect(xmlEscape('\ud83d\ude00 \ud800 \udc00 \ufffe')).toBe('\ud83d\ude00 \\ud800 \\udc00 \\ufffe');
     const nasty = 'bell\x07 esc\x1b[31m nul\x00 ]]> </system-out> &amp; \ud800 ok\n';
-    const report = emptyReport({
+    const report = blankReport({
       outcome: 'bugcheck',
       driverEntry: null,
       dbgPrint: [nasty, 'crlf\r\n'],
       stop: { reason: `KeBugCheckEx from "d.sys" <${nasty}>` },
       unload: { called: false, leaks: [] },
+      stats: { engine: 'wasm', instructions: 0, apiCalls: 0, wallMs: 1234.5 },
     });
     const xml = junitXml(report, request());
     const root = parseXml(xml);
@@ -215,14 +193,14 @@ describe('junitXml', () => {
   });
 
   it('a stop before the first I/O names the operation and the open the run does by itself before it', () => {
-    const report = emptyReport({ outcome: 'fault', stop: { reason: 'read of 0x0' }, unload: { called: false, leaks: [] } });
+    const report = blankReport({ outcome: 'fault', stop: { reason: 'read of 0x0' }, unload: { called: false, leaks: [] } });
     const xml = junitXml(report, request({ operations: [{ op: 'ioctl', code: 0x222000, input: new Uint8Array(0), outputLength: 0 }] }));
     expect(verdicts(xml)).toEqual({ DriverEntry: 'pass', 'ioctl 0x222000': 'failure:fault', DriverUnload: 'skipped', leaks: 'skipped', outcome: 'failure:fault' });
     expect(text(caseEl(xml, 'ioctl 0x222000'), 'system-out')).toMatch(/or the open of the device before it/);
   });
 
   it('a stop after every operation is put on the unload routine', () => {
-    const report = emptyReport({
+    const report = blankReport({
       outcome: 'fault',
       stop: { reason: 'write of 0x10' },
       ops: [{ op: 'wait', ms: 5, status: '0x00000000', win32Error: 0 }],
@@ -238,7 +216,7 @@ describe('junitXml', () => {
   });
 
   it('an error status from DriverEntry passes; what it leaves behind is a leak; nothing after it ran', () => {
-    const report = emptyReport({ driverEntry: { status: '0xC0000001' }, unload: { called: false, leaks: [{ kind: 'device', detail: '\\Device\\X' }] } });
+    const report = blankReport({ driverEntry: { status: '0xC0000001' }, unload: { called: false, leaks: [{ kind: 'device', detail: '\\Device\\X' }] } });
     expect(verdicts(junitXml(report, request({ operations: [{ op: 'read', length: 1 }], load: ['more/b.sys'] })))).toEqual({
       DriverEntry: 'pass',
       'DriverEntry b.sys': 'skipped',
@@ -251,11 +229,11 @@ describe('junitXml', () => {
 
   it('a client program: its exit code is its verdict; a fault in it is the stop, and the driver still unloads', () => {
     const client = { path: 'c.exe', arch: 'x64' as const, exitCode: 0, stdout: 'hi\x01\n', stderr: '', stdoutHex: '', stderrHex: '', notes: [] };
-    const ok = junitXml(emptyReport({ client }), request({ client: 'bin/c.exe' }));
+    const ok = junitXml(blankReport({ client }), request({ client: 'bin/c.exe' }));
     expect(verdicts(ok)).toEqual({ DriverEntry: 'pass', 'client c.exe': 'pass', DriverUnload: 'pass', leaks: 'pass', outcome: 'pass' });
     expect(text(caseEl(ok, 'client c.exe'), 'system-out')).toBe('exit code 0\nstdout:\nhi\\x01\n');
-    expect(verdicts(junitXml(emptyReport({ client: { ...client, exitCode: 3 } }), request({ client: 'c.exe' })))['client c.exe']).toBe('failure:exit-code');
-    const fault = emptyReport({ client: { ...client, exitCode: null }, outcome: 'client-fault', stop: { reason: 'access violation', pc: '0x401000' } });
+    expect(verdicts(junitXml(blankReport({ client: { ...client, exitCode: 3 } }), request({ client: 'c.exe' })))['client c.exe']).toBe('failure:exit-code');
+    const fault = blankReport({ client: { ...client, exitCode: null }, outcome: 'client-fault', stop: { reason: 'access violation', pc: '0x401000' } });
     expect(verdicts(junitXml(fault, request({ client: 'c.exe' })))).toEqual({
       DriverEntry: 'pass',
       'client c.exe': 'failure:client-fault',
@@ -266,7 +244,7 @@ describe('junitXml', () => {
   });
 
   it('an internal error is an <error>, and a run that ended without a report leaves one errored case', () => {
-    const report = emptyReport({ outcome: 'internal-error', stop: { reason: 'kdemu failed internally', internal: { where: 'x', error: 'y' } }, unload: { called: false, leaks: [] } });
+    const report = blankReport({ outcome: 'internal-error', stop: { reason: 'kdemu failed internally', internal: { where: 'x', error: 'y' } }, unload: { called: false, leaks: [] } });
     expect(verdicts(junitXml(report, request()))).toMatchObject({ DriverUnload: 'error:internal-error', outcome: 'error:internal-error' });
     const file = out();
     openJunit(file).failed('d.sys', new Error('boom'));

@@ -4,35 +4,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { colorEnabled } from '../../bin/colors.js';
 import { bugcheckHelp, hexDump, renderReport, statusLabel } from '../../bin/render.js';
 import type { OpReport, Report, StopReport } from '../../hal/report.js';
-import { kdemu, sample } from '../helpers.js';
+import { blankReport, kdemu, sample } from '../helpers.js';
 import pc from 'picocolors';
 
 const plain = pc.createColors(false);
 const notTty = { isTTY: false };
 const tty = { isTTY: true };
 const ESC = '\x1b[';
-
-function report(extra: Partial<Report> = {}): Report {
-  return {
-    driver: { path: 'd.sys', sha256: '', arch: 'x64', imageBase: '0xFFFFF80001000000', entryPoint: '0xFFFFF80001001000' },
-    outcome: 'completed',
-    driverEntry: { status: '0x00000000' },
-    devices: [],
-    symlinks: [],
-    ops: [],
-    dbgPrint: [],
-    unload: { called: true, leaks: [] },
-    stop: null,
-    client: null,
-    loaded: [],
-    pipes: [],
-    threads: [],
-    processes: [],
-    unsupportedCalls: [],
-    stats: { engine: 'wasm', instructions: 1, apiCalls: 1, wallMs: 1 },
-    ...extra,
-  };
-}
 
 const op = (o: Partial<OpReport>): OpReport => ({ op: 'read', status: '0x00000000', win32Error: 0, ...o });
 
@@ -45,7 +23,7 @@ describe('statuses', () => {
     expect(statusLabel('0xC0000010')).toBe('0xC0000010 STATUS_INVALID_DEVICE_REQUEST');
     expect(statusLabel('0x00000000')).toBe('0x00000000 STATUS_SUCCESS');
     expect(statusLabel('0xE0001234')).toBe('0xE0001234');
-    const text = renderReport(report({
+    const text = renderReport(blankReport({
       ops: [
         op({ op: 'ioctl', code: '0x222000', status: '0xC0000010', win32Error: 1, information: 0 }),
         op({ length: 4, status: '0x00000103', win32Error: 997, completion: { status: '0xC0000120', information: 0, data: '', atMs: 5 } }),
@@ -63,7 +41,7 @@ describe('statuses', () => {
 
 describe('data', () => {
   it('up to 16 bytes stays on the line', () => {
-    const text = renderReport(report({ ops: [op({ length: 16, information: 16, data: '41'.repeat(16) })] }), notTty);
+    const text = renderReport(blankReport({ ops: [op({ length: 16, information: 16, data: '41'.repeat(16) })] }), notTty);
     expect(text).toMatch(/^ {2}read 16 .* 16 bytes {2}(41){16}$/m);
   });
 
@@ -75,7 +53,7 @@ describe('data', () => {
       '  *',
       '  0030  78 79 7a                                          |xyz|',
     ]);
-    const text = renderReport(report({ ops: [op({ length: 51, information: 51, data })] }), notTty);
+    const text = renderReport(blankReport({ ops: [op({ length: 51, information: 51, data })] }), notTty);
     expect(text).toMatch(/^ {2}read 51 .* 51 bytes\n {4}0000 {2}48 65/m);
   });
 
@@ -89,11 +67,11 @@ describe('data', () => {
   });
 
   it('a completion\'s data and a truncated buffer are dumped too', () => {
-    const text = renderReport(report({
+    const text = renderReport(blankReport({
       ops: [op({ length: 32, status: '0x00000103', win32Error: 997, completion: { status: '0x00000000', information: 32, data: '00'.repeat(32), atMs: 1 } })],
     }), notTty);
     expect(text).toContain('    completed at 1 ms: 0x00000000 STATUS_SUCCESS  32 bytes\n      0000  00 00');
-    const cut = renderReport(report({ ops: [op({ length: 1 << 25, information: 1 << 25, data: '00', dataBytes: 1 << 25, dataSha256: 'ab' })] }), notTty);
+    const cut = renderReport(blankReport({ ops: [op({ length: 1 << 25, information: 1 << 25, data: '00', dataBytes: 1 << 25, dataSha256: 'ab' })] }), notTty);
     expect(cut).toContain(`the first 1 of ${1 << 25} bytes; sha256 ab\n    0000  00`);
   });
 });
@@ -110,7 +88,7 @@ describe('a bugcheck', () => {
   };
 
   it('shows its code and name, what each parameter means, where it happened and the call stack a frame a line', () => {
-    const text = renderReport(report({ outcome: 'fault', driverEntry: null, unload: { called: false, leaks: [] }, stop: fault }), notTty);
+    const text = renderReport(blankReport({ outcome: 'fault', driverEntry: null, unload: { called: false, leaks: [] }, stop: fault }), notTty);
     expect(text).toContain([
       'Stopped: fault — access violation',
       '  bugcheck 0x0000001E KMODE_EXCEPTION_NOT_HANDLED (0xC0000005, 0xFFFFF8000100101E, 0x1, 0x0)',
@@ -148,9 +126,9 @@ describe('a bugcheck', () => {
 
   it('names a code the report leaves as hex when the table knows it, and lists bare parameters for unknown codes', () => {
     const stop = (code: string, name: string): StopReport => ({ reason: 'r', bugcheck: { code, name, params: ['0x1', '0x2', '0x3', '0x4'] } });
-    const known = renderReport(report({ outcome: 'bugcheck', stop: stop('0x0000004E', '0x0000004E') }), notTty);
+    const known = renderReport(blankReport({ outcome: 'bugcheck', stop: stop('0x0000004E', '0x0000004E') }), notTty);
     expect(known).toContain('  bugcheck 0x0000004E PFN_LIST_CORRUPT (0x1, 0x2, 0x3, 0x4)\n');
-    const unknown = renderReport(report({ outcome: 'bugcheck', stop: stop('0xDEADBEEF', '0xDEADBEEF') }), notTty);
+    const unknown = renderReport(blankReport({ outcome: 'bugcheck', stop: stop('0xDEADBEEF', '0xDEADBEEF') }), notTty);
     expect(unknown).toContain('  bugcheck 0xDEADBEEF 0xDEADBEEF (0x1, 0x2, 0x3, 0x4)\n    Arg1: 0x1\n    Arg2: 0x2\n');
   });
 });
@@ -172,7 +150,7 @@ describe('colour', () => {
     vi.stubEnv('NO_COLOR', '');
     vi.stubEnv('FORCE_COLOR', '');
     vi.stubEnv('TERM', 'xterm');
-    const r = report({ ops: [op({ status: '0xC0000010', win32Error: 1 })] });
+    const r = blankReport({ ops: [op({ status: '0xC0000010', win32Error: 1 })] });
     expect(renderReport(r, tty)).toContain(ESC);
     expect(renderReport(r, notTty)).not.toContain(ESC);
     vi.stubEnv('NO_COLOR', '1');
