@@ -4,6 +4,7 @@
 //                                         "unicorn": { ... }, "ratio": wasm mips / unicorn mips } (totals over the workloads)
 //   npm run bench:cpu -- --arch x86       the x86 build instead of the x64 one
 //   npm run bench:cpu -- --engine wasm    one engine only (Unicorn takes a minute and more)
+//   npm run bench:cpu -- --coverage       with the engines recording the driver's executed blocks (--coverage's cost)
 //
 // Each engine loads the driver once, runs every workload IOCTL once as a warm-up, then once measured. The engines
 // count instructions exactly, so the counts must be identical on both: a mismatch, a differing output or a guest
@@ -61,6 +62,8 @@ function describeStop(s: DriverSession, e: unknown): string {
 
 function openSession(engine: EngineName, driverPath: string, bytes: Uint8Array): { s: DriverSession; handle: number } {
   const s = DriverSession.load({ driverPath, driverBytes: bytes, engine });
+  // As kdemu run --coverage does: the engine marks what executes in the driver's image.
+  if (coverage) s.k.m.engine.setCoverage!(s.driver.image.base, s.driver.image.base + BigInt(s.driver.image.size));
   const st = s.start();
   if (st !== 0) throw new Error(`DriverEntry returned ${hex(st, 8)}`);
   const h = s.user.CreateFile('\\\\.\\KdCpuBench');
@@ -100,6 +103,7 @@ function runEngine(engine: EngineName, driverPath: string, bytes: Uint8Array): E
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
+const coverage = args.includes('--coverage');
 const archArg = args.indexOf('--arch');
 const arch = archArg >= 0 ? args[archArg + 1] : 'x64';
 if (arch !== 'x64' && arch !== 'x86') {

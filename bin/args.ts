@@ -27,6 +27,10 @@ export type Command =
       junit?: string;
       /** --trace-limit: stop the run after this many trace events. */
       traceLimit?: number;
+      /** --coverage FILE: the drcov file of the driver images' executed basic blocks. */
+      coverage?: string;
+      /** --coverage-summary: the report's coverage field and a summary line. */
+      coverageSummary?: boolean;
       engine?: EngineName;
       noUnload: boolean;
       maxInstructions?: number | 'unlimited';
@@ -86,6 +90,8 @@ options:
   --junit FILE           write the run as a JUnit XML report (CI test results), also when the run stops
   --timeline FILE.json   write a timeline of the run on its virtual clock (Chrome trace-event JSON: ui.perfetto.dev)
   --trace-limit N        stop the run (outcome trace-limit) when the trace would go past N events
+  --coverage FILE        write the executed basic blocks of the driver images as drcov (Lighthouse, bncov ...)
+  --coverage-summary     report blocks and functions executed per driver image (JSON coverage, summary line)
   --no-unload            skip the driver's unload routine
   --max-instructions N   instruction budget for the whole run (default 1000000000; 'unlimited' for none)
   --max-virtual-time MS  virtual-time budget for the whole run (default 600000, ten minutes; 'unlimited' for none)
@@ -315,6 +321,8 @@ export function parseCommand(argv: string[]): Command {
         timeline: { type: 'string' },
         junit: { type: 'string' },
         'trace-limit': { type: 'string' },
+        coverage: { type: 'string' },
+        'coverage-summary': { type: 'boolean' },
         engine: { type: 'string' },
         'no-unload': { type: 'boolean' },
         'max-instructions': { type: 'string' },
@@ -349,7 +357,7 @@ export function parseCommand(argv: string[]): Command {
     throw new UsageError(unknown ? `unknown option ${unknown[1]} (see kdemu --help)` : msg.replace(/\.$/, ''));
   }
   const v = parsed.values as Record<string, unknown>;
-  const runOnly = ['trace', 'timeline', 'junit', 'trace-limit', 'engine', 'no-unload', 'max-instructions', 'max-virtual-time', 'memory', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin', 'load', 'overlapped', 'wait', 'cancel', 'spawn', 'kill', 'pipe', 'fs', 'os-version', 'registry', 'open-interface', 'no-pnp'];
+  const runOnly = ['trace', 'timeline', 'junit', 'trace-limit', 'coverage', 'coverage-summary', 'engine', 'no-unload', 'max-instructions', 'max-virtual-time', 'memory', 'timeout', 'open', 'read', 'write', 'ioctl', 'close', 'script', 'client', 'stdin', 'load', 'overlapped', 'wait', 'cancel', 'spawn', 'kill', 'pipe', 'fs', 'os-version', 'registry', 'open-interface', 'no-pnp'];
   if (cmd !== 'run') {
     const bad = runOnly.find((o) => v[o] !== undefined);
     if (bad) throw new UsageError(`option --${bad} only applies to kdemu run`);
@@ -432,6 +440,8 @@ export function parseCommand(argv: string[]): Command {
     ...(v.timeline !== undefined ? { timeline: timelineArg(v.timeline as string) } : {}),
     ...(v.junit !== undefined ? { junit: junitArg(v.junit as string) } : {}),
     ...(v['trace-limit'] !== undefined ? { traceLimit: traceLimitArg(v['trace-limit'] as string, v.trace as string | undefined) } : {}),
+    ...(v.coverage !== undefined ? { coverage: v.coverage as string } : {}),
+    ...(v['coverage-summary'] === true ? { coverageSummary: true } : {}),
     engine: engine as EngineName | undefined,
     noUnload: v['no-unload'] === true,
     maxInstructions: budget(v['max-instructions'] as string | undefined, '--max-instructions'),

@@ -9,6 +9,7 @@ import { PeFormatError } from '../emu/pe/index.js';
 import { EngineUnavailableError } from '../emu/engine.js';
 import { inspectImage, listExports } from '../hal/info.js';
 import { InputError, parseClient, parseDriver, runDriver } from '../hal/run.js';
+import { coverageLines } from '../hal/coverage.js';
 import { internalErrorLine } from '../hal/internal.js';
 import type { RunOptions } from '../hal/report.js';
 import type { TraceEvent } from '../hal/report.js';
@@ -214,12 +215,14 @@ function main(argv: string[], io: CliIo): number {
           timeoutMs: cmd.timeoutMs,
           onTrace: timeline ? (e, c) => (trace?.write(e), timeline.write(e, c)) : trace?.write,
           ...(cmd.traceLimit !== undefined ? { traceLimit: cmd.traceLimit } : {}),
+          ...(cmd.coverage !== undefined || cmd.coverageSummary ? { coverage: { file: cmd.coverage, summary: cmd.coverageSummary === true } } : {}),
         }));
         junit?.report(report, { operations: cmd.operations, load: cmd.load, client: cmd.client?.path, noUnload: cmd.noUnload });
         // The report starts on a line of its own after the program's output.
         if (lastOutputByte !== undefined && lastOutputByte !== 0x0a) text('\n');
         // Colours follow the stream the summary goes to (none when it is not the process's own).
         text(cmd.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report, io === processIo ? (toStderr ? process.stderr : process.stdout) : {}));
+        if (!cmd.json && report.coverage) text(coverageLines(report.coverage));
         return report.outcome === 'completed' ? 0 : report.outcome === 'internal-error' ? 3 : 1;
       } catch (e) {
         junit?.failed(cmd.file, e);

@@ -132,6 +132,14 @@ export interface Engine {
   saveFpu?(into?: Uint8Array): Uint8Array;
   restoreFpu?(state: Uint8Array): void;
 
+  /**
+   * Code coverage, optional: from now on every executed instruction whose address is in [begin, end) sets bit
+   * (address - begin) of a bitmap (bit k in byte k >> 3, LSB first); begin >= end turns it off. coverage() returns
+   * a copy of the bitmap, (end - begin + 7) >> 3 bytes.
+   */
+  setCoverage?(begin: bigint, end: bigint): void;
+  coverage?(): Uint8Array;
+
   /** Run from pc until an exit; at most `budget` instructions (0 = no limit). */
   run(pc: bigint, budget: number): Exit;
 

@@ -91,6 +91,11 @@ export interface RunOptions {
   onTrace?: (event: TraceEvent, context: TraceContext) => void;
   /** Stop the run (outcome 'trace-limit') when the trace would go past this many events (--trace-limit; absent: none). */
   traceLimit?: number;
+  /**
+   * Code coverage of the driver images (the main driver and the --load ones): file, where to write the executed
+   * basic blocks in drcov format (--coverage FILE); summary, add Report.coverage (--coverage-summary).
+   */
+  coverage?: { file?: string; summary?: boolean };
 }
 
 export type Outcome =
@@ -215,6 +220,8 @@ export interface Report {
   processes: ProcessReport[];
   unsupportedCalls: string[];
   stats: { engine: EngineName; instructions: number; apiCalls: number; wallMs: number };
+  /** --coverage-summary: per driver image, its basic blocks and functions and how many of them executed. */
+  coverage?: { modules: { name: string; blocks: number; blocksHit: number; functions: number; functionsHit: number }[] };
 }
 
 /** Trace events: one per API call, IRP sent/completed, DbgPrint, and notable conditions. NDJSON-serialisable. */

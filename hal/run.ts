@@ -22,6 +22,7 @@ import { reportData } from './dbg/hexdata.js';
 import { decodeCodePage } from './user/kernel32/nls.js';
 import { deliver, virtualUs, waitUntil } from './ke/clock.js';
 import type { ClientReport } from './report.js';
+import { startCoverage, type CoverageRun } from './coverage.js';
 
 export { InputError, parseDriver, DEFAULT_ENGINE } from './session.js';
 
@@ -37,6 +38,16 @@ export function runDriver(options: RunOptions): Report {
   const limit = traceLimit(options);
   const s = DriverSession.load(limit.options);
   const k = s.k;
+  let coverage: CoverageRun | undefined;
+  if (options.coverage) {
+    try {
+      const m = { engine: k.m.engine, driversBase: k.m.layout.drivers, modules: k.modules };
+      coverage = startCoverage(m, s.driver.image, k.io.drivers.indexOf(s.driver), options.load?.length ?? 0, options.coverage);
+    } catch (e) {
+      s.close();
+      throw e;
+    }
+  }
   const report: Report = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     driver: {
@@ -141,6 +152,15 @@ export function runDriver(options: RunOptions): Report {
     report.threads = k.ps.threads.map((t) => ({ tid: t.tid, pid: t.process.pid, start: t.root || t.start === 0n ? null : isWorkerThread(k, t) ? 'ntoskrnl.exe!ExpWorkerThread' : k.symbolize(t.start), state: t.state, exitStatus: t.exitStatus === undefined ? null : hex(t.exitStatus, 8) }));
     report.processes = k.ps.processes.map((p) => ({ pid: p.pid, parentPid: p.parentPid, image: p.imagePath, exitCode: p.exitCode === undefined ? null : hex(p.exitCode, 8) }));
     report.stats = { engine: s.engineName, instructions: s.instructions, apiCalls: k.apiCalls, wallMs: Math.round((performance.now() - started) * 10) / 10 };
+    if (coverage) {
+      const images = [{ path: options.driverPath, bytes: options.driverBytes, base: s.driver.image.base }];
+      (options.load ?? []).forEach((more, i) => {
+        const at = report.loaded[i];
+        if (at) images.push({ path: more.path, bytes: more.bytes, base: BigInt(at.imageBase) });
+      });
+      const summary = coverage.finish(images);
+      if (summary) report.coverage = summary;
+    }
     s.close();
   }
   return report;

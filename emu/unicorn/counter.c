@@ -13,3 +13,20 @@ static void kdemu_count_instruction(void *uc, uint64_t address, uint32_t size, v
 
 /* The hook's address, to be passed to uc_hook_add(UC_HOOK_CODE) with a pointer to a uint64_t counter. */
 void *kdemu_count_hook(void) { return (void *)kdemu_count_instruction; }
+
+/* Coverage: the hook is added for the covered range only; user_data is a struct kdemu_cover whose bitmap has one
+ * bit per byte address (bit k of bits[k >> 3] for address begin + k), set for each instruction that starts there. */
+struct kdemu_cover {
+    uint64_t begin;
+    uint64_t size;
+    uint8_t bits[];
+};
+
+static void kdemu_cover_instruction(void *uc, uint64_t address, uint32_t size, void *user_data) {
+    struct kdemu_cover *c = user_data;
+    uint64_t off = address - c->begin;
+    (void)uc; (void)size;
+    if (off < c->size) c->bits[off >> 3] |= (uint8_t)(1u << (off & 7));
+}
+
+void *kdemu_cover_hook(void) { return (void *)kdemu_cover_instruction; }

@@ -94,6 +94,8 @@ interface UcLib {
   koffi: typeof import('koffi');
   protos: { code: unknown; intr: unknown; mem: unknown; insnInvalid: unknown; cpuid: unknown };
   countHook: unknown;
+  /** The coverage hook (counter.c), or undefined when the hook library predates it. */
+  coverHook: unknown;
 }
 
 let cached: UcLib | Error | undefined;
@@ -153,6 +155,13 @@ function loadLibrary(): UcLib {
       hookAdd: lib.func('int uc_hook_add(void *uc, _Out_ size_t *hh, int type, void *cb, void *user, uint64_t begin, uint64_t end, ...)'),
       protos: { code, intr, mem, insnInvalid, cpuid },
       countHook: shim.func('void *kdemu_count_hook(void)')(),
+      coverHook: (() => {
+        try {
+          return shim.func('void *kdemu_cover_hook(void)')();
+        } catch {
+          return undefined;
+        }
+      })(),
     };
     return cached;
   } catch (e) {
@@ -745,6 +754,30 @@ export class UnicornEngine implements Engine {
       b.values[i] = BigInt.asUintN(this.arch === 'x86' ? 32 : 64, values[i]);
     }
     this.check(this.lib.regWriteBatch(this.uc, b.ids, b.ptrs, regs.length), 'uc_reg_write_batch');
+  }
+
+  /** The coverage hook's handle and its state: begin u64, size u64, then the bitmap (counter.c struct kdemu_cover). */
+  private cov: { hh: unknown; state: Buffer } | undefined;
+
+  setCoverage(begin: bigint, end: bigint): void {
+    if (this.cov) {
+      this.check(this.lib.hookDel(this.uc, this.cov.hh), 'uc_hook_del(coverage)');
+      this.cov = undefined;
+    }
+    if (end <= begin) return;
+    if (this.lib.coverHook === undefined) throw new Error('the Unicorn hook library predates coverage: run npm run setup');
+    const state = Buffer.alloc(16 + Number((end - begin + 7n) >> 3n));
+    state.writeBigUInt64LE(begin, 0);
+    state.writeBigUInt64LE(end - begin, 8);
+    const hh: unknown[] = [0];
+    // As for trap ranges: the range is inclusive, and blocks translated before the hook existed would not call it.
+    this.check(this.lib.hookAdd(this.uc, hh, UC_HOOK_CODE, this.lib.coverHook, state, begin, end - 1n), 'uc_hook_add(coverage)');
+    this.check(this.lib.ctl(this.uc, UC_CTL_TB_REMOVE_CACHE, 'uint64_t', begin, 'uint64_t', end), 'uc_ctl(remove cache)');
+    this.cov = { hh: hh[0], state };
+  }
+
+  coverage(): Uint8Array {
+    return this.cov ? new Uint8Array(this.cov.state.subarray(16)) : new Uint8Array(0);
   }
 
   addTrapRange(begin: bigint, end: bigint): void {

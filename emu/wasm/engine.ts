@@ -45,6 +45,7 @@ interface CoreExports {
   pageProt(vpn: bigint): number;
   fpuGet(i: number): bigint;
   fpuSet(i: number, v: bigint): void;
+  setCoverage(begin: bigint, end: bigint, map: number): void;
 }
 
 /** Where the core keeps xmm0-15 and then the x87 registers (emu/wasm/assembly/layout.ts XMM, X87): 384 bytes. */
@@ -512,6 +513,31 @@ export class WasmEngine implements Engine {
     new Uint8Array(this.core.memory.buffer, FPU_REGS, FPU_REGS_BYTES).set(state.subarray(0, FPU_REGS_BYTES));
     const dv = new DataView(state.buffer, state.byteOffset, state.length);
     for (let i = 0; i < 4; i++) this.core.fpuSet(i, dv.getBigUint64(FPU_REGS_BYTES + 8 * i, true));
+  }
+
+  /** The coverage bitmap's frames and the range it covers (setCoverage). */
+  private cov: { begin: bigint; end: bigint; first: number; count: number } | undefined;
+
+  setCoverage(begin: bigint, end: bigint): void {
+    if (this.cov) {
+      this.core.setCoverage(0n, 0n, 0);
+      this.freeFrames(this.cov.first, this.cov.count);
+      this.cov = undefined;
+    }
+    if (end <= begin) return;
+    const bytes = Number((end - begin + 7n) >> 3n);
+    const count = Math.ceil(bytes / PAGE_SIZE);
+    const { first, used } = this.allocFrames(count);
+    const host = this.core.framesBase() + first * PAGE_SIZE;
+    if (used) this.view().fill(0, host, host + count * PAGE_SIZE);
+    this.cov = { begin, end, first, count };
+    this.core.setCoverage(BigInt.asIntN(64, begin), BigInt.asIntN(64, end), host);
+  }
+
+  coverage(): Uint8Array {
+    if (!this.cov) return new Uint8Array(0);
+    const host = this.core.framesBase() + this.cov.first * PAGE_SIZE;
+    return this.view().slice(host, host + Number((this.cov.end - this.cov.begin + 7n) >> 3n));
   }
 
   addTrapRange(begin: bigint, end: bigint): void {

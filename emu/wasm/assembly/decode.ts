@@ -8,7 +8,7 @@
 
 import {
   REG_ZERO, TRAPS, BIDX, BIDX_SIZE, ARENA, ARENA_END, BH_ADDR, BH_COUNT, BH_FRAME1, BH_GEN1, BH_FRAME2,
-  BH_GEN2, BH_USER, BH_SIZE, NO_FRAME, BLOCK_MAX, R_OP, R_LEN, R_SZ, R_REG, R_RM, R_IDX, R_SCALE, R_SEG, R_ASZ, R_X, R_FL,
+  BH_GEN2, BH_USER, BH_COV, BH_SIZE, NO_FRAME, BLOCK_MAX, R_OP, R_LEN, R_SZ, R_REG, R_RM, R_IDX, R_SCALE, R_SEG, R_ASZ, R_X, R_FL,
   R_SZ2, R_DISP, R_IMM, R_IMM2, R_ADDR, RS, RF_BRANCH, RF_REP, RF_REPNE, RF_MEM, RF_CL, NO_VPN,
 } from './layout';
 import { long, linMask, resetExit } from './cpu';
@@ -1004,6 +1004,7 @@ export function decodeBlock(addr: u64): u32 {
   store<u32>(b, frame2, BH_FRAME2);
   store<u32>(b, frame2 == NO_FRAME ? 0 : frameGen(frame2), BH_GEN2);
   store<u32>(b, (trapEpoch << 1) | blkUser, BH_USER);
+  store<u32>(b, 0, BH_COV);
   arenaTop = b + BH_SIZE + n * RS;
   const e = bidxEntry(addr);
   store<u64>(e, addr);

@@ -7,7 +7,7 @@
 
 import {
   XMM, X87, SCRATCH, REGS, SEGBASE, WMASKS, CPUID_TABLE, CPUID_MAX, R_OP, R_LEN, R_SZ, R_REG, R_RM, R_IDX, R_SCALE, R_SEG, R_ASZ, R_X,
-  R_FL, R_SZ2, R_DISP, R_IMM, R_ADDR, R_IMM2, RS, RF_BRANCH, RF_REP, RF_REPNE, RF_CL, RF_MEM, BH_COUNT, BH_SIZE,
+  R_FL, R_SZ2, R_DISP, R_IMM, R_ADDR, R_IMM2, RS, RF_BRANCH, RF_REP, RF_REPNE, RF_CL, RF_MEM, BH_COUNT, BH_COV, BH_SIZE,
 } from './layout';
 import * as C from './cpu';
 import {
@@ -1552,6 +1552,13 @@ export function run(pc: u64, budget: u64): i32 {
     }
     C.addIcount(i);
     left -= i;
+    // Coverage: one flag test per block when off; when on, a compare per block once its records are marked. The
+    // records that ran come from p, not i (a rep string counts its steps): those before p, and the one that stopped.
+    if (covOn) {
+      let ran = (p - b - BH_SIZE) / RS;
+      if (stop && C.exitCode != C.EXIT_UNSUPPORTED) ran++;
+      if (load<u32>(b, BH_COV) < (covEpoch | ran)) markCoverage(b, ran);
+    }
     if (stop) {
       if (C.exitCode == C.EXIT_NONE) {
         // A write hit decoded code: continue after this instruction with freshly decoded blocks.
@@ -1569,6 +1576,41 @@ export function run(pc: u64, budget: u64): i32 {
     if ((load<u8>(p, R_FL) & RF_BRANCH) == 0) C.setRip(next(p));
   }
   return 0;
+}
+
+// ---- coverage ------------------------------------------------------------------------------------------------------
+// An optional address range [covBegin, covBegin + covSize) whose executed instructions set their start address's bit in a
+// bitmap the host placed in linear memory (bit k of byte k >> 3 for address covBegin + k).
+let covOn: bool = false;
+let covBegin: u64 = 0;
+let covSize: u64 = 0;
+let covMap: u32 = 0;
+/** The current range's epoch, pre-shifted: (n << 7) for the n-th range (BH_COV). */
+let covEpoch: u32 = 0;
+
+/** Enables coverage of [begin, end) into the bitmap at map (end - begin bits, zeroed by the host); begin == end disables it. */
+export function setCoverage(begin: u64, end: u64, map: u32): void {
+  covBegin = begin;
+  covSize = end > begin ? end - begin : 0;
+  covMap = map;
+  covOn = covSize != 0;
+  covEpoch += 1 << 7;
+}
+
+/** Marks the first n records of decoded block b (those that ran), past those marked before in this epoch. */
+function markCoverage(b: u32, n: u32): void {
+  const c = load<u32>(b, BH_COV);
+  const done: u32 = c >= covEpoch ? c - covEpoch : 0;
+  store<u32>(b, covEpoch | n, BH_COV);
+  let p = b + BH_SIZE + done * RS;
+  for (let k = done; k < n; k++) {
+    const off = load<u64>(p, R_ADDR) - covBegin;
+    if (off < covSize) {
+      const a = covMap + <u32>(off >> 3);
+      store<u8>(a, load<u8>(a) | <u8>(<u32>1 << <u32>(off & 7)));
+    }
+    p += RS;
+  }
 }
 
 function budgetExit(): i32 {

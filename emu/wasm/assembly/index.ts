@@ -7,7 +7,7 @@ import { flushBlocks } from './decode';
 import * as D from './decode';
 import { setTsc, setCpuidCount } from './exec';
 
-export { run, fpuGet, fpuSet } from './exec';
+export { run, fpuGet, fpuSet, setCoverage } from './exec';
 export { mapPage, mapRange, unmapPage, unmapRange, protectPage, protectRange, pageRoom, anyMapped, ptMove, ptSizeBits, hostPage, setTsc, setCpuidCount, setCpl, pageProt };
 
 /** Sets up a fresh instance for long mode (1) or 32-bit protected mode (0); called once, before anything else. */

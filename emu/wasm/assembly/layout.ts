@@ -97,7 +97,12 @@ export const BH_GEN2: u32 = 24;
  * in bit 0, whether every page it came from is a user page (only such blocks run at CPL3).
  */
 export const BH_USER: u32 = 28;
-export const BH_SIZE: u32 = 32;
+/**
+ * Coverage: (coverage epoch << 7) | records already marked, so a block run again marks nothing (0: none yet; a new
+ * coverage range starts a new epoch, which stales every count).
+ */
+export const BH_COV: u32 = 32;
+export const BH_SIZE: u32 = 40;
 export const NO_FRAME: u32 = 0xffffffff;
 /** A block ends after this many instructions even without a branch, so budgets and decoding stay bounded. */
 export const BLOCK_MAX: u32 = 64;
